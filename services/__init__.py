@@ -1,0 +1,1 @@
+"""The vaccination data share: ingest, aggregate and serve COVID-19 vaccination uptake."""

@@ -1,0 +1,37 @@
+"""Create the project's Kafka topics explicitly, idempotently, with the partitions it wants."""
+
+from __future__ import annotations
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from services.platform.errors import TopicError
+
+
+def ensure_topics(bootstrap: str, topics: dict[str, int], *, replication: int = 1) -> list[str]:
+    """Create each topic that does not exist yet; return the names that were created."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    try:
+        existing = set(admin.list_topics())
+        wanted = [
+            NewTopic(name=name, num_partitions=partitions, replication_factor=replication)
+            for name, partitions in topics.items()
+            if name not in existing
+        ]
+        if wanted:
+            try:
+                admin.create_topics(wanted, timeout_ms=15000)
+            except TopicAlreadyExistsError:
+                pass
+        described = {t["name"]: len(t["partitions"]) for t in admin.describe_topics(list(topics))}
+    except KafkaError as exc:
+        raise TopicError(f"could not create topics on {bootstrap}: {exc}") from exc
+    finally:
+        admin.close()
+    for name, partitions in topics.items():
+        if described.get(name, 0) < partitions:
+            raise TopicError(
+                f"topic {name} has {described.get(name, 0)} partitions, expected {partitions}"
+            )
+    return [t.name for t in wanted]

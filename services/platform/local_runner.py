@@ -1,0 +1,119 @@
+"""The local stack under `.run/`: start once, know what runs, stop everything.
+
+`.run/stack.json` records each process this machine started for the project (Kafka, Redis
+and later the three services) with its pid and port, so `make up` twice starts nothing new
+and `make down` stops exactly what was started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from services.platform import local_stack
+from services.platform.errors import StackError
+
+DEFAULT_RUN_DIR = local_stack.REPO_ROOT / ".run"
+KAFKA_PORT = 19092
+KAFKA_CONTROLLER_PORT = 19093
+REDIS_PORT = 16379
+
+
+@dataclass(frozen=True, slots=True)
+class Process:
+    """One process of the local stack."""
+
+    name: str
+    pid: int
+    port: int
+    log: str
+
+
+def _state_file(run_dir: Path) -> Path:
+    return run_dir / "stack.json"
+
+
+def running(run_dir: Path = DEFAULT_RUN_DIR) -> dict[str, Process]:
+    """The processes of the stack that are still alive."""
+    path = _state_file(run_dir)
+    if not path.exists():
+        return {}
+    entries = json.loads(path.read_text())
+    alive = {name: Process(**p) for name, p in entries.items() if local_stack.is_alive(p["pid"])}
+    return alive
+
+
+def _record(run_dir: Path, processes: dict[str, Process]) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    payload = {name: asdict(p) for name, p in processes.items()}
+    _state_file(run_dir).write_text(json.dumps(payload, indent=2))
+
+
+def up(run_dir: Path = DEFAULT_RUN_DIR) -> dict[str, Process]:
+    """Start Kafka and Redis unless they already run; return what runs."""
+    procs = running(run_dir)
+    if "redis" not in procs:
+        server = local_stack.start_redis(run_dir / "redis", port=REDIS_PORT)
+        procs["redis"] = Process("redis", server.pid, server.port, str(server.log))
+        _record(run_dir, procs)
+    if "kafka" not in procs:
+        server = local_stack.start_kafka(
+            run_dir / "kafka", port=KAFKA_PORT, controller_port=KAFKA_CONTROLLER_PORT
+        )
+        procs["kafka"] = Process("kafka", server.pid, server.port, str(server.log))
+        _record(run_dir, procs)
+    return procs
+
+
+def start_service(
+    name: str,
+    args: list[str],
+    *,
+    port: int,
+    env: dict[str, str],
+    run_dir: Path = DEFAULT_RUN_DIR,
+    ready_path: str = "/readyz",
+    timeout: float = 60.0,
+) -> Process:
+    """Start a project service (`python -m ...`) in the background and wait for readiness."""
+    import httpx
+
+    procs = running(run_dir)
+    if name in procs:
+        return procs[name]
+    log = run_dir / f"{name}.log"
+    pid = local_stack.spawn([sys.executable, *args], log=log, env={**os.environ, **env})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not local_stack.is_alive(pid):
+            raise StackError(f"{name} exited while starting:\n{local_stack.tail(log)}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    else:
+        local_stack.stop(pid)
+        raise StackError(f"{name} not ready on port {port}:\n{local_stack.tail(log)}")
+    procs[name] = Process(name, pid, port, str(log))
+    _record(run_dir, procs)
+    return procs[name]
+
+
+def down(run_dir: Path = DEFAULT_RUN_DIR) -> list[str]:
+    """Stop every process of the stack, services first; return their names."""
+    procs = running(run_dir)
+    order = [n for n in procs if n not in ("kafka", "redis")] + ["kafka", "redis"]
+    stopped = []
+    for name in order:
+        if name in procs:
+            local_stack.stop(procs[name].pid)
+            stopped.append(name)
+    if _state_file(run_dir).exists():
+        _state_file(run_dir).unlink()
+    return stopped
