@@ -1,0 +1,1 @@
+"""The council API: scoped, audited reads of published releases (JSON, CSV, dashboard)."""

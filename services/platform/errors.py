@@ -11,3 +11,7 @@ class StackError(PlatformError):
 
 class TopicError(PlatformError):
     """A Kafka topic could not be created or does not have the expected shape."""
+
+
+class KafkaUnavailable(PlatformError):
+    """Kafka did not acknowledge in time (down, unreachable or overloaded); retry later."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
@@ -20,10 +22,8 @@ def ensure_topics(bootstrap: str, topics: dict[str, int], *, replication: int = 
             if name not in existing
         ]
         if wanted:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(wanted, timeout_ms=15000)
-            except TopicAlreadyExistsError:
-                pass
         described = {t["name"]: len(t["partitions"]) for t in admin.describe_topics(list(topics))}
     except KafkaError as exc:
         raise TopicError(f"could not create topics on {bootstrap}: {exc}") from exc

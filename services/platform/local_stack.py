@@ -9,6 +9,7 @@ only when the server answers (Kafka: a metadata request; Redis: PING) and otherw
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
 import signal
@@ -187,7 +188,8 @@ def start_kafka(
     log_config.write_text(_LOG4J2.format(log=log))
     if not (data_dir / "log" / "meta.properties").exists():
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        fmt = _java(libs, log_config, "256m") + [
+        fmt = [
+            *_java(libs, log_config, "256m"),
             "kafka.tools.StorageTool", "format", "--standalone",
             f"--cluster-id={cluster_id}", "-c", str(config),
         ]  # fmt: skip
@@ -326,7 +328,5 @@ def _reap(pid: int) -> None:
         if child.poll() is not None:
             del _CHILDREN[pid]
         return
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

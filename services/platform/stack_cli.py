@@ -30,7 +30,9 @@ def main(argv: list[str]) -> int:
             if not procs:
                 print("nothing is running")
             for proc in procs.values():
-                print(f"{proc.name:<10} running  pid {proc.pid:<8} port {proc.port}  log {proc.log}")
+                print(
+                    f"{proc.name:<10} running  pid {proc.pid:<8} port {proc.port}  log {proc.log}"
+                )
     except PlatformError as exc:
         print(f"vaxshare stack {args.action}: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,87 @@
+"""`vaxshare release create|list|show|publish|hold`: the operator's release workflow."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from datetime import date
+
+from services.aggregate.release_builder import ReleaseBuilder, ReleaseError
+from services.aggregate.release_settings import ReleaseSettings
+from services.platform.json_logging import configure_logging
+from services.platform.redis_client import connect
+from services.platform.release_store import ReleaseMeta
+from services.reference.areas import load_areas
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vaxshare release", description=__doc__)
+    sub = parser.add_subparsers(dest="action", required=True)
+    create = sub.add_parser("create", help="cut, verify and protect a new release")
+    create.add_argument(
+        "--as-of", type=date.fromisoformat, help="last vaccination date (default: yesterday)"
+    )
+    create.add_argument(
+        "--publish", action="store_true", help="publish at once if every check passes"
+    )
+    sub.add_parser("list", help="every release, newest first")
+    show = sub.add_parser("show", help="one release's checks and disclosure audit")
+    show.add_argument("id", type=int)
+    publish = sub.add_parser("publish", help="publish a draft release")
+    publish.add_argument("id", type=int)
+    hold = sub.add_parser("hold", help="hold a draft release with a reason")
+    hold.add_argument("id", type=int)
+    hold.add_argument("--reason", required=True)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    """Run one release command; exit 1 when the release is held or the command fails."""
+    args = _parser().parse_args(argv)
+    settings = ReleaseSettings()
+    configure_logging("release", settings.log_level)
+    builder = ReleaseBuilder(
+        redis=connect(settings.redis_url), settings=settings, areas=load_areas()
+    )
+    try:
+        if args.action == "create":
+            meta = builder.create(as_of=args.as_of, publish=args.publish)
+            _print_meta(meta)
+            return 0 if not meta.held_reasons else 1
+        if args.action == "list":
+            for meta in builder.store.all():
+                print(
+                    f"{meta.id:>5}  {meta.status.value:<10} as of {meta.as_of}  "
+                    f"created {meta.created_at}  policy {meta.policy}"
+                )
+            return 0
+        if args.action == "show":
+            meta_or_none = builder.store.get(args.id)
+            if meta_or_none is None:
+                raise ReleaseError(f"no release {args.id}")
+            print(json.dumps(asdict(meta_or_none), indent=2, default=str))
+            return 0
+        if args.action == "publish":
+            _print_meta(builder.publish(args.id))
+            return 0
+        _print_meta(builder.hold(args.id, args.reason))
+        return 0
+    except ReleaseError as exc:
+        print(f"vaxshare release {args.action}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _print_meta(meta: ReleaseMeta) -> None:
+    print(f"release {meta.id}: {meta.status.value} (as of {meta.as_of}, policy {meta.policy})")
+    for check in meta.checks:
+        print(f"  [{'ok' if check.passed else 'FAIL'}] {check.name}: {check.detail}")
+    audit = meta.audit
+    if audit:
+        print(
+            f"  disclosure: {audit.get('primary_suppressed')} cells suppressed (primary), "
+            f"{audit.get('secondary_suppressed')} secondary, share {audit.get('suppressed_share')}"
+        )
+    for reason in meta.held_reasons:
+        print(f"  held: {reason}")

@@ -1,0 +1,104 @@
+"""Cut a release at a point in the log and freeze the exact counts there.
+
+The cut is the end offset of every partition of the events topic when the release is
+requested. The builder raises a barrier (`P:barrier`, partition -> offset) that the
+aggregators respect: they count up to the barrier and no further. Once Redis's stored offsets
+equal the cut for every partition, the exact counts are exactly "everything in the log before
+the cut"; they are read, and the barrier is dropped so counting goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import redis
+from kafka import KafkaConsumer, TopicPartition
+
+from services.aggregate.counts_query import CountsReader
+
+CellKey = tuple[str, int, str]
+"""(LTLA code, dose, breakdown name)."""
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Exact counts frozen at a cut, and how the cut went."""
+
+    cut: dict[int, int]
+    reached: dict[int, int]
+    consumed_to_cut: bool
+    cells: dict[CellKey, dict[tuple[date, str], int]] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
+    dead_letters: dict[str, int] = field(default_factory=dict)
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """The end (next) offset of every partition of a topic."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        return {tp.partition: int(off) for tp, off in consumer.end_offsets(tps).items()}
+    finally:
+        consumer.close()
+
+
+def take_snapshot(
+    client: redis.Redis,
+    *,
+    prefix: str,
+    cut: dict[int, int],
+    ltlas: Sequence[str],
+    breakdowns: Sequence[str],
+    doses: Sequence[int] = (1, 2, 3),
+    wait_seconds: float = 60.0,
+) -> Snapshot:
+    """Hold the aggregators at the cut, wait until they reach it, read every exact cell."""
+    reader = CountsReader(client, prefix=prefix)
+    barrier = f"{prefix}:barrier"
+    client.hset(barrier, mapping={str(p): o for p, o in cut.items()})
+    try:
+        deadline = time.monotonic() + wait_seconds
+        reached = reader.offsets()
+        while not _at_cut(reached, cut) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            reached = reader.offsets()
+        snapshot = Snapshot(cut=cut, reached=reached, consumed_to_cut=_at_cut(reached, cut))
+        keys = [(ltla, dose, b) for ltla in ltlas for dose in doses for b in breakdowns]
+        snapshot.cells = _read_cells(client, prefix, reader.generation(), keys)
+        snapshot.stats = reader.stats()
+        raw_dead: dict[bytes, bytes] = client.hgetall(f"{prefix}:dlq:counts")  # type: ignore[assignment]
+        snapshot.dead_letters = {k.decode(): int(v) for k, v in raw_dead.items()}
+    finally:
+        client.delete(barrier)
+    return snapshot
+
+
+def _read_cells(
+    client: redis.Redis, prefix: str, generation: str, keys: list[CellKey]
+) -> dict[CellKey, dict[tuple[date, str], int]]:
+    """Every non-zero exact cell of the given tables, pipelined in chunks."""
+    cells: dict[CellKey, dict[tuple[date, str], int]] = {}
+    parsed_dates: dict[bytes, date] = {}
+    for start in range(0, len(keys), 200):
+        chunk = keys[start : start + 200]
+        pipe = client.pipeline(transaction=False)
+        for ltla, dose, breakdown in chunk:
+            pipe.hgetall(f"{prefix}:g{generation}:c:{ltla}:{dose}:{breakdown}")
+        for key, raw in zip(chunk, pipe.execute(), strict=True):
+            table: dict[tuple[date, str], int] = {}
+            for fld, value in raw.items():
+                day, _, group = fld.partition(b"|")
+                when = parsed_dates.get(day)
+                if when is None:
+                    when = parsed_dates[day] = date.fromisoformat(day.decode())
+                table[(when, group.decode())] = int(value)
+            cells[key] = table
+    return cells
+
+
+def _at_cut(reached: dict[int, int], cut: dict[int, int]) -> bool:
+    return all(reached.get(p, 0) >= offset for p, offset in cut.items() if offset > 0)

@@ -1,0 +1,26 @@
+"""Settings of the release builder (`vaxshare release ...`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.platform.settings import CommonSettings
+from services.reference.breakdowns import DEFAULT_BREAKDOWNS
+
+
+class ReleaseSettings(CommonSettings):
+    """What a release contains and the limits its checks enforce."""
+
+    breakdowns: str = Field(
+        ",".join(DEFAULT_BREAKDOWNS), description="Breakdowns published (comma-separated)"
+    )
+    disclosure_policy: str = Field("nhs-digital", description="nhs-digital or midpoint6")
+    protection_width: int = Field(
+        5, ge=1, description="Narrowest interval an attacker may pin a protected count to"
+    )
+    dead_letter_limit: float = Field(
+        0.05, ge=0, le=1, description="Largest dead-lettered share since the last release"
+    )
+    release_wait_seconds: float = Field(
+        120.0, gt=0, description="How long a release waits for the aggregators to reach the cut"
+    )

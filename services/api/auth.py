@@ -1,0 +1,68 @@
+"""Authentication: a Bearer API key from the shared key store becomes a `Principal`.
+
+401 without a valid key (missing, malformed, unknown or revoked), 429 when a key is over its
+rate limit or an address has failed to authenticate too often. The key is never logged.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.api.context import ApiContext, get_context
+from services.api.errors import UnauthenticatedError
+from services.api.scope import check_operator, may_read
+from services.platform.key_store import Principal
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key issued by an operator: `Authorization: Bearer vx_<id>_<secret>`.",
+)
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="vaxshare"'}
+
+
+def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ctx: Annotated[ApiContext, Depends(get_context)],
+) -> Principal:
+    """The caller's principal, or 401/429."""
+    now = ctx.clock().timestamp()
+    address = request.client.host if request.client else "unknown"
+    if credentials is None:
+        raise UnauthenticatedError(
+            "an API key is required: send it as 'Authorization: Bearer vx_<id>_<secret>'",
+            headers=_CHALLENGE,
+        )
+    ctx.auth_limiter.check(address, now)
+    principal = ctx.keys.authenticate(credentials.credentials)
+    if principal is None:
+        ctx.auth_limiter.record(address, now)
+        raise UnauthenticatedError(
+            "this API key is malformed, unknown or revoked; ask an operator for a valid key",
+            headers=_CHALLENGE,
+        )
+    request.state.principal = principal
+    ctx.limiter.hit(principal.key_id, now)
+    return principal
+
+
+def reader(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    """A principal allowed to read data (council or operator), else 403."""
+    may_read(principal)
+    return principal
+
+
+def operator(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    """An operator principal, else 403."""
+    check_operator(principal)
+    return principal
+
+
+Reader = Annotated[Principal, Depends(reader)]
+Operator = Annotated[Principal, Depends(operator)]
+Context = Annotated[ApiContext, Depends(get_context)]

@@ -1,0 +1,71 @@
+"""Everything a request handler needs, built once per app and injected (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+from fastapi import Request
+
+from services.api.audit_log import AuditLog
+from services.api.metrics import ApiMetrics
+from services.api.rate_limit import RateLimiter
+from services.api.settings import ApiSettings
+from services.platform.key_store import KeyStore
+from services.platform.release_store import ReleaseStore
+from services.reference.areas import AreaRegistry
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    """The app's adapters and settings."""
+
+    settings: ApiSettings
+    redis: redis.Redis
+    areas: AreaRegistry
+    clock: Callable[[], datetime]
+    releases: ReleaseStore
+    keys: KeyStore
+    audit: AuditLog
+    limiter: RateLimiter
+    auth_limiter: RateLimiter
+    metrics: ApiMetrics
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        settings: ApiSettings,
+        redis_client: redis.Redis,
+        areas: AreaRegistry,
+        clock: Callable[[], datetime],
+    ) -> ApiContext:
+        """Wire the stores and limiters onto one Redis client under the configured prefix."""
+        prefix = settings.redis_prefix
+        return cls(
+            settings=settings,
+            redis=redis_client,
+            areas=areas,
+            clock=clock,
+            releases=ReleaseStore(redis_client, prefix=prefix),
+            keys=KeyStore(redis_client, prefix=prefix),
+            audit=AuditLog(redis_client, prefix=prefix, max_length=settings.audit_max_length),
+            limiter=RateLimiter(
+                redis_client, prefix=prefix, name="key", limit=settings.rate_limit_per_minute
+            ),
+            auth_limiter=RateLimiter(
+                redis_client,
+                prefix=prefix,
+                name="failed-auth",
+                limit=settings.failed_auth_per_minute,
+            ),
+            metrics=ApiMetrics(),
+        )
+
+
+def get_context(request: Request) -> ApiContext:
+    """FastAPI dependency: the app's context."""
+    ctx: ApiContext = request.app.state.ctx
+    return ctx

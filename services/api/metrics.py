@@ -1,0 +1,51 @@
+"""Prometheus metrics of the council API, in a registry of its own per app instance."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class ApiMetrics:
+    """Request counts and latency by route, rows served, and the age of the latest release."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "vaxshare_http_requests_total",
+            "HTTP requests answered, by route template, method and status",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.duration = Histogram(
+            "vaxshare_http_request_duration_seconds",
+            "Time to answer (to the first byte of streamed answers), by route template",
+            ["route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.rows_served = Counter(
+            "vaxshare_api_rows_served_total",
+            "Data rows served to callers (JSON and CSV)",
+            registry=self.registry,
+        )
+        self.release_age = Gauge(
+            "vaxshare_api_release_age_seconds",
+            "Seconds since the latest published release was published",
+            registry=self.registry,
+        )
+        self.latest_release = Gauge(
+            "vaxshare_api_latest_release_id",
+            "Id of the latest published release (0 when none)",
+            registry=self.registry,
+        )
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Record one answered request."""
+        self.requests.labels(route, method, str(status)).inc()
+        self.duration.labels(route).observe(seconds)
+
+    def render(self) -> bytes:
+        """The exposition text."""
+        return generate_latest(self.registry)

@@ -1,0 +1,26 @@
+"""Settings of the council API, read from `VAXSHARE_*` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.platform.settings import CommonSettings
+
+
+class ApiSettings(CommonSettings):
+    """Where the API listens and the limits it enforces (all documented in the OpenAPI)."""
+
+    api_host: str = Field("127.0.0.1", description="Interface the council API listens on")
+    api_port: int = Field(8080, ge=1, le=65535, description="Port of the council API")
+    rate_limit_per_minute: int = Field(
+        600, ge=1, description="Requests a key may make per minute before getting 429"
+    )
+    failed_auth_per_minute: int = Field(
+        30, ge=1, description="Failed authentications per client address per minute"
+    )
+    max_rows: int = Field(
+        200_000, ge=1, description="Most rows one answer may hold; larger queries get 400"
+    )
+    audit_max_length: int = Field(
+        1_000_000, ge=1000, description="Approximate number of audit entries kept"
+    )

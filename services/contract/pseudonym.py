@@ -1,0 +1,63 @@
+"""NHS number checking and the keyed pseudonym that replaces it at the ingest boundary.
+
+The person key is the lowercase hex HMAC-SHA256 of the ten digits (spaces removed) under a
+secret key: stable for a person under one key, unlinkable without it. Hex keeps it readable
+in logs and Kafka keys, and 64 hex characters can never be mistaken for an NHS number.
+Error messages never repeat the number they refuse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from services.contract.errors import InvalidEvent
+from services.contract.reasons import Reason
+
+MIN_KEY_BYTES = 16
+_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def normalise_nhs_number(value: str) -> str | None:
+    """The ten digits of a valid NHS number (ASCII spaces allowed on input), else None."""
+    if not isinstance(value, str):
+        return None
+    digits = value.replace(" ", "")
+    if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):
+        return None
+    remainder = sum(int(d) * w for d, w in zip(digits, _WEIGHTS, strict=False)) % 11
+    check = 0 if remainder == 0 else 11 - remainder
+    # A check digit of 10 means the number was never issued.
+    if check == 10 or check != int(digits[9]):
+        return None
+    return digits
+
+
+def is_valid_nhs_number(value: str) -> bool:
+    """True if the value is ten digits (spaces allowed) with a correct modulus 11 check digit."""
+    return normalise_nhs_number(value) is not None
+
+
+class Pseudonymiser:
+    """Turns NHS numbers into person keys with a secret HMAC key."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: bytes) -> None:
+        if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
+            raise ValueError(f"pseudonymisation key must be at least {MIN_KEY_BYTES} bytes")
+        self._key = key
+
+    def __repr__(self) -> str:
+        return "Pseudonymiser(key=<hidden>)"
+
+    def person_key(self, nhs_number: str) -> str:
+        """64-char lowercase hex HMAC-SHA256 of the number; InvalidEvent if it is not valid."""
+        digits = normalise_nhs_number(nhs_number)
+        if digits is None:
+            raise InvalidEvent(
+                Reason.INVALID_NHS_NUMBER,
+                "nhs_number is not a valid NHS number (10 digits with a modulus 11 check digit)",
+                "nhs_number",
+            )
+        return hmac.new(self._key, digits.encode("ascii"), hashlib.sha256).hexdigest()

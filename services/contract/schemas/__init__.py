@@ -1,0 +1,1 @@
+"""Avro schema files shipped with the package (byte-identical copies of the root schemas/)."""

@@ -1,0 +1,34 @@
+"""OpenSAFELY midpoint-6 rounding: 0 stays 0, x > 0 becomes ceil(x/6)*6 - 3."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from services.disclosure.policy import Policy
+from services.disclosure.published import PublishedArray
+
+
+class Midpoint6Policy(Policy):
+    """Round every non-zero count to the midpoint of its block of six: v means v-2..v+3.
+
+    Nothing is suppressed by the rule itself (1–6 all publish as 3); secondary suppression
+    may still withhold cells the audit finds exposed. Population denominators are published
+    as given (they are public ONS estimates, not counts from the data).
+    """
+
+    name = "midpoint6"
+
+    def publish(self, exact: np.ndarray) -> PublishedArray:
+        """Apply the rule to an int array of exact counts."""
+        exact = np.asarray(exact, dtype=np.int64)
+        blocks = -(-exact // 6)  # ceil for non-negative ints
+        values = np.where(exact == 0, 0, blocks * 6 - 3)
+        return PublishedArray.from_values(values, np.zeros(exact.shape, dtype=bool))
+
+    def _visible_bounds(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        zero = values == 0
+        return np.where(zero, 0, values - 2), np.where(zero, 0, values + 3)
+
+    def publish_population(self, population: np.ndarray) -> np.ndarray:
+        """Populations are published unchanged under this policy."""
+        return np.asarray(population, dtype=np.int64)

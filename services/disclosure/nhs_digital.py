@@ -1,0 +1,38 @@
+"""The NHS Digital rule: 0 stays 0, 1 to 7 is suppressed, everything else rounds to 5."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from services.disclosure.policy import PROTECTED_MAX, Policy
+from services.disclosure.published import PublishedArray
+
+
+def round_to_5(values: np.ndarray) -> np.ndarray:
+    """Nearest multiple of 5, ties half up (integers never tie: the midpoint is x.5)."""
+    return ((np.asarray(values, dtype=np.int64) + 2) // 5) * 5
+
+
+class NhsDigitalPolicy(Policy):
+    """Suppress 1–7, round the rest to the nearest 5; a published v means a true v-2..v+2.
+
+    Every published value is 0, suppressed, or a multiple of 5 that is at least 10 (8 rounds
+    to 10), so a published 10 still means 8..12 and the interval never reaches the protected
+    range. Population denominators are rounded to the nearest 5 as well.
+    """
+
+    name = "nhs-digital"
+
+    def publish(self, exact: np.ndarray) -> PublishedArray:
+        """Apply the rule to an int array of exact counts."""
+        exact = np.asarray(exact, dtype=np.int64)
+        suppressed = (exact >= 1) & (exact <= PROTECTED_MAX)
+        return PublishedArray.from_values(round_to_5(exact), suppressed)
+
+    def _visible_bounds(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        zero = values == 0
+        return np.where(zero, 0, values - 2), np.where(zero, 0, values + 2)
+
+    def publish_population(self, population: np.ndarray) -> np.ndarray:
+        """Populations are rounded to the nearest 5 like counts (never suppressed)."""
+        return round_to_5(population)

@@ -1,0 +1,108 @@
+"""Admit or refuse each item of a batch: parse into an event, stamp its publisher, validate.
+
+The publisher's credential name is recorded as every event's `source_system`, replacing what
+the item says, so the source of an event is always the authenticated publisher. What is kept
+of a refused item (for the dead-letter topic) has every NHS number removed first.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date
+
+from services.contract.area_lookup import AreaLookup
+from services.contract.codec import encode
+from services.contract.errors import ContractError
+from services.contract.events import VaccinationEvent
+from services.contract.json_codec import event_from_json
+from services.contract.pseudonym import Pseudonymiser
+from services.contract.validation import validate
+from services.ingest.batch_parsing import ParsedItem, RawText
+from services.ingest.redaction import redact, redact_text
+
+_MAX_REPORTED_ID = 128
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A valid event, ready for the events topic."""
+
+    event: VaccinationEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A refused item: the reason, its event id if readable, and what to dead-letter."""
+
+    error: ContractError
+    event_id: str | None
+    original: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """The rules every item of a batch from one publisher is admitted by."""
+
+    publisher: str
+    pseudonymiser: Pseudonymiser
+    areas: AreaLookup
+    today: date
+
+    def admit(self, item: ParsedItem) -> Accepted | Rejected:
+        """The item as a valid event, or refused with its reason."""
+        if item.error is not None:
+            return self._rejected(item, item.error)
+        try:
+            event = self._event(item.content)
+            return Accepted(validate(event, areas=self.areas, today=self.today))
+        except ContractError as error:
+            return self._rejected(item, error)
+
+    def _event(self, content: object) -> VaccinationEvent:
+        if isinstance(content, VaccinationEvent):
+            return replace(content, source_system=self.publisher)
+        if isinstance(content, dict):
+            content = {**content, "source_system": self.publisher}
+        return event_from_json(content, pseudonymiser=self.pseudonymiser)
+
+    def _rejected(self, item: ParsedItem, error: ContractError) -> Rejected:
+        return Rejected(error, reported_event_id(item.content), kept_original(item))
+
+
+def reported_event_id(content: object) -> str | None:
+    """The item's event id, if it has a readable one that is safe to repeat back."""
+    if isinstance(content, VaccinationEvent):
+        event_id: object = content.event_id
+    elif isinstance(content, dict):
+        event_id = content.get("event_id")
+    else:
+        return None
+    if not isinstance(event_id, str) or not event_id or len(event_id) > _MAX_REPORTED_ID:
+        return None
+    return redact_text(event_id)
+
+
+def kept_original(item: ParsedItem) -> bytes:
+    """The bytes to dead-letter for an item: as received, less any NHS number."""
+    source = item.source if item.source is not None else item.content
+    if isinstance(source, RawText):
+        return redact_text(source.text).encode()
+    if isinstance(source, VaccinationEvent):
+        return encode(redact_event(source))
+    if source is None:
+        return b""
+    try:
+        return json.dumps(redact(source), ensure_ascii=False).encode()
+    except (RecursionError, ValueError):
+        return b'"[unreadable]"'
+
+
+def redact_event(event: VaccinationEvent) -> VaccinationEvent:
+    """The event with any NHS number in its text fields removed."""
+    changes = {
+        name: redact_text(value)
+        for name in VaccinationEvent.__slots__
+        if isinstance(value := getattr(event, name), str) and redact_text(value) != value
+    }
+    return replace(event, **changes) if changes else event

@@ -1,0 +1,144 @@
+"""How the 2020-21 COVID-19 vaccination programme reached people, as the simulator models it.
+
+The figures are deliberately round, "published-ish" values, chosen to reproduce the shapes
+councils saw rather than any exact series:
+
+- Eligibility follows the JCVI roll-out in England: care homes and 80+ from 8 Dec 2020,
+  75-79 from 11 Jan 2021, 70-74 and the clinically extremely vulnerable from 18 Jan,
+  65-69 and at-risk adults from 15 Feb, 60-64 from 1 Mar, 55-59 from 9 Mar, 50-54 from
+  17 Mar, then phase 2 by age: 45-49 13 Apr, 40-44 30 Apr, 30-39 from 13-26 May,
+  25-29 8 Jun, 18-24 from 15-18 Jun; 16-17 from 23 Aug and 12-15 from 20 Sep 2021 (one dose).
+- Eventual first-dose uptake by age is that of White British residents of the least deprived
+  neighbourhoods in the NHS England and OpenSAFELY statistics of summer 2021 (about 97% of
+  75+ down to about 60% of 18-24 year olds), a little lower in London.
+- Relative uptake by ethnic group follows the ONS/OpenSAFELY analyses of spring 2021 among
+  older adults (relative to White British: Black African about 0.6, Black Caribbean about
+  0.6, Pakistani and Bangladeshi about 0.8, Chinese and mixed groups about 0.8-0.85, Indian
+  about 0.95).
+- Relative uptake by deprivation falls linearly from 1.0 in the least deprived decile to
+  0.88 in the most deprived, as the OpenSAFELY and NIMS reports showed.
+- Second doses follow 8 to 12 weeks after the first (the UK's extended interval); boosters
+  (dose 3) from 16 Sep 2021 for the over-50s and priority groups, at least 6 months after
+  the second dose.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+PROGRAMME_START = date(2020, 12, 8)
+BOOSTERS_START = date(2021, 9, 16)
+
+# (lowest age, date that age became eligible), oldest first.
+AGE_ELIGIBILITY: tuple[tuple[int, date], ...] = (
+    (80, date(2020, 12, 8)),
+    (75, date(2021, 1, 11)),
+    (70, date(2021, 1, 18)),
+    (65, date(2021, 2, 15)),
+    (60, date(2021, 3, 1)),
+    (55, date(2021, 3, 9)),
+    (50, date(2021, 3, 17)),
+    (45, date(2021, 4, 13)),
+    (40, date(2021, 4, 30)),
+    (36, date(2021, 5, 13)),
+    (30, date(2021, 5, 26)),
+    (25, date(2021, 6, 8)),
+    (21, date(2021, 6, 15)),
+    (18, date(2021, 6, 18)),
+    (16, date(2021, 8, 23)),
+    (12, date(2021, 9, 20)),
+)
+
+# Eligibility by priority group, for people who qualify earlier than their age does.
+GROUP_ELIGIBILITY: dict[int, date] = {
+    1: date(2020, 12, 8),
+    2: date(2021, 1, 4),  # health and social care workers, in numbers from January
+    4: date(2021, 1, 18),
+    6: date(2021, 2, 15),
+}
+
+# (lowest age, share who eventually take a first dose), oldest first.
+AGE_UPTAKE: tuple[tuple[int, float], ...] = (
+    (80, 0.97),
+    (75, 0.97),
+    (70, 0.96),
+    (65, 0.94),
+    (60, 0.92),
+    (55, 0.90),
+    (50, 0.88),
+    (40, 0.78),
+    (30, 0.68),
+    (25, 0.62),
+    (18, 0.58),
+    (16, 0.50),
+    (12, 0.40),
+    (0, 0.0),
+)
+
+# London's uptake ran below England's in every cohort.
+LONDON_FACTOR = 0.97
+
+# Relative uptake by NHS ethnic category (White British = 1).
+ETHNIC_FACTOR: dict[str, float] = {
+    "A": 1.0,
+    "B": 0.98,
+    "C": 0.85,
+    "D": 0.72,
+    "E": 0.75,
+    "F": 0.85,
+    "G": 0.80,
+    "H": 0.95,
+    "J": 0.80,
+    "K": 0.82,
+    "L": 0.88,
+    "M": 0.60,
+    "N": 0.60,
+    "P": 0.62,
+    "R": 0.82,
+    "S": 0.82,
+    "Z": 0.85,
+    "99": 0.85,
+}
+
+
+def imd_factor(decile: int | None) -> float:
+    """Relative uptake by IMD decile: 0.88 in the most deprived, 1.0 in the least."""
+    if decile is None:
+        return 0.94
+    return 0.88 + 0.12 * (decile - 1) / 9
+
+
+def eligible_from(age: int, jcvi_group: int | None) -> date | None:
+    """The first date a person of this age and priority group could book a first dose."""
+    by_age = next((day for lowest, day in AGE_ELIGIBILITY if age >= lowest), None)
+    by_group = GROUP_ELIGIBILITY.get(jcvi_group) if jcvi_group is not None else None
+    candidates = [day for day in (by_age, by_group) if day is not None]
+    return min(candidates) if candidates else None
+
+
+def base_uptake(age: int) -> float:
+    """Share of people of this age who eventually take a first dose."""
+    return next(share for lowest, share in AGE_UPTAKE if age >= lowest)
+
+
+# Vaccine products: (SNOMED CT concept id, name as publishers record it).
+PFIZER = ("39115611000001103", "COVID-19 mRNA Vaccine Comirnaty 30micrograms/0.3ml")
+ASTRAZENECA = ("39114911000001105", "COVID-19 Vaccine Vaxzevria (ChAdOx1 S [recombinant])")
+MODERNA = ("39326911000001101", "COVID-19 mRNA Vaccine Spikevax 0.1mg/0.5ml")
+
+AZ_AVAILABLE = date(2021, 1, 4)
+MODERNA_AVAILABLE = date(2021, 4, 13)
+# From 7 May 2021 under-40s were offered an alternative to AstraZeneca.
+AZ_UNDER_40_END = date(2021, 5, 7)
+BOOSTER_PRODUCTS = (PFIZER, MODERNA)
+
+
+def first_dose_products(age: int, day: date) -> tuple[tuple[str, str], ...]:
+    """The products a first dose could be on that day for that age, equally likely."""
+    if day < AZ_AVAILABLE:
+        return (PFIZER,)
+    if age < 40 and day >= AZ_UNDER_40_END:
+        return (PFIZER, PFIZER, MODERNA)
+    if day >= MODERNA_AVAILABLE:
+        return (ASTRAZENECA, PFIZER, MODERNA)
+    return (ASTRAZENECA, ASTRAZENECA, PFIZER)

@@ -1,0 +1,67 @@
+"""Dead letters to the dead-letter topic, and their counts by stage and reason in Redis.
+
+Operators read `{prefix}:dlq:counts` (a hash of `"{stage}|{reason}"` -> count) to see what is
+being refused without consuming the topic. Counts are bumped only after Kafka acknowledged
+the letters, so they never count a letter that was not stored (a resend may count twice).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import redis
+
+from services.contract.dead_letter import DeadLetter, encode_dead_letter
+from services.platform.kafka_producer import AckedProducer, OutgoingRecord
+
+
+def counts_key(prefix: str) -> str:
+    """The Redis hash of dead-letter counts under a key prefix."""
+    return f"{prefix}:dlq:counts"
+
+
+def dead_letter_record(letter: DeadLetter, *, topic: str) -> OutgoingRecord:
+    """The Kafka record of a dead letter, keyed by its event id when it has one."""
+    return OutgoingRecord(
+        topic=topic,
+        key=letter.event_id.encode() if letter.event_id else None,
+        value=encode_dead_letter(letter),
+        headers=(("reason", letter.reason.encode()), ("stage", letter.stage.value.encode())),
+    )
+
+
+class DeadLetterPublisher:
+    """Writes dead letters to Kafka (acknowledged) and counts them in Redis."""
+
+    def __init__(
+        self, *, producer: AckedProducer, client: redis.Redis, topic: str, prefix: str
+    ) -> None:
+        self._producer = producer
+        self._redis = client
+        self.topic = topic
+        self._counts = counts_key(prefix)
+
+    def records(self, letters: Sequence[DeadLetter]) -> list[OutgoingRecord]:
+        """Kafka records for letters, for callers that send them with other records."""
+        return [dead_letter_record(letter, topic=self.topic) for letter in letters]
+
+    def count(self, letters: Sequence[DeadLetter]) -> None:
+        """Add acknowledged letters to the counts by stage and reason (one round trip)."""
+        tally = Counter(f"{letter.stage.value}|{letter.reason}" for letter in letters)
+        if not tally:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for field, n in tally.items():
+            pipe.hincrby(self._counts, field, n)
+        pipe.execute()
+
+    def publish(self, letters: Sequence[DeadLetter]) -> None:
+        """Send letters, wait for Kafka's acknowledgement, then count them."""
+        self._producer.send_all(self.records(letters))
+        self.count(letters)
+
+    def counts(self) -> dict[str, int]:
+        """Current counts, `"{stage}|{reason}"` -> number of dead letters."""
+        raw = self._redis.hgetall(self._counts)
+        return {k.decode(): int(v) for k, v in raw.items()}  # type: ignore[union-attr]

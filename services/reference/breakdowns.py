@@ -1,0 +1,220 @@
+"""The breakdowns figures are counted and published by, with their denominators.
+
+Each breakdown maps an event's cohort attributes to one group label (``group_of``, on the
+aggregator's hot path, so it is a dict look-up), lists the groups an LTLA can show
+(``groups``), and gives the resident population of a group over some LTLAs (``population``),
+or None where no denominator exists (sex, IMD decile, JCVI group, not-stated ethnicity and
+the age × ethnicity cross, for which no population table exists).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Protocol
+
+from services.reference import cohorts
+from services.reference.areas import load_areas
+from services.reference.errors import UnknownBreakdownError
+from services.reference.populations import load_populations
+
+UNKNOWN = "Unknown"
+NO_PRIORITY_GROUP = "No priority group"
+ALL = "all"
+CROSS_SEPARATOR = "|"
+SEXES: tuple[str, ...] = ("FEMALE", "MALE", "INDETERMINATE", "NOT_KNOWN")
+
+
+class CohortAttributes(Protocol):
+    """What a breakdown needs to know about an event (``VaccinationEvent`` has all of it)."""
+
+    @property
+    def age_years(self) -> int: ...
+    @property
+    def sex(self) -> str: ...
+    @property
+    def ethnic_category(self) -> str: ...
+    @property
+    def jcvi_group(self) -> int | None: ...
+    @property
+    def imd_decile(self) -> int | None: ...
+    @property
+    def msoa_code(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """One way of splitting counts into groups, with denominators where they exist."""
+
+    name: str
+    title: str
+    group_of: Callable[[CohortAttributes], str]
+    groups: Callable[[str], tuple[str, ...]]
+    population: Callable[[tuple[str, ...], str], int | None]
+
+
+_AGE_5Y = dict(enumerate(cohorts.AGE_TO_BAND_5Y))
+_AGE_JCVI = dict(enumerate(cohorts.AGE_TO_JCVI_BAND))
+_SEX = {sex: sex for sex in SEXES}
+_ETHNIC_5 = dict(cohorts.NHS_TO_CENSUS_5)
+_ETHNIC_19 = dict(cohorts.NHS_TO_CENSUS_19)
+_JCVI: dict[int | None, str] = {group: str(group) for group in cohorts.JCVI_GROUPS}
+_IMD: dict[int | None, str] = {decile: str(decile) for decile in cohorts.IMD_DECILES}
+_CROSS_UNKNOWN = {code: f"{UNKNOWN}{CROSS_SEPARATOR}{g}" for code, g in _ETHNIC_5.items()}
+_CROSS = {
+    age: {code: f"{band}{CROSS_SEPARATOR}{group}" for code, group in _ETHNIC_5.items()}
+    for age, band in _AGE_JCVI.items()
+}
+_ETHNIC_5_GROUPS = (*cohorts.ETHNIC_GROUPS_5, cohorts.NOT_STATED)
+_JCVI_BANDS = tuple(band for band, _, _ in cohorts.JCVI_AGE_BANDS)
+
+
+def _cross_group(a: CohortAttributes) -> str:
+    row = _CROSS.get(a.age_years)
+    if row is None:
+        return _CROSS_UNKNOWN.get(a.ethnic_category, f"{UNKNOWN}{CROSS_SEPARATOR}{UNKNOWN}")
+    return row.get(a.ethnic_category) or f"{_AGE_JCVI[a.age_years]}{CROSS_SEPARATOR}{UNKNOWN}"
+
+
+def _fixed(groups: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
+    return lambda _ltla: groups
+
+
+def _no_denominator(_areas: tuple[str, ...], _group: str) -> int | None:
+    return None
+
+
+@functools.cache
+def _denominators(name: str) -> Mapping[str, Mapping[str, int]]:
+    """Population per LTLA per group, for the breakdowns that have denominators."""
+    pops = load_populations()
+    table: dict[str, dict[str, int]] = {}
+    for area in load_areas().ltlas():
+        codes = (area.code,)
+        if name == "none":
+            table[area.code] = {ALL: pops.total(codes)}
+        elif name == "age_band":
+            table[area.code] = pops.age_bands_5y(codes)
+        elif name == "jcvi_age_band":
+            table[area.code] = {
+                band: pops.age_range(codes, lo, hi) for band, lo, hi in cohorts.JCVI_AGE_BANDS
+            }
+        elif name == "ethnic_group":
+            table[area.code] = pops.ethnic_groups(codes)
+        elif name == "ethnic_group_detailed":
+            folded: dict[str, int] = {}
+            for group, count in pops.ethnic_groups(codes, detailed=True).items():
+                target = cohorts.CENSUS_19_FOLDED.get(group, group)
+                folded[target] = folded.get(target, 0) + count
+            table[area.code] = folded
+        elif name == "msoa":
+            table[area.code] = {
+                msoa: pops.msoa(msoa) or 0 for msoa in load_areas().msoas_in(area.code)
+            }
+    return MappingProxyType(table)
+
+
+@functools.cache
+def _denominator_groups(name: str) -> frozenset[str]:
+    return frozenset(group for groups in _denominators(name).values() for group in groups)
+
+
+def _summed(name: str) -> Callable[[tuple[str, ...], str], int | None]:
+    def population(area_codes: tuple[str, ...], group: str) -> int | None:
+        table = _denominators(name)
+        if group not in _denominator_groups(name):
+            return None  # a group with no census denominator (e.g. not stated)
+        return sum(table[code].get(group, 0) for code in area_codes if code in table)
+
+    return population
+
+
+def _msoa_groups(ltla_code: str) -> tuple[str, ...]:
+    return (*load_areas().msoas_in(ltla_code), UNKNOWN)
+
+
+def _msoa_population(area_codes: tuple[str, ...], group: str) -> int | None:
+    msoa_ltla = load_areas().msoa_ltla(group)
+    if msoa_ltla is None:
+        return None
+    return (load_populations().msoa(group) or 0) if msoa_ltla in area_codes else 0
+
+
+_ALL_BREAKDOWNS = (
+    Breakdown("none", "All people", lambda a: ALL, _fixed((ALL,)), _summed("none")),
+    Breakdown(
+        "age_band",
+        "Age band (5 years)",
+        lambda a: _AGE_5Y.get(a.age_years, UNKNOWN),
+        _fixed(cohorts.AGE_BANDS_5Y),
+        _summed("age_band"),
+    ),
+    Breakdown(
+        "jcvi_age_band",
+        "Age band (JCVI cohorts)",
+        lambda a: _AGE_JCVI.get(a.age_years, UNKNOWN),
+        _fixed(_JCVI_BANDS),
+        _summed("jcvi_age_band"),
+    ),
+    Breakdown(
+        "jcvi_group",
+        "JCVI priority group",
+        lambda a: _JCVI.get(a.jcvi_group, NO_PRIORITY_GROUP),
+        _fixed((*_JCVI.values(), NO_PRIORITY_GROUP)),
+        _no_denominator,
+    ),
+    Breakdown(
+        "ethnic_group",
+        "Ethnic group (Census 2021, 5 groups)",
+        lambda a: _ETHNIC_5.get(a.ethnic_category, cohorts.NOT_STATED),
+        _fixed(_ETHNIC_5_GROUPS),
+        _summed("ethnic_group"),
+    ),
+    Breakdown(
+        "ethnic_group_detailed",
+        "Ethnic group (Census 2021, detailed)",
+        lambda a: _ETHNIC_19.get(a.ethnic_category, cohorts.NOT_STATED),
+        _fixed((*cohorts.ETHNIC_GROUPS_19_RECORDED, cohorts.NOT_STATED)),
+        _summed("ethnic_group_detailed"),
+    ),
+    Breakdown("sex", "Sex", lambda a: _SEX.get(a.sex, "NOT_KNOWN"), _fixed(SEXES), _no_denominator),
+    Breakdown(
+        "imd_decile",
+        "IMD 2019 decile (1 = most deprived)",
+        lambda a: _IMD.get(a.imd_decile, UNKNOWN),
+        _fixed((*_IMD.values(), UNKNOWN)),
+        _no_denominator,
+    ),
+    Breakdown(
+        "msoa",
+        "Neighbourhood (MSOA 2011)",
+        lambda a: a.msoa_code or UNKNOWN,
+        _msoa_groups,
+        _msoa_population,
+    ),
+    Breakdown(
+        "age_band_ethnic_group",
+        "Age band (JCVI cohorts) by ethnic group",
+        _cross_group,
+        _fixed(tuple(f"{b}{CROSS_SEPARATOR}{g}" for b in _JCVI_BANDS for g in _ETHNIC_5_GROUPS)),
+        _no_denominator,
+    ),
+)
+
+BREAKDOWNS: Mapping[str, Breakdown] = MappingProxyType({b.name: b for b in _ALL_BREAKDOWNS})
+DEFAULT_BREAKDOWNS: tuple[str, ...] = tuple(BREAKDOWNS)
+
+
+def select_breakdowns(names: Iterable[str] | str) -> tuple[Breakdown, ...]:
+    """The breakdowns with these names (a list or a comma-separated string), in that order."""
+    if isinstance(names, str):
+        names = [name.strip() for name in names.split(",") if name.strip()]
+    wanted = tuple(dict.fromkeys(names))
+    unknown = [name for name in wanted if name not in BREAKDOWNS]
+    if unknown:
+        raise UnknownBreakdownError(
+            f"unknown breakdown(s) {', '.join(unknown)}; known: {', '.join(BREAKDOWNS)}"
+        )
+    return tuple(BREAKDOWNS[name] for name in wanted)

@@ -1,0 +1,13 @@
+"""Errors raised by the reference data package."""
+
+
+class ReferenceDataError(Exception):
+    """Base class for reference data errors."""
+
+
+class UnknownAreaError(ReferenceDataError, KeyError):
+    """An area code is not a current LTLA, UTLA or region."""
+
+
+class UnknownBreakdownError(ReferenceDataError, ValueError):
+    """A breakdown name is not one of the configured breakdowns."""

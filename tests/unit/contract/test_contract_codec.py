@@ -1,0 +1,129 @@
+"""Avro single-object encoding of events, schema evolution, and refusal of bad bytes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from io import BytesIO
+
+import pytest
+from fastavro import parse_schema, schemaless_reader, schemaless_writer
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.contract.codec import decode, encode, event_to_record, fingerprints
+from services.contract.errors import CodecError
+from services.contract.events import VaccinationEvent
+from services.contract.reasons import Reason
+from services.contract.schema_files import event_schema
+from services.contract.single_object import MAGIC
+from tests.unit.contract.contract_examples import sample_event, valid_events
+
+
+@given(valid_events())
+def test_any_valid_event_survives_encode_and_decode(event: VaccinationEvent) -> None:
+    assert decode(encode(event)) == event
+
+
+def test_encoding_is_framed_with_magic_and_current_fingerprint() -> None:
+    data = encode(sample_event())
+    assert data[:2] == MAGIC
+    assert data[2:10] == fingerprints()[2]
+
+
+def test_v1_bytes_are_read_with_the_v2_default() -> None:
+    event = sample_event(vaccination_site_ods_code="E85001")
+    data = encode(event, version=1)
+    assert data[2:10] == fingerprints()[1]
+    assert decode(data) == replace(event, vaccination_site_ods_code=None)
+
+
+def test_v2_bytes_are_readable_by_a_v1_reader() -> None:
+    event = sample_event()
+    body = BytesIO(encode(event)[10:])
+    record = schemaless_reader(body, parse_schema(event_schema(2)), parse_schema(event_schema(1)))
+    assert isinstance(record, dict)
+    assert "vaccination_site_ods_code" not in record
+    assert record["event_id"] == event.event_id
+    assert record["recorded_at"] == event.recorded_at
+    assert record["vaccination_date"] == event.vaccination_date
+
+
+def test_wrong_magic_is_refused() -> None:
+    data = encode(sample_event())
+    with pytest.raises(CodecError) as caught:
+        decode(b"\x00\x01" + data[2:])
+    assert caught.value.reason is Reason.BAD_MAGIC
+
+
+def test_unknown_fingerprint_is_refused() -> None:
+    data = encode(sample_event())
+    with pytest.raises(CodecError) as caught:
+        decode(data[:2] + b"\x00" * 8 + data[10:])
+    assert caught.value.reason is Reason.UNKNOWN_SCHEMA
+
+
+def test_every_truncation_is_refused() -> None:
+    data = encode(sample_event())
+    for end in range(len(data)):
+        with pytest.raises(CodecError) as caught:
+            decode(data[:end])
+        expected = Reason.BAD_MAGIC if end < 2 else Reason.UNDECODABLE
+        assert caught.value.reason is expected, end
+
+
+def test_trailing_bytes_are_refused() -> None:
+    with pytest.raises(CodecError) as caught:
+        decode(encode(sample_event()) + b"\x00")
+    assert caught.value.reason is Reason.UNDECODABLE
+
+
+@pytest.mark.parametrize("value", [None, "text", 42])
+def test_non_bytes_are_refused(value: object) -> None:
+    with pytest.raises(CodecError) as caught:
+        decode(value)  # type: ignore[arg-type]
+    assert caught.value.reason is Reason.UNDECODABLE
+
+
+@given(st.binary(max_size=300))
+def test_random_bytes_only_ever_raise_codec_error(data: bytes) -> None:
+    with pytest.raises(CodecError):
+        decode(data)
+
+
+@given(st.sampled_from([1, 2]), st.binary(max_size=300))
+def test_random_bodies_behind_a_valid_header_decode_or_raise_codec_error(
+    version: int, body: bytes
+) -> None:
+    try:
+        event = decode(MAGIC + fingerprints()[version] + body)
+    except CodecError as error:
+        assert isinstance(error.reason, Reason)
+    else:
+        assert isinstance(event, VaccinationEvent)
+
+
+def _raw_v2_bytes(**changes: object) -> bytes:
+    record = event_to_record(sample_event())
+    record.update(changes)
+    out = BytesIO()
+    out.write(MAGIC + fingerprints()[2])
+    schemaless_writer(out, parse_schema(event_schema(2)), record)
+    return out.getvalue()
+
+
+def test_avro_with_an_unknown_sex_is_refused_with_its_reason() -> None:
+    with pytest.raises(CodecError) as caught:
+        decode(_raw_v2_bytes(sex="F"))
+    assert (caught.value.reason, caught.value.field) == (Reason.UNKNOWN_SEX, "sex")
+
+
+def test_avro_with_an_unknown_site_type_is_refused_with_its_reason() -> None:
+    with pytest.raises(CodecError) as caught:
+        decode(_raw_v2_bytes(site_type="DRIVE_THROUGH"))
+    assert caught.value.reason is Reason.UNKNOWN_SITE_TYPE
+
+
+def test_encoding_an_ill_typed_event_is_a_codec_error() -> None:
+    with pytest.raises(CodecError) as caught:
+        encode(sample_event(dose_number="1"))
+    assert caught.value.reason is Reason.WRONG_TYPE

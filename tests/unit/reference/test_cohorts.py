@@ -1,0 +1,91 @@
+"""Cohort definitions: every NHS code lands in one census group, ages in one band."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.reference import cohorts
+from services.reference.areas import load_areas
+from services.reference.populations import load_populations
+
+NHS_CODES = ("A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "R", "S")
+
+
+def test_every_nhs_ethnic_code_maps_to_exactly_one_census_group_of_each_kind() -> None:
+    pops = load_populations()
+    census_5 = set(pops.ethnic_group_labels())
+    census_19 = set(pops.ethnic_group_labels(detailed=True))
+    assert set(cohorts.NHS_ETHNIC_CATEGORIES) == {*NHS_CODES, "Z", "99"}
+    for code in NHS_CODES:
+        assert cohorts.NHS_TO_CENSUS_5[code] in census_5
+        assert cohorts.NHS_TO_CENSUS_19[code] in census_19
+        assert cohorts.NHS_TO_CENSUS_19[code].startswith(cohorts.NHS_TO_CENSUS_5[code] + ":")
+    for code in ("Z", "99"):
+        assert cohorts.NHS_TO_CENSUS_5[code] == cohorts.NOT_STATED
+        assert cohorts.NHS_TO_CENSUS_19[code] == cohorts.NOT_STATED
+
+
+def test_chinese_is_counted_as_asian_as_in_census_2021() -> None:
+    assert cohorts.NHS_TO_CENSUS_19["R"] == "Asian, Asian British or Asian Welsh: Chinese"
+    assert cohorts.NHS_TO_CENSUS_5["R"] == "Asian, Asian British or Asian Welsh"
+
+
+def test_every_census_group_has_an_nhs_code_people_are_recorded_under() -> None:
+    census_19 = load_populations().ethnic_group_labels(detailed=True)
+    for group in census_19:
+        code = cohorts.CENSUS_19_TO_NHS[group]
+        recorded = cohorts.NHS_TO_CENSUS_19[code]
+        assert recorded == cohorts.CENSUS_19_FOLDED.get(group, group)
+    assert sorted(cohorts.ETHNIC_GROUPS_19_RECORDED) == sorted(
+        g for g in census_19 if g not in cohorts.CENSUS_19_FOLDED
+    )
+
+
+@given(st.integers(0, cohorts.MAX_AGE))
+def test_each_age_falls_in_the_band_that_names_it(age: int) -> None:
+    for band in (cohorts.AGE_TO_BAND_5Y[age], cohorts.AGE_TO_JCVI_BAND[age]):
+        lo, _, hi = band.replace("+", "-").partition("-")
+        assert int(lo) <= age
+        assert not hi or age <= int(hi)
+
+
+def test_jcvi_bands_cover_ages_in_rollout_order() -> None:
+    labels = [band for band, _, _ in cohorts.JCVI_AGE_BANDS]
+    assert labels[-1] == "80+"
+    assert set(cohorts.AGE_TO_JCVI_BAND) == set(labels)
+
+
+@given(
+    st.integers(0, cohorts.MAX_AGE),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+def test_jcvi_group_follows_the_priority_order(
+    age: int, care_home: bool, worker: bool, cev: bool, at_risk: bool
+) -> None:
+    group = cohorts.jcvi_group_for(
+        age,
+        care_home_resident=care_home,
+        health_social_care_worker=worker,
+        clinically_extremely_vulnerable=cev,
+        at_risk=at_risk,
+    )
+    if care_home:
+        assert group == 1
+    elif age >= 80 or worker:
+        assert group == 2
+    elif group is None:
+        assert age < 50 and not ((cev or at_risk) and age >= 16)
+    else:
+        assert group in cohorts.JCVI_GROUPS
+        # Nobody is placed in a later group than their age alone would give.
+        assert group <= (cohorts.jcvi_group_for(age) or 10)
+
+
+def test_brent_has_a_large_black_african_population_to_map() -> None:
+    areas = load_areas()
+    brent = load_populations().ethnic_groups(areas.ltla_codes_in("E09000005"), detailed=True)
+    assert brent[cohorts.NHS_TO_CENSUS_19["N"]] > 10_000
