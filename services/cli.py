@@ -10,7 +10,7 @@ from collections.abc import Callable
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "stack": ("services.platform.stack_cli", "main", "start/stop local Kafka and Redis"),
     "topics": ("services.platform.stack_cli", "topics_main", "create the Kafka topics"),
-    "simulate": ("services.ingest.simulator", "simulate_main", "generate a simulated feed"),
+    "simulate": ("services.ingest.simulate_cli", "simulate_main", "generate a simulated feed"),
     "publish": ("services.ingest.publish_cli", "main", "post a file of events to the ingest"),
     "keys": ("services.ingest.keys_cli", "main", "create, revoke and list API keys"),
     "ingest": ("services.ingest.main", "main", "run the publisher HTTP service"),

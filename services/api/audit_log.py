@@ -7,7 +7,9 @@ themselves are never written here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import redis
 
@@ -43,8 +45,12 @@ def _encode(entry: AuditEntry) -> dict[str, str]:
     return {k: str(v) for k, v in fields.items()}
 
 
-def _decode(entry_id: bytes, raw: dict[bytes, bytes]) -> AuditEntry:
-    f = {k.decode(): v.decode() for k, v in raw.items()}
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _decode(entry_id: object, raw: Mapping[Any, Any]) -> AuditEntry:
+    f = {_text(k): _text(v) for k, v in raw.items()}
     return AuditEntry(
         time=f.get("time", ""),
         key_id=f.get("key_id", ""),
@@ -55,7 +61,7 @@ def _decode(entry_id: bytes, raw: dict[bytes, bytes]) -> AuditEntry:
         release_id=int(f["release_id"]) if f.get("release_id") else None,
         rows=int(f.get("rows", "0") or 0),
         outcome=f.get("outcome", ""),
-        id=entry_id.decode(),
+        id=_text(entry_id),
     )
 
 
@@ -83,17 +89,19 @@ class AuditLog:
         upper = "+"
         scanned = 0
         while len(found) < count and scanned < _SCAN_LIMIT:
-            batch = self._redis.xrevrange(self._stream, max=upper, min="-", count=_SCAN_BATCH)
+            batch: list[Any] = list(
+                self._redis.xrevrange(self._stream, max=upper, min="-", count=_SCAN_BATCH) or []
+            )
             if not batch:
                 break
-            for entry_id, raw in batch:  # type: ignore[union-attr]
+            for entry_id, raw in batch:
                 entry = _decode(entry_id, raw)
                 if key_id is None or entry.key_id == key_id:
                     found.append(entry)
                     if len(found) == count:
                         break
-            scanned += len(batch)  # type: ignore[arg-type]
-            upper = "(" + batch[-1][0].decode()  # type: ignore[index]
+            scanned += len(batch)
+            upper = "(" + _text(batch[-1][0])
         return found
 
     def length(self) -> int:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 
-from fastapi import Request
+from fastapi import Request, Response
 
 IMMUTABLE = "private, max-age=86400, immutable"
 REVALIDATE = "private, no-cache"
@@ -49,3 +49,12 @@ def not_modified(request: Request, etag: str) -> bool:
 def cache_control(*, named_release: bool) -> str:
     """Long-lived for a named (immutable) release, revalidated for "latest"."""
     return IMMUTABLE if named_release else REVALIDATE
+
+
+def cached_json(request: Request, body: bytes, control: str, **extra: str) -> Response:
+    """A small JSON answer with an ETag of its bytes, or 304 when the caller has it."""
+    etag = etag_of_body(body)
+    headers = {"ETag": etag, "Cache-Control": control, "Vary": "Authorization", **extra}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

@@ -23,7 +23,7 @@ class ApiContext:
     """The app's adapters and settings."""
 
     settings: ApiSettings
-    redis: redis.Redis
+    client: redis.Redis
     areas: AreaRegistry
     clock: Callable[[], datetime]
     releases: ReleaseStore
@@ -46,7 +46,7 @@ class ApiContext:
         prefix = settings.redis_prefix
         return cls(
             settings=settings,
-            redis=redis_client,
+            client=redis_client,
             areas=areas,
             clock=clock,
             releases=ReleaseStore(redis_client, prefix=prefix),

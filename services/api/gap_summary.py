@@ -59,9 +59,7 @@ def latest_uptake(table: PublishedTable, group_index: int, policy: Policy) -> fl
     return uptake(row[-1], table.population[group_index], policy)
 
 
-def summarise(
-    headline: PublishedTable, table: PublishedTable, policy: Policy
-) -> list[GroupUptake]:
+def summarise(headline: PublishedTable, table: PublishedTable, policy: Policy) -> list[GroupUptake]:
     """Every group of `table`, lowest uptake relative to the area first; withheld ones last."""
     overall = latest_uptake(headline, 0, policy) if headline.groups else None
     last = table.dates[-1].isoformat() if table.new and table.new[0] else ""

@@ -28,7 +28,7 @@ class Caller(Protocol):
     def areas(self) -> tuple[str, ...]: ...
 
 
-class ScopeDenied(Exception):  # noqa: N818 - a decision, not a failure
+class ScopeDenied(Exception):
     """The caller may not read this; the message says why and what they may read."""
 
 
@@ -54,9 +54,7 @@ def may_see_detail(caller: Caller, area_code: str, registry: AreaRegistry) -> bo
     return caller.role == COUNCIL and area_code in detail_areas(caller, registry)
 
 
-def check_breakdown(
-    caller: Caller, area_code: str, breakdown: str, registry: AreaRegistry
-) -> None:
+def check_breakdown(caller: Caller, area_code: str, breakdown: str, registry: AreaRegistry) -> None:
     """Deny a breakdown of an area outside the caller's scope; headlines are always allowed."""
     may_read(caller)
     if breakdown == HEADLINE or may_see_detail(caller, area_code, registry):

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from services.disclosure.exact_witness import exact_room
 from services.disclosure.family import CellKey, Exposure, FamilyInput, Key
-from services.disclosure.layout import Layout
+from services.disclosure.layout import CrossGrid, Layout
 from services.disclosure.policy import Policy
 from services.disclosure.published import PublishedArray
 from services.disclosure.slack import Slack, release_slack, unchanged_only, unconstrained
@@ -84,24 +85,36 @@ def previous_slack(family: FamilyInput, cap: int) -> dict[Key, Slack]:
     return result
 
 
-def _capacities(
-    family: FamilyInput, layout: Layout, slacks: Mapping[Key, Slack], cap: int
-) -> dict[Key, Capacity]:
-    caps: dict[Key, Capacity] = {}
-    zero = np.zeros
-    for summed in layout.uppers:
-        for b in family.breakdowns:
-            shape = family.exact_new[(summed, b)].shape
-            caps[(summed, b)] = Capacity(*(zero(shape, np.int32) for _ in range(4)))
+def _merged(
+    family: FamilyInput, layout: Layout, slacks: Mapping[Key, Slack]
+) -> dict[str, dict[str, Slack]]:
+    """Per lower area, its slacks merged with its upper-tier area's (a move moves both)."""
+    merged: dict[str, dict[str, Slack]] = {}
     for lower, upper in layout.chains:
-        merged = {}
+        merged[lower] = {}
         for b in family.breakdowns:
             s = slacks[(lower, b)]
             if upper is not None:
                 s = s.minimum(slacks[(upper, b)].rows(layout.align[(lower, b)]))
-            merged[b] = s
-        grids = {c.name: layout.grids[(lower, c.name)] for c in family.crosses}
-        for b, capacity in chain_capacity(merged, grids, cap).items():
+            merged[lower][b] = s
+    return merged
+
+
+def _grids(family: FamilyInput, layout: Layout, area: str) -> dict[str, CrossGrid]:
+    return {c.name: layout.grids[(area, c.name)] for c in family.crosses}
+
+
+def _capacities(
+    family: FamilyInput, layout: Layout, merged: Mapping[str, Mapping[str, Slack]], cap: int
+) -> dict[Key, Capacity]:
+    caps: dict[Key, Capacity] = {}
+    for summed in layout.uppers:
+        for b in family.breakdowns:
+            shape = family.exact_new[(summed, b)].shape
+            caps[(summed, b)] = Capacity(*(np.zeros(shape, np.int32) for _ in range(4)))
+    for lower, upper in layout.chains:
+        capacities = chain_capacity(merged[lower], _grids(family, layout, lower), cap)
+        for b, capacity in capacities.items():
             caps[(lower, b)] = capacity
             if upper is not None:
                 # The upper area's cells move through any one of its LTLAs.
@@ -109,6 +122,74 @@ def _capacities(
                 for mine, theirs in zip(vars(into).values(), vars(capacity).values(), strict=True):
                     mine[rows] = np.maximum(mine[rows], theirs)
     return caps
+
+
+def _routes(family: FamilyInput, layout: Layout, key: Key, g: int, d: int) -> list[tuple]:
+    """``(lower area, row there)`` through which a cell can be moved, busiest first."""
+    area, b = key
+    if area not in layout.uppers:
+        return [(area, g)]
+    label = family.groups(area, b)[g]
+    found = []
+    for child in family.children[area]:
+        labels = family.groups(child, b)
+        if child != area and label in labels:
+            row = labels.index(label)
+            found.append((-int(family.exact_new[(child, b)][row, d]), child, row))
+    return [(child, row) for _, child, row in sorted(found)[:2]]
+
+
+def _search(
+    family: FamilyInput,
+    layout: Layout,
+    merged: Mapping[str, Mapping[str, Slack]],
+    cell: tuple[str, Key, int, int],
+) -> tuple[int, int]:
+    """Best exact ``(down, up)`` room of one cell over its routes."""
+    series, key, g, d = cell
+    best = (0, 0)
+    for lower, row in _routes(family, layout, key, g, d):
+        grids = _grids(family, layout, lower)
+        room = exact_room(merged[lower], grids, (series, key[1], row, d))
+        best = max(best, room, key=sum)
+    return best
+
+
+def _refine(
+    family: FamilyInput,
+    layout: Layout,
+    merged: Mapping[str, Mapping[str, Slack]],
+    caps: Mapping[Key, Capacity],
+    failing: Mapping[str, dict[Key, np.ndarray]],
+    certified: dict[tuple, tuple[int, int]],
+    budget: int,
+    width: int,
+) -> None:
+    """Clear failing flags the exact search can certify (at most ``budget`` searches).
+
+    Only successes are remembered in ``certified``: suppression only widens intervals, so a
+    witness found once stays valid, while a failure may not survive the next round.
+    """
+    for series, masks in failing.items():
+        for key, mask in masks.items():
+            exact = family.exact_new[key]
+            cap = caps[key]
+            ups, dns = (cap.up_new, cap.dn_new) if series == "new" else (cap.up_cum, cap.dn_cum)
+            if series == "cumulative":
+                exact = np.cumsum(exact, axis=1)
+            for g, d in zip(*np.nonzero(mask), strict=True):
+                cell = (series, key, int(g), int(d))
+                if cell not in certified:
+                    if budget <= 0:
+                        return
+                    budget -= 1
+                    dn, up = _search(family, layout, merged, cell)
+                    if dn + up + 1 < width and exact[g, d] - dn > 0:
+                        continue
+                    certified[cell] = (dn, up)
+                dn, up = certified[cell]
+                mask[g, d] = False
+                ups[g, d], dns[g, d] = max(ups[g, d], up), max(dns[g, d], dn)
 
 
 def audit_family(
@@ -120,8 +201,15 @@ def audit_family(
     previous: Mapping[Key, Slack],
     *,
     protection_width: int = 5,
+    exact_searches: int = 200,
+    certified: dict[tuple, tuple[int, int]] | None = None,
 ) -> AuditReport:
-    """Audit what a family would publish; ``previous`` comes from ``previous_slack``."""
+    """Audit what a family would publish; ``previous`` comes from ``previous_slack``.
+
+    ``certified`` caches exact-search results between rounds of one family (suppression only
+    widens intervals, so a witness found once stays valid); ``exact_searches`` bounds the
+    number of integer programs solved in this call.
+    """
     cap = protection_width
     slacks = {
         key: release_slack(
@@ -129,34 +217,35 @@ def audit_family(
         ).minimum(previous[key])
         for key in family.tables()
     }
-    caps = _capacities(family, layout, slacks, cap)
-    failing_new: dict[Key, np.ndarray] = {}
-    failing_cum: dict[Key, np.ndarray] = {}
+    merged = _merged(family, layout, slacks)
+    caps = _capacities(family, layout, merged, cap)
+    failing: dict[str, dict[Key, np.ndarray]] = {"new": {}, "cumulative": {}}
+    for key in family.tables():
+        exact_new = family.exact_new[key]
+        for series, exact, up, dn in (
+            ("new", exact_new, caps[key].up_new, caps[key].dn_new),
+            ("cumulative", np.cumsum(exact_new, axis=1), caps[key].up_cum, caps[key].dn_cum),
+        ):
+            failing[series][key] = policy.protected(exact) & (up + dn + 1 < cap) & (exact > dn)
+    cache = {} if certified is None else certified
+    _refine(family, layout, merged, caps, failing, cache, exact_searches, cap)
     protected = 0
     best: tuple[int, Exposure] | None = None
     for key in family.tables():
         exact_new = family.exact_new[key]
-        for series, exact, up, dn, out in (
-            ("new", exact_new, caps[key].up_new, caps[key].dn_new, failing_new),
-            (
-                "cumulative",
-                np.cumsum(exact_new, axis=1),
-                caps[key].up_cum,
-                caps[key].dn_cum,
-                failing_cum,
-            ),
+        for series, exact, up, dn in (
+            ("new", exact_new, caps[key].up_new, caps[key].dn_new),
+            ("cumulative", np.cumsum(exact_new, axis=1), caps[key].up_cum, caps[key].dn_cum),
         ):
             mask = policy.protected(exact)
             protected += int(mask.sum())
-            width = np.where(exact - dn <= 0, np.iinfo(np.int32).max, up + dn + 1)
-            out[key] = mask & (width < protection_width)
             if mask.any():
-                masked = np.where(mask, width, np.iinfo(np.int32).max)
-                g, d = np.unravel_index(int(masked.argmin()), masked.shape)
-                if best is None or masked[g, d] < best[0]:
+                width = np.where(mask & (exact > dn), up + dn + 1, np.iinfo(np.int32).max)
+                g, d = np.unravel_index(int(width.argmin()), width.shape)
+                if best is None or width[g, d] < best[0]:
                     v = int(exact[g, d])
                     cell = CellKey(key[0], key[1], family.groups(*key)[g], family.dates[d], series)
                     interval = (v - int(dn[g, d]), v + int(up[g, d]))
-                    best = (int(masked[g, d]), Exposure(cell, v, interval))
+                    best = (int(width[g, d]), Exposure(cell, v, interval))
     tightest = None if best is None else best[1]
-    return AuditReport(failing_new, failing_cum, caps, protected, tightest)
+    return AuditReport(failing["new"], failing["cumulative"], caps, protected, tightest)

@@ -24,8 +24,13 @@ def protect_family(
     *,
     protection_width: int = 5,
     max_rounds: int = 8,
+    exact_searches: int = 200,
 ) -> ProtectedFamily:
-    """Published daily and cumulative tables of one family, audited and repaired."""
+    """Published daily and cumulative tables of one family, audited and repaired.
+
+    ``exact_searches`` bounds the integer programs solved per audit round for cells the
+    fast pattern screen cannot certify; cells beyond it are repaired by suppression instead.
+    """
     layout = build_layout(family)
     exact_cum = {key: np.cumsum(t, axis=1) for key, t in family.exact_new.items()}
     primary_new = {key: policy.publish(family.exact_new[key]) for key in family.tables()}
@@ -37,11 +42,20 @@ def protect_family(
     previous = previous_slack(family, protection_width)
     plan = SuppressionPlan(family, layout, masks)
     rounds = 0
+    certified: dict[tuple, tuple[int, int]] = {}
     while True:
         new = {k: p.with_suppressed(masks["new"][k]) for k, p in primary_new.items()}
         cum = {k: p.with_suppressed(masks["cumulative"][k]) for k, p in primary_cum.items()}
         report = audit_family(
-            family, layout, policy, new, cum, previous, protection_width=protection_width
+            family,
+            layout,
+            policy,
+            new,
+            cum,
+            previous,
+            protection_width=protection_width,
+            exact_searches=exact_searches,
+            certified=certified,
         )
         if report.passed or rounds >= max_rounds:
             break

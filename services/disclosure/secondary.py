@@ -2,7 +2,8 @@
 
 For each exposed cell the audit could not certify, suppress (in this release) the visible
 non-zero cells its witnesses need room in: first the cell's own compensation cells (next day
-and its cumulative value; from the second round also the previous day), then the smallest
+and its cumulative value; from the second round a ring of days either side, widening every
+other round, with the area total's ring too), then the smallest
 visible partner on the same day of the same table (the next-smallest cell of the sum that
 pins it) with its own compensation cells, the margins of a cross, and the same cells in the
 linked upper-tier area or LTLA. One more partner is added each round until the audit passes.
@@ -94,17 +95,18 @@ class SuppressionPlan:
         return min(found)[1] if found else None
 
 
-def _ring(series: str, g: int, d: int, wide: bool) -> list[Cell]:
-    """A cell's compensation cells (previous day too when ``wide``)."""
-    if series == "new":
-        cells = [("new", g, d + 1), ("cumulative", g, d)]
-        return [*cells, ("new", g, d - 1), ("cumulative", g, d - 1)] if wide else cells
-    cells = [("new", g, d), ("new", g, d + 1)]
-    return [*cells, ("cumulative", g, d + 1)] if wide else cells
+def _ring(series: str, g: int, d: int, wide: int) -> list[Cell]:
+    """A cell's compensation cells: next day only, or ``wide`` days either side."""
+    if not wide:
+        if series == "new":
+            return [("new", g, d + 1), ("cumulative", g, d)]
+        return [("new", g, d), ("new", g, d + 1)]
+    days = range(d - wide, d + wide + 1)
+    return [("new", g, t) for t in days] + [("cumulative", g, t) for t in days]
 
 
 def _partner(
-    plan: SuppressionPlan, key: Key, series: str, rows: list[int], d: int, wide: bool, via
+    plan: SuppressionPlan, key: Key, series: str, rows: list[int], d: int, wide: int, via
 ) -> int | None:
     r = plan.smallest_visible(key, series, rows, d)
     if r is not None:
@@ -115,12 +117,13 @@ def _partner(
 def _repair_cell(plan: SuppressionPlan, key: Key, cell: Cell, round_no: int) -> None:
     series, g, d = cell
     area, b = key
-    wide = round_no >= 2
+    wide = round_no // 2  # widen the ring every other round
     via = plan.via(key, g, d)
-    own = [*_ring(series, g, d, wide), *([cell] if wide else [])]
-    plan.suppress(key, own, via)
+    plan.suppress(key, _ring(series, g, d, wide), via)
     family, layout = plan.family, plan.layout
     n_rows = family.exact_new[key].shape[0]
+    if wide and b != TOTAL:
+        plan.suppress((area, TOTAL), _ring(series, 0, d, wide), via)
     if b == TOTAL:
         for other in family.breakdowns:
             if other != TOTAL:
@@ -146,7 +149,7 @@ def _repair_cell(plan: SuppressionPlan, key: Key, cell: Cell, round_no: int) -> 
 
 
 def _partner_in_cross(
-    plan: SuppressionPlan, key: Key, series: str, g: int, d: int, wide: bool, via
+    plan: SuppressionPlan, key: Key, series: str, g: int, d: int, wide: int, via
 ) -> None:
     area, b = key
     cross = plan.layout.cross_of[b]

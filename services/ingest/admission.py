@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from services.contract.area_lookup import AreaLookup
 from services.contract.codec import encode
@@ -26,9 +27,10 @@ _MAX_REPORTED_ID = 128
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    """A valid event, ready for the events topic."""
+    """A valid event and its single-object Avro bytes, ready for the events topic."""
 
     event: VaccinationEvent
+    value: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +56,8 @@ class Admission:
         if item.error is not None:
             return self._rejected(item, item.error)
         try:
-            event = self._event(item.content)
-            return Accepted(validate(event, areas=self.areas, today=self.today))
+            event = validate(self._event(item.content), areas=self.areas, today=self.today)
+            return Accepted(event, encode(event))
         except ContractError as error:
             return self._rejected(item, error)
 
@@ -100,7 +102,7 @@ def kept_original(item: ParsedItem) -> bytes:
 
 def redact_event(event: VaccinationEvent) -> VaccinationEvent:
     """The event with any NHS number in its text fields removed."""
-    changes = {
+    changes: dict[str, Any] = {
         name: redact_text(value)
         for name in VaccinationEvent.__slots__
         if isinstance(value := getattr(event, name), str) and redact_text(value) != value

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from io import BytesIO
 
-from services.contract.codec import read_container
+from services.contract.container import read_container
 from services.contract.errors import CodecError, ContractError
 from services.contract.reasons import Reason
 from services.ingest.errors import BodyRejected

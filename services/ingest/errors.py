@@ -1,4 +1,4 @@
-"""Errors of the ingest service: a request refused as a whole."""
+"""Errors of the ingest service: a request refused as a whole, with its HTTP status."""
 
 from __future__ import annotations
 
@@ -7,11 +7,23 @@ class IngestError(Exception):
     """Base class for ingest failures."""
 
 
-class BodyRejected(IngestError):
-    """The request body as a whole cannot be taken (wrong type, malformed, empty, too big)."""
+class RequestRefused(IngestError):
+    """A request refused before any event in it is looked at (credentials, body, type)."""
 
-    def __init__(self, code: str, message: str, *, status: int = 400) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int = 400,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.headers = headers or {}
+
+
+class BodyRejected(RequestRefused):
+    """The request body as a whole cannot be taken (wrong type, malformed, empty, too big)."""

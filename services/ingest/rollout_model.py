@@ -24,7 +24,20 @@ councils saw rather than any exact series:
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+from services.ingest.simulated_population import (
+    MAX_SIMULATED_AGE,
+    Ints,
+    Objects,
+    Residents,
+    whole_exponential,
+)
 
 PROGRAMME_START = date(2020, 12, 8)
 BOOSTERS_START = date(2021, 9, 16)
@@ -142,3 +155,72 @@ def first_dose_products(age: int, day: date) -> tuple[tuple[str, str], ...]:
     if day >= MODERNA_AVAILABLE:
         return (ASTRAZENECA, PFIZER, MODERNA)
     return (ASTRAZENECA, ASTRAZENECA, PFIZER)
+
+
+@dataclass(frozen=True, slots=True)
+class Doses:
+    """Doses given to residents, one row each, grouped by person in dose order."""
+
+    person: Ints  # row in Residents
+    dose: Ints
+    day: Ints  # proleptic Gregorian ordinal
+
+
+def doses(
+    residents: Residents, rng: np.random.Generator, *, london: bool, start: date, end: date
+) -> Doses:
+    """The doses the residents take, of those given from start to end inclusive."""
+    age, group = residents.age, residents.jcvi_group
+    factor = _ethnic_factors(residents.true_ethnic_code) * _imd_factors()[residents.imd_decile]
+    u = rng.random((6, len(residents)))
+    region = LONDON_FACTOR if london else 1.0
+    uptake = np.minimum(0.99, _uptake_by_age()[age] * region * factor)
+    eligible = _eligibility()[age, group]
+    takes = (u[0] < uptake) & (eligible <= end.toordinal())
+    mean_delay = np.where(age >= 70, 8, 14) * (1 + 3 * (1 - factor))
+    first = eligible + whole_exponential(u[1], mean_delay)
+    # Under-16s had one dose in 2021.
+    seconds = takes & (age >= 16) & (u[2] < np.where(age < 30, 0.92, 0.96))
+    second = first + 56 + (u[3] * 29).astype(np.int64)  # 8 to 12 weeks
+    priority = (group > 0) & (group <= 6)
+    boosters = seconds & ((age >= 50) | priority) & (u[4] < 0.9 * factor)
+    booster = np.maximum(BOOSTERS_START.toordinal(), second + 182)
+    booster += whole_exponential(u[5], mean_delay)
+    people, numbers, days = [], [], []
+    for number, given, day in ((1, takes, first), (2, seconds, second), (3, boosters, booster)):
+        rows = np.flatnonzero(given & (day >= start.toordinal()) & (day <= end.toordinal()))
+        people.append(rows)
+        numbers.append(np.full(len(rows), number, dtype=np.int64))
+        days.append(day[rows])
+    person = np.concatenate(people)
+    order = np.argsort(person, kind="stable")
+    return Doses(person[order], np.concatenate(numbers)[order], np.concatenate(days)[order])
+
+
+def _ethnic_factors(codes: Objects) -> npt.NDArray[np.float64]:
+    return np.fromiter(map(ETHNIC_FACTOR.__getitem__, codes), dtype=np.float64, count=len(codes))
+
+
+@functools.cache
+def _imd_factors() -> npt.NDArray[np.float64]:
+    # Indexed by decile; 0 is an unknown decile.
+    return np.array([imd_factor(None), *(imd_factor(decile) for decile in range(1, 11))])
+
+
+@functools.cache
+def _uptake_by_age() -> npt.NDArray[np.float64]:
+    return np.array([base_uptake(age) for age in range(MAX_SIMULATED_AGE + 1)])
+
+
+@functools.cache
+def _eligibility() -> Ints:
+    # Ordinal of eligible_from(age, group), indexed [age, group]; group 0 is none, and a day
+    # far in the future stands for never.
+    never = date.max.toordinal() + 1
+    table = np.full((MAX_SIMULATED_AGE + 1, 10), never, dtype=np.int64)
+    for age in range(MAX_SIMULATED_AGE + 1):
+        for group in range(10):
+            day = eligible_from(age, group or None)
+            if day is not None:
+                table[age, group] = day.toordinal()
+    return table

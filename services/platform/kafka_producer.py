@@ -69,9 +69,7 @@ class AckedProducer:
         try:
             producer = self._client()
             futures = [
-                producer.send(
-                    r.topic, key=r.key, value=r.value, headers=list(r.headers) or None
-                )
+                producer.send(r.topic, key=r.key, value=r.value, headers=list(r.headers) or None)
                 for r in records
             ]
             producer.flush(timeout=max(0.0, deadline - time.monotonic()))

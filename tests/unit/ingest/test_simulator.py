@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.contract.errors import InvalidEvent
 from services.contract.events import EventKind, VaccinationEvent
 from services.contract.json_codec import event_from_json, event_to_json
 from services.contract.pseudonym import Pseudonymiser, is_valid_nhs_number
@@ -169,9 +170,9 @@ def test_valid_records_pass_validation_and_invalid_ones_fail_with_their_reason(
         if record.reason is Reason.INVALID_NHS_NUMBER:
             assert not is_valid_nhs_number(record.nhs_number)
             continue
-        with pytest.raises(Exception) as caught:
+        with pytest.raises(InvalidEvent) as caught:
             validate(event_from_json(obj, pseudonymiser=pseudonymiser), areas=areas, today=TODAY)
-        assert getattr(caught.value, "reason", None) == record.reason
+        assert caught.value.reason == record.reason
 
 
 def test_every_configured_invalid_reason_appears_at_about_its_rate(feed: Simulator) -> None:
@@ -279,3 +280,14 @@ def test_breakdowns_of_the_expected_counts_partition_the_total(feed: Simulator) 
         totals[breakdown] += n
     assert set(totals.values()) == {expected.total()}
     assert expected.total() == len(feed.truth())
+
+
+def test_direct_kafka_feed_carries_person_keys_and_their_own_faults() -> None:
+    rates = TraitRates(invalid={Reason.INVALID_NHS_NUMBER: 0.05, Reason.INVALID_PERSON_KEY: 0.05})
+    config = SimulationConfig(areas=(HARROW,), scale=0.002, rates=rates, with_nhs_numbers=False)
+    invalid = [r for r in Simulator(config).records() if not r.valid]
+    assert invalid and {r.reason for r in invalid} == {Reason.INVALID_PERSON_KEY}
+    for record in invalid:
+        with pytest.raises(InvalidEvent) as caught:
+            validate(record.event, areas=load_areas(), today=TODAY)
+        assert caught.value.reason is Reason.INVALID_PERSON_KEY

@@ -1,0 +1,1 @@
+"""Benchmarks of the pipeline on the real local stack (`make bench`)."""

@@ -1,0 +1,153 @@
+"""Benchmark: disclosure control (policy + audit + secondary suppression) of a national release.
+
+Synthetic but national-sized: 309 LTLAs (200 in 24 two-tier counties, 109 unitary), 3 doses,
+120 dates and about 180 breakdown groups per area (age bands, JCVI bands and groups, ethnic
+groups, sex, IMD deciles, ~23 MSOAs, and the JCVI band × ethnic group cross). Daily totals
+follow a roll-out curve; groups are multinomial splits, so small cells are common. Prints the
+wall time of protecting every family, on ``--workers`` processes.
+
+    python bench/bench_disclosure.py [--workers 2] [--dates 120] [--policy nhs-digital]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date, timedelta
+
+import numpy as np
+
+from services.disclosure import Cross, FamilyInput, get_policy, protect_family
+
+SIMPLE = {
+    "age_band": 19,
+    "jcvi_age_band": 12,
+    "jcvi_group": 11,
+    "ethnic_group_detailed": 20,
+    "sex": 4,
+    "imd_decile": 11,
+}
+ROWS, COLS = "jcvi_age_band", "ethnic_group"
+N_ETHNIC = 6
+
+
+def _labels(name: str, n: int) -> tuple[str, ...]:
+    return tuple(f"{name}-{i}" for i in range(n))
+
+
+def _ltla(rng: np.random.Generator, code: str, dose: int, n_dates: int) -> dict:
+    """Exact daily tables of one LTLA and dose: {breakdown: (labels, [groups × dates])}."""
+    population = rng.integers(25_000, 400_000)
+    t = np.arange(n_dates)
+    peak = n_dates * (0.3 + 0.2 * dose) + rng.normal(0, 5)
+    rate = population * 0.012 * np.exp(-(((t - peak) / (n_dates / 5)) ** 2))
+    total = rng.poisson(rate).astype(np.int64)
+    tables: dict[str, tuple[tuple[str, ...], np.ndarray]] = {"none": (("all",), total[None])}
+    for name, n in SIMPLE.items():
+        p = rng.dirichlet(np.full(n, 0.8))
+        tables[name] = (_labels(name, n), rng.multinomial(total, p).T.astype(np.int64))
+    msoas = int(rng.integers(15, 30))
+    p = rng.dirichlet(np.full(msoas + 1, 3.0))
+    labels = (*(f"{code}-msoa-{i}" for i in range(msoas)), "Unknown")
+    tables["msoa"] = (labels, rng.multinomial(total, p).T.astype(np.int64))
+    rows, cols = _labels(ROWS, SIMPLE[ROWS]), _labels(COLS, N_ETHNIC)
+    p = np.outer(rng.dirichlet(np.full(len(rows), 1.0)), rng.dirichlet(np.full(N_ETHNIC, 0.7)))
+    cross = rng.multinomial(total, p.ravel()).T.astype(np.int64)
+    dense = cross.reshape(len(rows), N_ETHNIC, n_dates)
+    tables[ROWS] = (rows, dense.sum(axis=1))
+    tables[COLS] = (cols, dense.sum(axis=0))
+    tables["age_band_ethnic_group"] = (tuple(f"{r}|{c}" for r in rows for c in cols), cross)
+    return tables
+
+
+def _family(seed: int, upper: str, lowers: tuple[str, ...], dose: int, n_dates: int):
+    rng = np.random.default_rng(seed)
+    dates = tuple(date(2021, 1, 1) + timedelta(days=i) for i in range(n_dates))
+    per_area = {code: _ltla(rng, code, dose, n_dates) for code in lowers}
+    breakdowns = {b: labels for b, (labels, _) in per_area[lowers[0]].items()}
+    exact = {(a, b): t for a, tables in per_area.items() for b, (_, t) in tables.items()}
+    area_groups = {(a, "msoa"): per_area[a]["msoa"][0] for a in lowers}
+    areas = lowers
+    children: dict[str, tuple[str, ...]] = {}
+    if upper not in lowers:
+        areas = (*lowers, upper)
+        children = {upper: lowers}
+        for b in breakdowns:
+            labels = tuple(dict.fromkeys(x for a in lowers for x in per_area[a][b][0]))
+            index = {x: i for i, x in enumerate(labels)}
+            summed = np.zeros((len(labels), n_dates), dtype=np.int64)
+            for a in lowers:
+                rows = [index[x] for x in per_area[a][b][0]]
+                summed[rows] += per_area[a][b][1]
+            exact[(upper, b)] = summed
+            area_groups[(upper, b)] = labels
+    return FamilyInput(
+        dates=dates,
+        areas=areas,
+        children=children,
+        breakdowns=breakdowns,
+        exact_new=exact,
+        crosses=(Cross("age_band_ethnic_group", ROWS, COLS),),
+        area_groups=area_groups,
+    )
+
+
+def _families(n_dates: int) -> Iterator[tuple]:
+    """Arguments for every family of the national release: 24 counties + 109 unitaries."""
+    code = 0
+    for county in range(24):
+        n = 8 + (county % 3) - 1  # 7..9 districts, 200 in all
+        lowers = tuple(f"E07{code + i:06d}" for i in range(n))
+        code += n
+        for dose in (1, 2, 3):
+            yield (county * 10 + dose, f"E10{county:06d}", lowers, dose, n_dates)
+    for unitary in range(309 - code):
+        area = f"E06{unitary:06d}"
+        for dose in (1, 2, 3):
+            yield (100_000 + unitary * 10 + dose, area, (area,), dose, n_dates)
+
+
+def _protect(args: tuple) -> tuple[int, int, int, int, bool, float]:
+    *family_args, policy_name = args
+    family = _family(*family_args)
+    started = time.perf_counter()
+    result = protect_family(family, get_policy(policy_name))
+    elapsed = time.perf_counter() - started
+    cells = sum(t.size for t in family.exact_new.values())
+    return (
+        cells,
+        result.primary_suppressed,
+        result.secondary_suppressed,
+        result.protected_cells,
+        result.audit_passed,
+        elapsed,
+    )
+
+
+def main() -> None:
+    """Protect every family of a synthetic national release and print the timing."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dates", type=int, default=120)
+    parser.add_argument("--policy", default="nhs-digital")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N families")
+    args = parser.parse_args()
+    jobs = [(*f, args.policy) for f in _families(args.dates)]
+    if args.limit:
+        jobs = jobs[: args.limit]
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        results = list(pool.map(_protect, jobs, chunksize=4))
+    wall = time.perf_counter() - started
+    cells, primary, secondary, protected, passed, busy = (sum(x) for x in zip(*results, strict=True))
+    print(f"families: {len(results)} (audit passed: {passed})")
+    print(f"daily cells: {cells:,} (+ as many cumulative); protected cells: {protected:,}")
+    print(f"primary suppressed: {primary:,}; secondary suppressed: {secondary:,}")
+    print(f"protect time in workers: {busy:.1f} s (data generation excluded)")
+    print(f"wall time incl. synthetic data generation, {args.workers} workers: {wall:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,313 @@
+"""The consumer loop: poll a batch, take it in, count it, apply it to Redis in one step.
+
+Exactly-once effect: Redis, not Kafka, holds the offsets. On assignment each partition is
+sought to Redis's offset; every batch is applied by one Lua script that first checks the
+stored offset of each of its partitions is still the one the batch started from (a consumer
+that lost its partitions in a rebalance is fenced off), that the event states it read are
+unchanged, and (live) that its generation is still active and no release barrier is crossed.
+On any refusal the batch is dropped and the consumer resumes from Redis's offsets.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+
+from services.aggregate.counting import BatchCounter, ids_to_read
+from services.aggregate.dead_letter_sender import DeadLetterSender, dead_letter_field
+from services.aggregate.errors import DeadLetterError, FenceError, StoreUnavailableError
+from services.aggregate.generation import GenerationSpec
+from services.aggregate.metrics import AggregateMetrics
+from services.aggregate.record_intake import Intake, LogRecord, RecordIntake
+from services.aggregate.redis_store import BatchWrite, RedisStore
+from services.reference.breakdowns import select_breakdowns
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT_MS = 500
+MAX_BACKOFF_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Mode:
+    """Live (follow the active generation, respect barriers, dead-letter) or pinned (rebuild)."""
+
+    pinned_generation: str | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.pinned_generation is None
+
+
+class Aggregator:
+    """Counts the events topic into one generation of counts in Redis."""
+
+    def __init__(
+        self,
+        *,
+        consumer: KafkaConsumer,
+        store: RedisStore,
+        intake: RecordIntake,
+        metrics: AggregateMetrics,
+        topic: str,
+        batch_size: int,
+        default_spec: Callable[[], GenerationSpec],
+        dead_letters: DeadLetterSender | None = None,
+        mode: Mode | None = None,
+    ) -> None:
+        self.consumer = consumer
+        self.store = store
+        self.intake = intake
+        self.metrics = metrics
+        self.topic = topic
+        self.batch_size = batch_size
+        self.mode = mode or Mode()
+        self._default_spec = default_spec
+        self._dead_letters = dead_letters
+        self.stop_event = threading.Event()
+        self.positions: dict[int, int | None] = {}  # partition -> offset stored in Redis
+        self._paused: set[int] = set()
+        self._resync_needed = True
+        self._backoff = 0.0
+        self.generation = ""
+        self.last_loop = time.monotonic()
+        self.last_redis_ok = 0.0
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def subscribe(self) -> None:
+        """Join the consumer group; partitions are sought to Redis's offsets on assignment."""
+        self.consumer.subscribe(topics=[self.topic], listener=_Listener(self))
+
+    def assign_all(self) -> None:
+        """Read every partition of the topic without a group (rebuilds)."""
+        partitions = self.consumer.partitions_for_topic(self.topic) or set()
+        self.consumer.assign([TopicPartition(self.topic, p) for p in sorted(partitions)])
+
+    def run(self) -> None:
+        """Loop until `stop_event` is set; the batch in hand is always finished first."""
+        while not self.stop_event.is_set():
+            self.run_once()
+
+    def run_once(self) -> int:
+        """One poll-count-apply round; returns the number of records applied."""
+        self.last_loop = time.monotonic()
+        try:
+            if self._resync_needed:
+                self._resync()
+            applied = self._round()
+            self._backoff = 0.0
+            return applied
+        except FenceError as exc:
+            self.metrics.fenced.labels(exc.kind).inc()
+            log.info("batch fenced off, resuming from Redis offsets", extra={"fence": exc.kind})
+            if exc.kind == "generation":
+                self.generation = ""
+            self._resync_needed = True
+        except StoreUnavailableError as exc:
+            self.metrics.redis_errors.inc()
+            log.warning("redis unavailable, will retry", extra={"error": str(exc)})
+            self._resync_needed = True
+            self._sleep_backoff()
+        except DeadLetterError as exc:
+            log.warning("dead-letter topic unavailable, will retry", extra={"error": str(exc)})
+            self._resync_needed = True
+            self._sleep_backoff()
+        return 0
+
+    def ready(self) -> bool:
+        """True while the loop runs and Redis answered recently."""
+        now = time.monotonic()
+        return now - self.last_loop < 60 and now - self.last_redis_ok < 60
+
+    def alive(self) -> bool:
+        """True while the loop is not stuck."""
+        return time.monotonic() - self.last_loop < 120
+
+    # --- one round --------------------------------------------------------------------
+
+    def _round(self) -> int:
+        barrier = self.store.barrier() if self.mode.live else {}
+        self.last_redis_ok = time.monotonic()
+        self._hold_at_barrier(barrier)
+        polled = self.consumer.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=self.batch_size)
+        if self._resync_needed:  # a rebalance could not read Redis: records may be stale
+            return 0
+        started = time.perf_counter()
+        partitions: list[tuple[int, int | None, int]] = []
+        records: list[LogRecord] = []
+        for tp, batch in polled.items():
+            kept, new_offset = self._trim(tp, batch, barrier.get(tp.partition))
+            if new_offset is not None:
+                partitions.append((tp.partition, self.positions[tp.partition], new_offset))
+                records.extend(kept)
+        if not partitions:
+            self._update_lag()
+            return 0
+        self._apply(partitions, records, started)
+        return len(records)
+
+    def _trim(
+        self, tp: TopicPartition, batch: Sequence[LogRecord], barrier: int | None
+    ) -> tuple[list[LogRecord], int | None]:
+        """Records of a partition still to count, and the offset after them (None: nothing)."""
+        if tp.partition not in self.positions:
+            self._resync_needed = True  # records of a partition we were never sought for
+            return [], None
+        start = self.positions[tp.partition]
+        kept = list(batch)
+        if start is not None and kept and kept[0].offset < start:
+            kept = [r for r in kept if r.offset >= start]  # never count below Redis's offset
+        new_offset = kept[-1].offset + 1 if kept else None
+        if barrier is not None and new_offset is not None and new_offset > barrier:
+            kept = [r for r in kept if r.offset < barrier]
+            new_offset = barrier  # no record lies between the last kept and the barrier
+            self.consumer.seek(tp, barrier)
+            self.consumer.pause(tp)
+            self._paused.add(tp.partition)
+        if new_offset is not None and start is not None and new_offset <= start:
+            return [], None
+        return kept, new_offset
+
+    def _apply(
+        self, partitions: list[tuple[int, int | None, int]], records: list[LogRecord], t0: float
+    ) -> None:
+        spec = self._spec
+        intake = self.intake.take(records)
+        stored = self.store.read_states(self.generation, spec.buckets, ids_to_read(intake.events))
+        outcome = self._counter.count(intake.events, stored)
+        dead: dict[str, int] = {}
+        for refused in intake.refused:
+            field = dead_letter_field(refused)
+            dead[field] = dead.get(field, 0) + 1
+        stats = {"consumed": len(records), "dead_lettered": len(intake.refused)}
+        for field, n in dead.items():
+            stats[f"dead_lettered:{field.partition('|')[2]}"] = n
+        if self.mode.live and self._dead_letters is not None:
+            self._dead_letters.send(intake.refused)
+        write = BatchWrite(
+            partitions=partitions,
+            outcome=outcome,
+            stats=stats,
+            dead_letters=dead if self.mode.live else {},
+        )
+        self.store.apply(
+            self.generation,
+            spec.buckets,
+            write,
+            must_be_active=self.mode.live,
+            respect_barrier=self.mode.live,
+        )
+        self.last_redis_ok = time.monotonic()
+        for partition, _, new_offset in partitions:
+            self.positions[partition] = new_offset
+        reasons = {f.partition("|")[2]: n for f, n in dead.items()}
+        self.metrics.batch({**outcome.stats, **stats}, reasons, seconds=time.perf_counter() - t0)
+        self._record_freshness(intake)
+        self._update_lag()
+
+    # --- offsets, generations and barriers ----------------------------------------------
+
+    def _resync(self, only: Sequence[TopicPartition] | None = None) -> None:
+        """Load the generation and seek partitions to Redis's offsets."""
+        if not self.generation:
+            self._load_generation()
+        stored = self.store.offsets(self.generation)
+        self.last_redis_ok = time.monotonic()
+        targets = list(only) if only is not None else list(self.consumer.assignment())
+        for tp in targets:
+            offset = stored.get(tp.partition)
+            self.positions[tp.partition] = offset
+            if offset is None:
+                self.consumer.seek_to_beginning(tp)
+            else:
+                self.consumer.seek(tp, offset)
+        if only is None:
+            assigned = {tp.partition for tp in targets}
+            for partition in list(self.positions):
+                if partition not in assigned:
+                    del self.positions[partition]
+            self._resync_needed = False
+
+    def _load_generation(self) -> None:
+        generation = self.mode.pinned_generation or self.store.active_generation()
+        spec = self.store.spec(generation, default=self._default_spec)
+        configured = self._default_spec().breakdowns if self.mode.live else spec.breakdowns
+        if spec.breakdowns != configured:
+            log.warning(
+                "active generation counts other breakdowns than configured; following it",
+                extra={"generation": generation, "breakdowns": ",".join(spec.breakdowns)},
+            )
+        self._spec = spec
+        self._counter = BatchCounter(
+            breakdowns=select_breakdowns(spec.breakdowns), codec=spec.codec()
+        )
+        self.generation = generation
+        self.metrics.generation.set(int(generation))
+        log.info("counting into generation", extra={"generation": generation})
+
+    def _hold_at_barrier(self, barrier: dict[int, int]) -> None:
+        for tp in self.consumer.assignment():
+            p = tp.partition
+            limit = barrier.get(p)
+            hold = limit is not None and (self.positions.get(p) or 0) >= limit
+            if hold and p not in self._paused:
+                self.consumer.pause(tp)
+                self._paused.add(p)
+            elif not hold and p in self._paused:
+                self.consumer.resume(tp)
+                self._paused.discard(p)
+
+    def _revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        for tp in revoked:
+            self.positions.pop(tp.partition, None)
+            self._paused.discard(tp.partition)
+
+    def _assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        try:
+            self._resync(only=assigned)
+        except StoreUnavailableError:
+            self.metrics.redis_errors.inc()
+            self._resync_needed = True
+
+    # --- metrics ----------------------------------------------------------------------
+
+    def _record_freshness(self, intake: Intake) -> None:
+        newest: dict[int, datetime] = {}
+        for event, partition in zip(intake.events, intake.partitions, strict=True):
+            seen = newest.get(partition)
+            if seen is None or event.recorded_at > seen:
+                newest[partition] = event.recorded_at
+        for partition, recorded in newest.items():
+            self.metrics.last_event.labels(str(partition)).set(recorded.timestamp())
+
+    def _update_lag(self) -> None:
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            if high is not None:
+                position = self.positions.get(tp.partition) or 0
+                self.metrics.lag.labels(str(tp.partition)).set(max(0, high - position))
+
+    def _sleep_backoff(self) -> None:
+        self._backoff = min(MAX_BACKOFF_SECONDS, max(0.5, self._backoff * 2))
+        self.stop_event.wait(self._backoff)
+
+
+class _Listener(ConsumerRebalanceListener):
+    """Seeks newly assigned partitions to Redis's offsets before any record is fetched."""
+
+    def __init__(self, aggregator: Aggregator) -> None:
+        self._aggregator = aggregator
+
+    def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        self._aggregator._revoked(revoked)
+
+    def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        self._aggregator._assigned(assigned)

@@ -1,0 +1,84 @@
+"""Prometheus metrics of the aggregator, in a registry of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+# Batch statistics (Redis `stats` names) -> the `outcome` label of the events counter.
+_OUTCOMES = {
+    "consumed": "consumed",
+    "counted": "counted",
+    "duplicates": "duplicate",
+    "corrected": "corrected",
+    "retracted": "retracted",
+    "parked": "parked",
+    "dead_lettered": "dead_lettered",
+}
+
+
+class AggregateMetrics:
+    """Counters, histograms and gauges the consumer loop updates."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.events = Counter(
+            "vaxshare_aggregate_events", "Records by what became of them", ["outcome"], registry=r
+        )
+        self.dead_letters = Counter(
+            "vaxshare_aggregate_dead_letters",
+            "Records dead-lettered, by reason",
+            ["reason"],
+            registry=r,
+        )
+        self.batch_size = Histogram(
+            "vaxshare_aggregate_batch_size_events",
+            "Records per applied batch",
+            buckets=(1, 10, 50, 100, 500, 1000, 2000, 5000, 10_000, 20_000),
+            registry=r,
+        )
+        self.batch_duration = Histogram(
+            "vaxshare_aggregate_batch_duration_seconds",
+            "Time from poll to the batch applied in Redis",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=r,
+        )
+        self.lag = Gauge(
+            "vaxshare_aggregate_consumer_lag_records",
+            "Records in the log not yet counted, per partition",
+            ["partition"],
+            registry=r,
+        )
+        self.last_event = Gauge(
+            "vaxshare_aggregate_last_event_timestamp_seconds",
+            "Recorded time of the newest counted event, per partition",
+            ["partition"],
+            registry=r,
+        )
+        self.redis_errors = Counter(
+            "vaxshare_aggregate_redis_errors", "Redis calls that failed", registry=r
+        )
+        self.fenced = Counter(
+            "vaxshare_aggregate_fenced_batches",
+            "Batches Redis refused because something moved since they were read",
+            ["kind"],
+            registry=r,
+        )
+        self.generation = Gauge(
+            "vaxshare_aggregate_generation", "Generation of counts being written", registry=r
+        )
+
+    def batch(
+        self, stats: Mapping[str, int], dead_letters: Mapping[str, int], *, seconds: float
+    ) -> None:
+        """Record one applied batch."""
+        for name, outcome in _OUTCOMES.items():
+            n = stats.get(name, 0)
+            if n:
+                self.events.labels(outcome).inc(n)
+        for reason, n in dead_letters.items():
+            self.dead_letters.labels(reason).inc(n)
+        self.batch_size.observe(stats.get("consumed", 0))
+        self.batch_duration.observe(seconds)

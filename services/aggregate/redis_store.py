@@ -1,0 +1,210 @@
+"""The aggregator's Redis adapter: generations, offsets, event states and atomic batches.
+
+Layout under the prefix `P` (generation `G`):
+
+- `P:agg:generation`            active generation id (absent = "1")
+- `P:agg:generation_seq`        last generation id handed out
+- `P:g<G>:meta`                 field `spec`: the generation's `GenerationSpec` JSON
+- `P:g<G>:c:<ltla>:<dose>:<bd>` hash `"<YYYY-MM-DD>|<group>"` -> exact count (no zeros)
+- `P:g<G>:e:<bucket>`           hash event id -> packed state (`event_state`)
+- `P:g<G>:offsets`              hash partition -> next offset to consume
+- `P:g<G>:stats`                hash counter -> value, changed with the counts
+- `P:barrier`                   hash partition -> offset the aggregators must stop at
+- `P:dlq:counts`                hash `"<stage>|<reason>"` -> dead letters
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any, cast
+
+import redis
+
+from services.aggregate.counting import BatchOutcome
+from services.aggregate.errors import (
+    CorruptCountsError,
+    FenceError,
+    GenerationError,
+    StoreUnavailableError,
+)
+from services.aggregate.event_state import StoredState, parse
+from services.aggregate.generation import GenerationSpec, bucket_of
+
+_REDIS_FAILURES = (redis.ConnectionError, redis.TimeoutError, redis.ResponseError)
+
+
+@dataclass(slots=True)
+class BatchWrite:
+    """One batch ready for Redis: offsets moved, the counting outcome and dead letters."""
+
+    partitions: list[tuple[int, int | None, int]]  # (partition, stored offset, new offset)
+    outcome: BatchOutcome
+    stats: dict[str, int] = field(default_factory=dict)
+    dead_letters: dict[str, int] = field(default_factory=dict)  # "<stage>|<reason>" -> n
+
+
+@contextmanager
+def _wrapped() -> Iterator[None]:
+    try:
+        yield
+    except _REDIS_FAILURES as exc:
+        raise StoreUnavailableError(f"redis: {exc}") from exc
+
+
+class RedisStore:
+    """Everything the aggregator reads from and writes to Redis."""
+
+    def __init__(self, client: redis.Redis, *, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+        lua = files("services.aggregate")
+        self._apply = client.register_script(lua.joinpath("apply_batch.lua").read_text())
+        self._read = client.register_script(lua.joinpath("read_states.lua").read_text())
+        self._switch = client.register_script(lua.joinpath("switch_generation.lua").read_text())
+
+    def base(self, generation: str) -> str:
+        """The key prefix of a generation, `P:g<G>:`."""
+        return f"{self.prefix}:g{generation}:"
+
+    def active_generation(self) -> str:
+        """The id of the generation councils' releases are cut from."""
+        with _wrapped():
+            raw = cast("bytes | None", self.client.get(f"{self.prefix}:agg:generation"))
+        return raw.decode() if raw else "1"
+
+    def spec(
+        self, generation: str, *, default: Callable[[], GenerationSpec] | None = None
+    ) -> GenerationSpec:
+        """The generation's spec; with ``default``, create it first if it has none."""
+        key = self.base(generation) + "meta"
+        with _wrapped():
+            if default is not None:
+                self.client.hsetnx(key, "spec", default().to_json())
+            raw = cast("bytes | None", self.client.hget(key, "spec"))
+        if raw is None:
+            raise GenerationError(f"generation {generation} has no spec in {key}")
+        return GenerationSpec.from_json(raw)
+
+    def new_generation(self, spec: GenerationSpec) -> str:
+        """A fresh generation id, newer than every id handed out, with its spec stored."""
+        seq = f"{self.prefix}:agg:generation_seq"
+        with _wrapped():
+            floor = int(self.active_generation())
+            self.client.set(seq, floor, nx=True)
+            generation = cast("int", self.client.incr(seq))
+            while generation <= floor:  # a seq older than the active id: move past it
+                generation = cast("int", self.client.incr(seq))
+            self.client.hset(self.base(str(generation)) + "meta", "spec", spec.to_json())
+        return str(generation)
+
+    def offsets(self, generation: str) -> dict[int, int]:
+        """Next offset to consume of every partition the generation has counted from."""
+        with _wrapped():
+            raw = cast("dict[bytes, bytes]", self.client.hgetall(self.base(generation) + "offsets"))
+        return {int(p): int(o) for p, o in raw.items()}
+
+    def barrier(self) -> dict[int, int]:
+        """The release barrier: partition -> offset not to count at or beyond (empty if none)."""
+        with _wrapped():
+            raw = cast("dict[bytes, bytes]", self.client.hgetall(f"{self.prefix}:barrier"))
+        return {int(p): int(o) for p, o in raw.items()}
+
+    def read_states(
+        self, generation: str, buckets: int, event_ids: Iterable[str]
+    ) -> dict[str, StoredState | None]:
+        """The stored state of each event id (None if never seen), in one round trip."""
+        ids = list(event_ids)
+        if not ids:
+            return {}
+        args: list[Any] = [self.base(generation)]
+        for event_id in ids:
+            args += (bucket_of(event_id, buckets), event_id)
+        with _wrapped():
+            values = cast("list[bytes | None]", self._read(keys=[], args=args))
+        return {event_id: parse(v) for event_id, v in zip(ids, values, strict=True)}
+
+    def apply(
+        self,
+        generation: str,
+        buckets: int,
+        batch: BatchWrite,
+        *,
+        must_be_active: bool,
+        respect_barrier: bool,
+    ) -> None:
+        """Apply a batch atomically; FenceError (nothing written) if anything moved since."""
+        args = _apply_args(self.prefix, generation, buckets, batch, must_be_active, respect_barrier)
+        with _wrapped():
+            result = cast("list[bytes]", self._apply(keys=[], args=args))
+        kind = result[0].decode()
+        if kind == "ok":
+            return
+        detail = result[1].decode() if len(result) > 1 else ""
+        if kind == "negative":
+            raise CorruptCountsError(f"a batch would make {detail} negative; rebuild the counts")
+        raise FenceError(kind, detail)
+
+    def switch_generation(self, old: str, new: str) -> int:
+        """Make ``new`` active: 1 done, 0 a release barrier is up, -1 ``old`` is not active."""
+        with _wrapped():
+            return int(cast("int", self._switch(keys=[], args=[self.prefix, old, new])))
+
+    def drop_generation(self, generation: str) -> int:
+        """Delete every key of an inactive generation; returns how many were deleted."""
+        if generation == self.active_generation():
+            raise GenerationError(f"generation {generation} is active; it cannot be dropped")
+        deleted = 0
+        with _wrapped():
+            batch: list[bytes] = []
+            for key in self.client.scan_iter(match=self.base(generation) + "*", count=1000):
+                batch.append(key)
+                if len(batch) >= 1000:
+                    deleted += cast("int", self.client.unlink(*batch))
+                    batch = []
+            if batch:
+                deleted += cast("int", self.client.unlink(*batch))
+        return deleted
+
+
+def _apply_args(
+    prefix: str,
+    generation: str,
+    buckets: int,
+    batch: BatchWrite,
+    must_be_active: bool,
+    respect_barrier: bool,
+) -> list[Any]:
+    args: list[Any] = [prefix, generation, int(must_be_active), int(respect_barrier)]
+    args.append(len(batch.partitions))
+    for partition, stored, new in batch.partitions:
+        args += (partition, "" if stored is None else stored, new)
+    writes = batch.outcome.writes
+    args.append(len(writes))
+    for event_id, (before, after) in writes.items():
+        args += (bucket_of(event_id, buckets), event_id, "" if before is None else before, after)
+    increments = batch.outcome.increments
+    args.append(len(increments))
+    for (ltla, dose, breakdown), fields in increments.items():
+        args += (f"{ltla}:{dose}:{breakdown}", len(fields))
+        for item in fields.items():
+            args += item
+    stats = _nonzero({**batch.outcome.stats, **_summed(batch.outcome.stats, batch.stats)})
+    args.append(len(stats))
+    for item in stats.items():
+        args += item
+    dead = _nonzero(batch.dead_letters)
+    args.append(len(dead))
+    for item in dead.items():
+        args += item
+    return args
+
+
+def _summed(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
+    return {k: a.get(k, 0) + v for k, v in b.items()}
+
+
+def _nonzero(counts: Mapping[str, int]) -> dict[str, int]:
+    return {k: v for k, v in counts.items() if v}

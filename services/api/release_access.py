@@ -1,0 +1,74 @@
+"""Finding the release and the published tables a query asks for, or saying why not."""
+
+from __future__ import annotations
+
+from services.api.errors import NotFoundError
+from services.api.scope import Caller, check_release
+from services.platform.release_store import PublishedTable, ReleaseMeta, ReleaseStore
+from services.reference.areas import Area
+
+HEADLINE = "none"
+
+
+class MissingTableError(NotFoundError):
+    """The release holds no table for this area × dose × breakdown."""
+
+    code = "table_not_published"
+
+
+class BreakdownNotInReleaseError(NotFoundError):
+    """The release was built without this breakdown."""
+
+    code = "breakdown_not_in_release"
+
+
+class NotForAreaTypeError(NotFoundError):
+    """This breakdown is never published for this type of area (regions: headline only)."""
+
+    code = "breakdown_not_published_for_area_type"
+
+
+class NoReleaseError(NotFoundError):
+    """No release with this id, or none published yet."""
+
+    code = "release_not_found"
+
+
+def resolve_release(store: ReleaseStore, caller: Caller, release_id: int | None) -> ReleaseMeta:
+    """The named release (if the caller may read it), else the latest published one."""
+    if release_id is None:
+        latest = store.latest_published()
+        meta = store.get(latest) if latest is not None else None
+        if meta is None:
+            raise NoReleaseError("no release has been published yet")
+        return meta
+    meta = store.get(release_id)
+    if meta is None:
+        raise NoReleaseError(f"there is no release {release_id}; GET /v1/releases lists them")
+    check_release(caller, str(meta.status))
+    return meta
+
+
+def load_tables(
+    store: ReleaseStore, meta: ReleaseMeta, area: Area, doses: list[int], breakdown: str
+) -> list[PublishedTable]:
+    """The published tables for an area, one per dose, or a 404 saying which is missing."""
+    if area.type == "region" and breakdown != HEADLINE:
+        raise NotForAreaTypeError(
+            f"regions are published as headline totals only (breakdown=none); "
+            f"ask for {breakdown} of a UTLA or LTLA instead"
+        )
+    if meta.breakdowns and breakdown not in meta.breakdowns:
+        raise BreakdownNotInReleaseError(
+            f"release {meta.id} was built without the {breakdown} breakdown; "
+            f"it has: {', '.join(meta.breakdowns)}"
+        )
+    found = store.tables(meta.id, [(area.code, dose, breakdown) for dose in doses])
+    tables: list[PublishedTable] = []
+    for dose, table in zip(doses, found, strict=True):
+        if table is None:
+            raise MissingTableError(
+                f"release {meta.id} has no table for {area.code}, dose {dose}, {breakdown}"
+            )
+        tables.append(table)
+    return tables

@@ -1,0 +1,234 @@
+"""`vaxshare demo` (`make demo`): the whole service on this machine with a realistic feed.
+
+Starts Kafka and Redis, the ingest, an aggregator and the council API; simulates the eight
+North West London boroughs at full population scale, first and second doses from 8 December
+2020 to 30 June 2021; publishes the bulk straight to Kafka as a national system would and
+the last week through the ingest HTTP API as GP systems would; waits until every event is
+counted; builds and publishes a release; prints the URLs and demo keys and writes them to
+`.run/demo.json`. The stack keeps running; `make down` stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from kafka import KafkaProducer
+from tqdm import tqdm
+
+from services.aggregate.counts_query import CountsReader
+from services.aggregate.release_builder import ReleaseBuilder
+from services.aggregate.release_cut import end_offsets
+from services.aggregate.release_settings import ReleaseSettings
+from services.contract.codec import encode
+from services.ingest.simulation_output import record_to_json
+from services.ingest.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
+from services.platform import local_runner
+from services.platform.kafka_topics import ensure_topics
+from services.platform.key_store import KeyStore, Role
+from services.platform.redis_client import connect
+from services.reference.areas import load_areas
+
+API_PORT, INGEST_PORT, AGGREGATE_PORT = 8080, 8081, 8082
+PARTITIONS = 12
+END = date(2021, 6, 30)
+HTTP_DAYS = 7
+
+
+def _env(run_dir: Path) -> dict[str, str]:
+    key_file = run_dir / "pseudonym.key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+    return {
+        "VAXSHARE_KAFKA_BOOTSTRAP": f"127.0.0.1:{local_runner.KAFKA_PORT}",
+        "VAXSHARE_REDIS_URL": f"redis://127.0.0.1:{local_runner.REDIS_PORT}/0",
+        "VAXSHARE_REDIS_PREFIX": "vaxshare",
+        "VAXSHARE_EVENTS_PARTITIONS": str(PARTITIONS),
+        "VAXSHARE_PSEUDONYM_KEY": key_file.read_text().strip(),
+        "VAXSHARE_INGEST_PORT": str(INGEST_PORT),
+        "VAXSHARE_API_PORT": str(API_PORT),
+        "VAXSHARE_METRICS_PORT": str(AGGREGATE_PORT),
+    }
+
+
+def main(argv: list[str]) -> int:
+    """Run the demo; return 0 with the stack up, or 1 with the reason."""
+    parser = argparse.ArgumentParser(prog="vaxshare demo", description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="share of the real population")
+    parser.add_argument("--run-dir", type=Path, default=local_runner.DEFAULT_RUN_DIR)
+    args = parser.parse_args(argv)
+    run_dir: Path = args.run_dir
+    started = time.monotonic()
+
+    if not local_runner.running(run_dir):
+        for stale in ("kafka", "redis"):  # a fresh demo each time the stack was down
+            shutil.rmtree(run_dir / stale, ignore_errors=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    env = _env(run_dir)
+    os.environ.update(env)
+    print("Starting Kafka and Redis ...", flush=True)
+    local_runner.up(run_dir)
+    ensure_topics(
+        env["VAXSHARE_KAFKA_BOOTSTRAP"],
+        {"vaccination-events": PARTITIONS, "vaccination-events.dlq": 3},
+    )
+    redis = connect(env["VAXSHARE_REDIS_URL"])
+    keys = _keys(KeyStore(redis, prefix=env["VAXSHARE_REDIS_PREFIX"]))
+
+    print("Starting the ingest, the aggregator and the council API ...", flush=True)
+    cli = ["-m", "services.cli"]
+    local_runner.start_service("ingest", [*cli, "ingest"], port=INGEST_PORT, env=env, run_dir=run_dir)
+    local_runner.start_service(
+        "aggregate", [*cli, "aggregate", "run"], port=AGGREGATE_PORT, env=env, run_dir=run_dir
+    )
+    local_runner.start_service("api", [*cli, "api"], port=API_PORT, env=env, run_dir=run_dir)
+
+    print(f"Simulating North West London at scale {args.scale} ...", flush=True)
+    config = SimulationConfig(
+        areas=NW_LONDON,
+        scale=args.scale,
+        end=END,
+        pseudonym_key=bytes.fromhex(env["VAXSHARE_PSEUDONYM_KEY"]),
+    )
+    records = Simulator(config).records()
+    cutoff = datetime.combine(END - timedelta(days=HTTP_DAYS - 1), datetime.min.time(), UTC)
+    bulk = [r for r in records if r.event.recorded_at < cutoff]
+    recent = [r for r in records if r.event.recorded_at >= cutoff]
+    _publish_to_kafka(bulk, env["VAXSHARE_KAFKA_BOOTSTRAP"])
+    summary = _post_to_ingest(recent, keys["publisher"])
+    _wait_counted(redis, env, len(records))
+
+    print("Building the release (verify, disclosure control, audit) ...", flush=True)
+    settings = ReleaseSettings()
+    meta = ReleaseBuilder(redis=redis, settings=settings, areas=load_areas()).create(
+        as_of=END, publish=True
+    )
+    urls = {
+        "api": f"http://127.0.0.1:{API_PORT}/v1",
+        "ingest": f"http://127.0.0.1:{INGEST_PORT}/v1/events",
+        "dashboard": f"http://127.0.0.1:{API_PORT}/dashboard",
+        "docs": f"http://127.0.0.1:{API_PORT}/docs",
+        "api_metrics": f"http://127.0.0.1:{API_PORT}/metrics",
+        "ingest_metrics": f"http://127.0.0.1:{INGEST_PORT}/metrics",
+        "aggregate_metrics": f"http://127.0.0.1:{AGGREGATE_PORT}/metrics",
+    }
+    (run_dir / "demo.json").write_text(json.dumps({"urls": urls, "keys": keys}, indent=2))
+    _report(meta.id, meta.status.value, meta.held_reasons, urls, keys, summary, run_dir)
+    print(f"Ready in {time.monotonic() - started:.0f} s. `make down` stops everything.")
+    return 0 if meta.status.value == "published" else 1
+
+
+def _keys(store: KeyStore) -> dict[str, str]:
+    publisher, _ = store.create(Role.PUBLISHER, "Demo GP system supplier")
+    operator, _ = store.create(Role.OPERATOR, "Demo operator")
+    hf, _ = store.create(Role.COUNCIL, "Hammersmith and Fulham public health", ("E09000013",))
+    brent, _ = store.create(Role.COUNCIL, "Brent public health", ("E09000005",))
+    return {
+        "publisher": publisher,
+        "operator": operator,
+        "council_E09000013": hf,
+        "council_E09000005": brent,
+    }
+
+
+def _publish_to_kafka(records: list[SimulatedRecord], bootstrap: str) -> None:
+    """What a national system does: Avro single-object records, keyed by person, acks=all."""
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=20,
+        batch_size=512 * 1024,
+        max_request_size=4 * 1024 * 1024,
+    )
+    with tqdm(total=len(records), desc="Kafka (national system)", unit="ev") as bar:
+        for i, record in enumerate(records):
+            event = record.event
+            producer.send(
+                "vaccination-events", key=event.person_key.encode(), value=encode(event)
+            )
+            if i % 5000 == 4999:
+                bar.update(5000)
+        producer.flush()
+        bar.update(len(records) - bar.n)
+    producer.close()
+
+
+def _post_to_ingest(records: list[SimulatedRecord], key: str) -> dict[str, int]:
+    """What GP systems do: JSON batches with NHS numbers over HTTP."""
+    summary = {"accepted": 0, "rejected": 0}
+    url = f"http://127.0.0.1:{INGEST_PORT}/v1/events"
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/x-ndjson"}
+    with httpx.Client(timeout=60) as client, tqdm(
+        total=len(records), desc="HTTP ingest (GP systems)", unit="ev"
+    ) as bar:
+        for start in range(0, len(records), 1000):
+            chunk = records[start : start + 1000]
+            body = b"\n".join(
+                json.dumps(record_to_json(r, with_nhs_numbers=True)).encode() for r in chunk
+            )
+            answer = client.post(url, content=body, headers=headers)
+            if answer.status_code >= 500 or answer.status_code in (401, 403):
+                raise SystemExit(f"ingest answered {answer.status_code}: {answer.text[:500]}")
+            for item in answer.json().get("results", []):
+                summary["accepted" if item.get("status") == "accepted" else "rejected"] += 1
+            bar.update(len(chunk))
+    return summary
+
+
+def _wait_counted(redis: object, env: dict[str, str], total: int) -> None:
+    """Follow the aggregator until it has consumed every record in the topic."""
+    reader = CountsReader(redis, prefix=env["VAXSHARE_REDIS_PREFIX"])  # type: ignore[arg-type]
+    target = end_offsets(env["VAXSHARE_KAFKA_BOOTSTRAP"], "vaccination-events")
+    goal = sum(target.values())
+    with tqdm(total=goal, desc="Aggregator counting", unit="ev") as bar:
+        while True:
+            done = sum(min(reader.offsets().get(p, 0), off) for p, off in target.items())
+            bar.update(done - bar.n)
+            if done >= goal:
+                return
+            time.sleep(0.5)
+
+
+def _report(
+    release_id: int,
+    status: str,
+    held: list[str],
+    urls: dict[str, str],
+    keys: dict[str, str],
+    summary: dict[str, int],
+    run_dir: Path,
+) -> None:
+    print()
+    print(f"Release {release_id}: {status}")
+    for reason in held:
+        print(f"  held: {reason}")
+    print(f"HTTP ingest: {summary['accepted']} accepted, {summary['rejected']} rejected")
+    print()
+    print(f"  Dashboard      {urls['dashboard']}")
+    print(f"  API docs       {urls['docs']}")
+    print(f"  Council API    {urls['api']}")
+    print(f"  Ingest API     {urls['ingest']}")
+    print(f"  Metrics        {urls['api_metrics']}  {urls['ingest_metrics']}  {urls['aggregate_metrics']}")
+    print()
+    print("  Demo keys (Authorization: Bearer <key>):")
+    for name, key in keys.items():
+        print(f"    {name:<20} {key}")
+    print()
+    print(f"  Written for scripts to {run_dir / 'demo.json'}")
+    print(
+        "  Try: curl -H \"Authorization: Bearer $(jq -r .keys.council_E09000013 .run/demo.json)\" "
+        f"'{urls['api']}/areas/E09000013/summary?breakdown=ethnic_group'"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

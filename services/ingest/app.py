@@ -1,0 +1,212 @@
+"""The publisher HTTP API: batches of events (JSON, JSON Lines, Avro) and FHIR Immunizations.
+
+Everything the app talks to is passed in; `main` builds the real adapters. Events are parsed
+and stored in a worker thread so that waiting for Kafka never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from services.contract.area_lookup import AreaLookup
+from services.contract.pseudonym import Pseudonymiser
+from services.ingest import api_docs
+from services.ingest.api_models import BatchResponse, ErrorResponse, ItemResultModel
+from services.ingest.auth import authenticate_publisher
+from services.ingest.batch_parsing import ParsedItem, media_type, parse_batch
+from services.ingest.errors import BodyRejected, RequestRefused
+from services.ingest.fhir import FHIR_TYPES, parse_fhir
+from services.ingest.ingestion import Ingestion, ItemResult
+from services.ingest.metrics import IngestMetrics
+from services.ingest.request_tracking import install_request_tracking
+from services.ingest.settings import IngestSettings
+from services.platform.dead_letters import DeadLetterPublisher
+from services.platform.errors import KafkaUnavailable
+from services.platform.kafka_producer import AckedProducer
+from services.platform.key_store import KeyStore
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    *,
+    settings: IngestSettings,
+    producer: AckedProducer,
+    dead_letters: DeadLetterPublisher,
+    key_store: KeyStore,
+    areas: AreaLookup,
+    clock: Callable[[], datetime],
+    metrics: IngestMetrics | None = None,
+    lifespan: Lifespan | None = None,
+) -> FastAPI:
+    """The ingest FastAPI app wired to the given adapters."""
+    metrics = metrics or IngestMetrics()
+    ingestion = Ingestion(
+        producer=producer,
+        dead_letters=dead_letters,
+        pseudonymiser=Pseudonymiser(settings.pseudonym_key.get_secret_value().encode()),
+        areas=areas,
+        clock=clock,
+        events_topic=settings.events_topic,
+        metrics=metrics,
+    )
+    app = FastAPI(
+        title="vaxshare ingest",
+        version="1",
+        description=api_docs.DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.metrics = metrics
+    install_request_tracking(app, metrics)
+    _install_error_handlers(app, settings)
+
+    async def publish(
+        request: Request, authorization: str | None, parse: Callable[[bytes], list[ParsedItem]]
+    ) -> JSONResponse:
+        principal = authenticate_publisher(
+            key_store, authorization, retry_after=settings.retry_after_seconds
+        )
+        request.state.log_fields = {"publisher": principal.name}
+        body = await _read_body(request, settings.max_body_bytes)
+        items = await run_in_threadpool(parse, body)
+        results = await run_in_threadpool(ingestion.ingest, items, publisher=principal.name)
+        answer = _batch_answer(results)
+        request.state.log_fields.update(accepted=answer.accepted, rejected=answer.rejected)
+        return JSONResponse(answer.model_dump(), status_code=_batch_status(answer))
+
+    @app.post(
+        "/v1/events",
+        summary="Publish a batch of vaccination events",
+        description=api_docs.EVENTS,
+        response_model=BatchResponse,
+        responses=api_docs.BATCH_RESPONSES,
+        openapi_extra=api_docs.events_request_body(),
+        tags=["events"],
+    )
+    async def post_events(
+        request: Request, authorization: str | None = Header(None)
+    ) -> JSONResponse:
+        content_type = request.headers.get("content-type")
+
+        def parse(body: bytes) -> list[ParsedItem]:
+            return parse_batch(body, content_type, max_events=settings.max_batch_events)
+
+        return await publish(request, authorization, parse)
+
+    @app.post(
+        "/fhir/Immunization",
+        summary="Publish a FHIR R4 Immunization or a Bundle of them",
+        description=api_docs.FHIR,
+        response_model=BatchResponse,
+        responses=api_docs.BATCH_RESPONSES,
+        openapi_extra=api_docs.fhir_request_body(),
+        tags=["fhir"],
+    )
+    async def post_fhir(request: Request, authorization: str | None = Header(None)) -> JSONResponse:
+        if media_type(request.headers.get("content-type")) not in FHIR_TYPES:
+            raise BodyRejected(
+                "unsupported_media_type",
+                f"Content-Type must be one of {', '.join(sorted(FHIR_TYPES))}",
+                status=415,
+            )
+
+        def parse(body: bytes) -> list[ParsedItem]:
+            return parse_fhir(body, max_events=settings.max_batch_events)
+
+        return await publish(request, authorization, parse)
+
+    @app.get("/healthz", summary="The process is up", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        summary="Kafka is reachable",
+        tags=["operations"],
+        responses={503: {"model": ErrorResponse, "description": "Kafka is not reachable"}},
+    )
+    async def readyz() -> JSONResponse:
+        if await run_in_threadpool(producer.ping):
+            return JSONResponse({"status": "ready", "kafka": "reachable"})
+        return _error(503, "kafka_unavailable", "Kafka is not reachable")
+
+    @app.get("/metrics", summary="Prometheus metrics", tags=["operations"])
+    def prometheus_metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    too_large = BodyRejected(
+        "body_too_large", f"the body is larger than {limit} bytes; split it", status=413
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _batch_answer(results: list[ItemResult]) -> BatchResponse:
+    accepted = sum(1 for r in results if r.status == "accepted")
+    return BatchResponse(
+        accepted=accepted,
+        rejected=len(results) - accepted,
+        results=[ItemResultModel(**asdict(r)) for r in results],
+    )
+
+
+def _batch_status(answer: BatchResponse) -> int:
+    if answer.rejected == 0:
+        return 200
+    return 207 if answer.accepted else 422
+
+
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI, settings: IngestSettings) -> None:
+    @app.exception_handler(RequestRefused)
+    async def refused(request: Request, exc: RequestRefused) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(KafkaUnavailable)
+    async def kafka_down(request: Request, exc: KafkaUnavailable) -> JSONResponse:
+        return _error(
+            503,
+            "kafka_unavailable",
+            "events cannot be stored right now; nothing in this request was accepted; "
+            "send it again later",
+            {"Retry-After": str(settings.retry_after_seconds)},
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, "invalid_request", "the request does not match the API")

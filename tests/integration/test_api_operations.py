@@ -1,0 +1,166 @@
+"""Operators: release day, keys, dead letters, the audit log; and the API's own limits."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from services.api import audit_cli
+from services.platform.release_store import PublishedTable
+from tests.conftest import Stack
+from tests.unit.api.api_harness import Harness, running_harness
+from tests.unit.api.release_examples import BRENT, HAMMERSMITH, write_release
+
+VACCINATIONS = "/v1/areas/{}/vaccinations"
+
+
+@pytest.fixture
+def api(stack: Stack, prefix: str) -> Iterator[Harness]:
+    with running_harness(stack.redis_url, prefix) as harness:
+        yield harness
+
+
+def test_release_day_publish_a_draft_and_it_becomes_latest(api: Harness) -> None:
+    listed = api.get("/v1/operator/releases", "operator").json()
+    statuses = {r["id"]: r["status"] for r in listed["releases"]}
+    draft = api.releases["draft"].id
+    assert statuses[draft] == "draft"
+    assert listed["releases"][0]["checks"], "operators see each release's checks"
+    assert "suppressed_cells" in listed["releases"][0]["audit"]
+    assert api.get("/v1/operator/releases", "hammersmith").status_code == 403
+    published = api.post(f"/v1/operator/releases/{draft}/publish", "operator")
+    assert published.status_code == 200
+    assert published.json()["published_at"]
+    assert api.get("/v1/releases", "hammersmith").json()["latest"] == draft
+    latest = api.get("/v1/releases/latest", "hammersmith").json()
+    assert latest["id"] == draft
+    again = api.post(f"/v1/operator/releases/{draft}/publish", "operator")
+    assert again.status_code == 409
+    hold = api.post(f"/v1/operator/releases/{draft}/hold", "operator", {"reason": "too late"})
+    assert hold.status_code == 409 and "immutable" in hold.json()["error"]["message"]
+
+
+def test_hold_records_the_reason_and_who(api: Harness) -> None:
+    draft = api.releases["draft"].id
+    r = api.post(f"/v1/operator/releases/{draft}/hold", "operator", {"reason": "Brent dip"})
+    assert r.json()["held_reasons"] == ["Brent dip (by operator test key)"]
+    assert api.post(f"/v1/operator/releases/{draft}/publish", "operator").status_code == 409
+    assert api.post("/v1/operator/releases/999/publish", "operator").status_code == 404
+
+
+def test_dead_letter_counts_by_reason(api: Harness) -> None:
+    api.redis.hset(
+        f"{api.prefix}:dlq:counts",
+        mapping={"ingest|invalid_nhs_number": 12, "aggregate|unknown_area": 3},
+    )
+    body = api.get("/v1/operator/dead-letters", "operator").json()
+    assert body["total"] == 15
+    assert body["by_reason"][0] == {"stage": "ingest", "reason": "invalid_nhs_number", "count": 12}
+
+
+def test_operator_issues_and_revokes_keys_and_the_audit_shows_what_a_key_read(
+    api: Harness, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = api.post(
+        "/v1/operator/keys", "operator", {"role": "council", "name": "Leaver", "areas": [BRENT]}
+    )
+    assert created.status_code == 201
+    key, key_id = created.json()["key"], created.json()["principal"]["key_id"]
+    api.key["leaver"] = key
+    assert key not in api.get("/v1/operator/keys", "operator").text
+    api.get(VACCINATIONS.format(BRENT), "leaver", breakdown="msoa", dose="1")
+    api.get(VACCINATIONS.format(HAMMERSMITH), "leaver", breakdown="msoa")
+    api.post(f"/v1/operator/keys/{key_id}/revoke", "operator")
+    assert api.get("/v1/areas", "leaver").status_code == 401
+
+    entries = api.get("/v1/operator/audit", "operator", key_id=key_id).json()["entries"]
+    assert [e["outcome"] for e in entries] == ["denied", "served"]
+    served = entries[1]
+    assert served["area"] == BRENT and served["role"] == "council" and served["name"] == "Leaver"
+    assert served["release_id"] == api.releases["second"].id and served["rows"] > 0
+    assert "breakdown=msoa" in served["query"]
+    assert key not in json.dumps(entries)
+
+    monkeypatch.setenv("VAXSHARE_REDIS_URL", api.settings.redis_url)
+    monkeypatch.setenv("VAXSHARE_REDIS_PREFIX", api.prefix)
+    assert audit_cli.main(["tail", "--key-id", key_id, "-n", "5"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and "denied" in lines[0] and f"area={BRENT}" in lines[1]
+    assert audit_cli.main(["tail", "-n", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["key_id"]
+
+
+def test_invalid_key_requests_are_refused_clearly(api: Harness) -> None:
+    bad = api.post("/v1/operator/keys", "operator", {"role": "council", "name": "x", "areas": []})
+    assert bad.status_code == 400 and "area" in bad.json()["error"]["message"]
+    unknown = api.post(
+        "/v1/operator/keys", "operator", {"role": "council", "name": "x", "areas": ["E99999999"]}
+    )
+    assert unknown.status_code == 400
+    assert api.post("/v1/operator/keys/0123456789ab/revoke", "operator").status_code == 404
+
+
+def test_rate_limit_answers_429_with_retry_after(stack: Stack, prefix: str) -> None:
+    with running_harness(stack.redis_url, prefix, rate_limit_per_minute=5) as api:
+        codes = [api.get("/v1/areas/E09000013", "hammersmith").status_code for _ in range(7)]
+        assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+        limited = api.get("/v1/areas/E09000013", "hammersmith")
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
+        assert "5 requests per minute" in limited.json()["error"]["message"]
+        # Another key has its own allowance.
+        assert api.get("/v1/areas/E09000013", "brent").status_code == 200
+
+
+def test_repeated_failed_logins_from_one_address_are_slowed(stack: Stack, prefix: str) -> None:
+    with running_harness(stack.redis_url, prefix, failed_auth_per_minute=3) as api:
+        headers = {"Authorization": "Bearer vx_0123456789ab_guess"}
+        codes = [api.client.get("/v1/areas", headers=headers).status_code for _ in range(5)]
+        assert codes == [401, 401, 401, 429, 429]
+        blocked = api.get("/v1/areas", "hammersmith")
+        assert blocked.status_code == 429 and "Retry-After" in blocked.headers
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(stack: Stack, prefix: str) -> None:
+    with running_harness(stack.redis_url, prefix, with_releases=False) as api:
+        table = PublishedTable(
+            area=HAMMERSMITH,
+            dose=1,
+            breakdown="none",
+            first_date=date(2021, 1, 4),
+            groups=('=HYPERLINK("http://evil.example","x")',),
+            new=((10, None),),
+            cumulative=((10, 15),),
+            population=(100,),
+        )
+        write_release(api.store, days=2, tables=[table])
+        r = api.get(VACCINATIONS.format(HAMMERSMITH), "hammersmith", dose="1", format="csv")
+        rows = list(csv.DictReader(io.StringIO(r.text)))
+        assert rows[0]["group"].startswith("'=HYPERLINK")
+        assert rows[1]["new"] == "" and rows[1]["new_suppressed"] == "true"
+        assert rows[1]["uptake_percent"] == "15.0"
+
+
+def test_dashboard_health_and_metrics_are_served(api: Harness) -> None:
+    page = api.client.get("/dashboard")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "/dashboard/static/dashboard.js" in page.text and "http" not in page.text.lower()
+    for asset in ("dashboard.js", "dashboard.css"):
+        assert api.client.get(f"/dashboard/static/{asset}").status_code == 200
+    assert api.client.get("/dashboard/static/..%2Fapp.py").status_code == 404
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+    assert api.client.get("/readyz").json() == {"status": "ready"}
+    api.get(VACCINATIONS.format(HAMMERSMITH), "hammersmith")
+    metrics = api.client.get("/metrics").text
+    assert (
+        'vaxshare_http_requests_total{method="GET",route="/v1/areas/{code}/vaccinations",'
+        'status="200"} 1.0' in metrics
+    )
+    assert f"vaxshare_api_latest_release_id {float(api.releases['second'].id)}" in metrics
+    assert "vaxshare_api_rows_served_total" in metrics
+    assert "vaxshare_api_release_age_seconds" in metrics
