@@ -172,6 +172,7 @@ class Aggregator:
             self.consumer.seek(tp, barrier)
             self.consumer.pause(tp)
             self._paused.add(tp.partition)
+            log.info("holding at the release barrier", extra={"partition": tp.partition})
         if new_offset is not None and start is not None and new_offset <= start:
             return [], None
         return kept, new_offset
@@ -261,9 +262,11 @@ class Aggregator:
             if hold and p not in self._paused:
                 self.consumer.pause(tp)
                 self._paused.add(p)
+                log.info("holding at the release barrier", extra={"partition": p, "at": limit})
             elif not hold and p in self._paused:
                 self.consumer.resume(tp)
                 self._paused.discard(p)
+                log.info("release barrier lifted", extra={"partition": p})
 
     def _revoked(self, revoked: Sequence[TopicPartition]) -> None:
         for tp in revoked:

@@ -14,6 +14,9 @@ from typing import cast
 
 import redis
 
+from services.reference.areas import load_areas
+from services.reference.errors import UnknownAreaError
+
 Table = dict[tuple[date, str], int]
 
 
@@ -89,6 +92,15 @@ class CountsReader:
                 running += n
                 cumulative[group].append(running)
         return Series(dates=dates, groups=sorted(summed), daily=daily, cumulative=cumulative)
+
+    def area_series(
+        self, area_code: str, dose: int, breakdown: str, start: date, end: date
+    ) -> Series:
+        """`series` for an LTLA, UTLA or region (summed over the LTLAs in it)."""
+        ltlas = load_areas().ltla_codes_in(area_code)
+        if not ltlas:
+            raise UnknownAreaError(f"{area_code} is not a current LTLA, UTLA or region")
+        return self.series(ltlas, dose, breakdown, start, end)
 
     def scan_cell_keys(self) -> list[tuple[str, int, str]]:
         """Every (ltla, dose, breakdown) table the active generation holds, sorted."""

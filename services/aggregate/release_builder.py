@@ -56,7 +56,7 @@ class ReleaseBuilder:
     def create(self, *, as_of: date | None = None, publish: bool = False) -> ReleaseMeta:
         """Cut, verify and protect a new release; store it as draft, held or published."""
         as_of = as_of or (datetime.now(UTC).date() - timedelta(days=1))
-        breakdowns = [b.name for b in select_breakdowns(self.settings.breakdowns)]
+        breakdowns = [b.name for b in select_breakdowns(self.settings.aggregate_breakdowns)]
         if "none" not in breakdowns:
             breakdowns.insert(0, "none")
         policy = get_policy(self.settings.disclosure_policy)

@@ -68,36 +68,14 @@ def take_snapshot(
             reached = reader.offsets()
         snapshot = Snapshot(cut=cut, reached=reached, consumed_to_cut=_at_cut(reached, cut))
         keys = [(ltla, dose, b) for ltla in ltlas for dose in doses for b in breakdowns]
-        snapshot.cells = _read_cells(client, prefix, reader.generation(), keys)
+        for start in range(0, len(keys), 300):
+            snapshot.cells.update(reader.tables(keys[start : start + 300]))
         snapshot.stats = reader.stats()
         raw_dead: dict[bytes, bytes] = client.hgetall(f"{prefix}:dlq:counts")  # type: ignore[assignment]
         snapshot.dead_letters = {k.decode(): int(v) for k, v in raw_dead.items()}
     finally:
         client.delete(barrier)
     return snapshot
-
-
-def _read_cells(
-    client: redis.Redis, prefix: str, generation: str, keys: list[CellKey]
-) -> dict[CellKey, dict[tuple[date, str], int]]:
-    """Every non-zero exact cell of the given tables, pipelined in chunks."""
-    cells: dict[CellKey, dict[tuple[date, str], int]] = {}
-    parsed_dates: dict[bytes, date] = {}
-    for start in range(0, len(keys), 200):
-        chunk = keys[start : start + 200]
-        pipe = client.pipeline(transaction=False)
-        for ltla, dose, breakdown in chunk:
-            pipe.hgetall(f"{prefix}:g{generation}:c:{ltla}:{dose}:{breakdown}")
-        for key, raw in zip(chunk, pipe.execute(), strict=True):
-            table: dict[tuple[date, str], int] = {}
-            for fld, value in raw.items():
-                day, _, group = fld.partition(b"|")
-                when = parsed_dates.get(day)
-                if when is None:
-                    when = parsed_dates[day] = date.fromisoformat(day.decode())
-                table[(when, group.decode())] = int(value)
-            cells[key] = table
-    return cells
 
 
 def _at_cut(reached: dict[int, int], cut: dict[int, int]) -> bool:

@@ -11,8 +11,9 @@ from services.reference.breakdowns import DEFAULT_BREAKDOWNS
 class ReleaseSettings(CommonSettings):
     """What a release contains and the limits its checks enforce."""
 
-    breakdowns: str = Field(
-        ",".join(DEFAULT_BREAKDOWNS), description="Breakdowns published (comma-separated)"
+    aggregate_breakdowns: str = Field(
+        ",".join(DEFAULT_BREAKDOWNS),
+        description="Breakdowns counted and published (comma-separated; same as the aggregator)",
     )
     disclosure_policy: str = Field("nhs-digital", description="nhs-digital or midpoint6")
     protection_width: int = Field(

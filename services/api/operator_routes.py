@@ -38,6 +38,9 @@ ERRORS: dict[int | str, dict[str, object]] = {
     429: {"model": ErrorBody, "description": "Rate limit exceeded; see Retry-After"},
 }
 
+# Checks whose failure means the release would disclose or is wrong: no override.
+NEVER_PUBLISHABLE = frozenset({"disclosure_audit", "no_negative_cells"})
+
 ReleaseId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", examples=["3f9a0c1b2d4e"])]
 
@@ -62,15 +65,22 @@ def all_releases(principal: Operator, ctx: Context) -> ReleaseList:
     "/releases/{release_id}/publish",
     response_model=ReleaseOut,
     responses=ERRORS,
-    summary="Publish a draft release",
+    summary="Publish a draft (or reviewed held) release",
 )
 def publish(principal: Operator, ctx: Context, release_id: ReleaseId) -> ReleaseOut:
-    """Publish a draft (a release that passed every check); it becomes the latest if newest."""
+    """Publish a draft, or a held release an operator has reviewed; newest becomes latest.
+
+    A release that failed its disclosure audit or has a negative cell can never be published.
+    """
     meta = _release(ctx, release_id)
-    if meta.status is not ReleaseStatus.DRAFT:
+    if meta.status not in (ReleaseStatus.DRAFT, ReleaseStatus.HELD):
         raise ConflictError(
-            f"release {release_id} is {meta.status}; only a draft (all checks passed) "
-            "can be published"
+            f"release {release_id} is {meta.status}; only a draft or held release can be published"
+        )
+    blocking = [c.name for c in meta.checks if not c.passed and c.name in NEVER_PUBLISHABLE]
+    if blocking:
+        raise ConflictError(
+            f"release {release_id} failed {', '.join(blocking)}; it can never be published"
         )
     meta.status = ReleaseStatus.PUBLISHED
     meta.published_at = ctx.clock().isoformat(timespec="seconds")

@@ -3,16 +3,19 @@
 The attacker sees this release and every previous one: each published value is an interval
 on an unknown true count, linked by exact linear relations (breakdowns sum to the total and a
 cross to its margins, cumulative = running sum of daily, an upper-tier area = the sum of its
-LTLAs, and a cell unchanged since an earlier release is the same unknown there). A protected
-cell (true value 1–7) is exposed if the attacker can prove an interval that excludes 0 and
-holds fewer than ``protection_width`` values.
+LTLAs). A cell whose exact value has not changed since an earlier release also carries that
+release's published interval (late events make the earlier figure a statement about another
+number). A protected cell (true value 1–7) is exposed if the attacker can prove an interval
+that excludes 0 and holds fewer than ``protection_width`` values.
 
 Rather than bound the attacker from above (interval propagation under-estimates an LP
 attacker, and an LP relaxation under-estimates an integer one), the audit proves safety
-from below: ``witness`` exhibits alternative truths consistent with every published figure,
-so a cell it passes is safe against any attacker. Cells it cannot certify are reported as
-failing; the price of this soundness is some over-suppression where a cleverer witness
-exists. Each family is an independent component (nothing links two UTLAs or two doses).
+from below, with explicit alternative truths consistent with every published figure: first a
+vectorised screen of witness patterns (``witness``) over every cell, then, for the cells it
+cannot certify, an exact integer search on a window of dates (``exact_witness``, HiGHS).
+A cell either certifies is safe against any attacker; cells neither certifies are reported
+as failing (the price of soundness is some over-suppression where a cleverer witness exists).
+Each family is an independent component (nothing links two UTLAs or two doses).
 """
 
 from __future__ import annotations
@@ -46,9 +49,15 @@ class AuditReport:
         """True when no protected cell is exposed."""
         return not any(m.any() for m in (*self.failing_new.values(), *self.failing_cum.values()))
 
-    def exposures(self, family: FamilyInput) -> tuple[Exposure, ...]:
-        """The failing cells (true values included: internal use only)."""
-        found = []
+    @property
+    def failing_cells(self) -> int:
+        """How many protected cells are exposed."""
+        masks = (*self.failing_new.values(), *self.failing_cum.values())
+        return sum(int(m.sum()) for m in masks)
+
+    def exposures(self, family: FamilyInput, limit: int = 100) -> tuple[Exposure, ...]:
+        """Up to ``limit`` failing cells (true values included: internal use only)."""
+        found: list[Exposure] = []
         for series, masks in (("new", self.failing_new), ("cumulative", self.failing_cum)):
             for (area, b), mask in masks.items():
                 exact = family.exact_new[(area, b)]
@@ -57,6 +66,8 @@ class AuditReport:
                 if series == "cumulative":
                     exact, up, dn = np.cumsum(exact, axis=1), cap.up_cum, cap.dn_cum
                 for g, d in zip(*np.nonzero(mask), strict=True):
+                    if len(found) >= limit:
+                        return tuple(found)
                     cell = CellKey(area, b, family.groups(area, b)[g], family.dates[d], series)
                     v = int(exact[g, d])
                     found.append(Exposure(cell, v, (v - int(dn[g, d]), v + int(up[g, d]))))

@@ -123,5 +123,7 @@ class ProtectedFamily:
     protected_cells: int
     audit_passed: bool
     tightest: Exposure | None
+    failing_cells: int
     failing: tuple[Exposure, ...]
+    """Up to 100 of the exposed cells, for the operator's report."""
     rounds: int

@@ -89,6 +89,7 @@ def _result(
         protected_cells=report.protected_cells,
         audit_passed=report.passed,
         tightest=report.tightest,
+        failing_cells=report.failing_cells,
         failing=report.exposures(family),
         rounds=rounds,
     )

@@ -35,8 +35,6 @@ from services.disclosure.family import TOTAL
 from services.disclosure.layout import CrossGrid
 from services.disclosure.slack import Slack
 
-OPTIONS = ("next", "prev", "end")
-
 
 @dataclass(frozen=True, eq=False)
 class Capacity:
@@ -58,22 +56,38 @@ def _shift(x: np.ndarray, by: int, fill: int) -> np.ndarray:
     return out
 
 
-def _sides(s: Slack, cap: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per compensation option, the (a, b) side capacities of every anchor cell."""
+def _sides(s: Slack, cap: int, reach: int) -> dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]:
+    """Per compensation option, the (a, b) side capacities of every anchor cell.
+
+    ``("next", n)``: compensated n days later, cumulative cells of the n days between move;
+    ``("prev", n)``: compensated n days earlier; ``("end", 0)``: never compensated.
+    """
     m = np.minimum
+    sides = {}
+    cum_up, cum_dn = s.up_cum, s.dn_cum  # running minima over the days in between
+    back_up = back_dn = None
+    for n in range(1, reach + 1):
+        if n > 1:
+            cum_up = m(cum_up, _shift(s.up_cum, n - 1, cap))
+            cum_dn = m(cum_dn, _shift(s.dn_cum, n - 1, cap))
+        sides[("next", n)] = (
+            m(m(s.up_new, _shift(s.dn_new, n, cap)), cum_up),
+            m(m(s.dn_new, _shift(s.up_new, n, cap)), cum_dn),
+        )
+        back_up = (
+            _shift(s.up_cum, -n, 0) if back_up is None else m(back_up, _shift(s.up_cum, -n, 0))
+        )
+        back_dn = (
+            _shift(s.dn_cum, -n, 0) if back_dn is None else m(back_dn, _shift(s.dn_cum, -n, 0))
+        )
+        sides[("prev", n)] = (
+            m(m(s.up_new, _shift(s.dn_new, -n, 0)), back_dn),
+            m(m(s.dn_new, _shift(s.up_new, -n, 0)), back_up),
+        )
     suffix_up = np.minimum.accumulate(s.up_cum[..., ::-1], axis=-1)[..., ::-1]
     suffix_dn = np.minimum.accumulate(s.dn_cum[..., ::-1], axis=-1)[..., ::-1]
-    return {
-        "next": (
-            m(m(s.up_new, _shift(s.dn_new, 1, cap)), s.up_cum),
-            m(m(s.dn_new, _shift(s.up_new, 1, cap)), s.dn_cum),
-        ),
-        "prev": (
-            m(m(s.up_new, _shift(s.dn_new, -1, 0)), _shift(s.dn_cum, -1, 0)),
-            m(m(s.dn_new, _shift(s.up_new, -1, 0)), _shift(s.up_cum, -1, 0)),
-        ),
-        "end": (m(s.up_new, suffix_up), m(s.dn_new, suffix_dn)),
-    }
+    sides[("end", 0)] = (m(s.up_new, suffix_up), m(s.dn_new, suffix_dn))
+    return sides
 
 
 def _swap_cross(
@@ -154,29 +168,51 @@ def _direction(
     return result
 
 
+def _window_max(x: np.ndarray, offsets: range) -> np.ndarray:
+    """``max(x[:, d + j] for j in offsets)`` at each ``d`` (0 outside the dates)."""
+    out = np.zeros_like(x)
+    for j in offsets:
+        out = np.maximum(out, _shift(x, j, 0) if j else x)
+    return out
+
+
 def chain_capacity(
-    slacks: Mapping[str, Slack], grids: Mapping[str, CrossGrid], cap: int
+    slacks: Mapping[str, Slack], grids: Mapping[str, CrossGrid], cap: int, reach: int = 3
 ) -> dict[str, Capacity]:
-    """Capacities of every table of one area (slacks already merged along its chain)."""
-    per_option = {}
-    sides_of = {name: _sides(s, cap) for name, s in slacks.items()}
-    for option in OPTIONS:
-        sides = {name: sides_of[name][option] for name in slacks}
-        per_option[option] = (
-            _direction(sides, grids, True, cap),
-            _direction(sides, grids, False, cap),
-        )
+    """Capacities of every table of one area (slacks already merged along its chain).
+
+    ``reach``: how many days away a move may be compensated (more finds more witnesses).
+    """
+    sides_of = {name: _sides(s, cap, reach) for name, s in slacks.items()}
     result = {}
-    for name in slacks:
-        (nu, nd), (pu, pd), (eu, ed) = (
-            (per_option[o][0][name], per_option[o][1][name]) for o in OPTIONS
-        )
-        result[name] = Capacity(
-            up_new=np.maximum(np.maximum(nu, pu), eu),
-            dn_new=np.maximum(np.maximum(nd, pd), ed),
-            # cum[d] rises when new[d] rises against new[d+1] (next anchored at d, prev
-            # anchored at d+1 moving down) or when any new[d' <= d] rises for good (end).
-            up_cum=np.maximum(np.maximum(nu, _shift(pd, 1, 0)), np.maximum.accumulate(eu, -1)),
-            dn_cum=np.maximum(np.maximum(nd, _shift(pu, 1, 0)), np.maximum.accumulate(ed, -1)),
-        )
+    for option in sides_of[TOTAL]:
+        sides = {name: sides_of[name][option] for name in slacks}
+        up, dn = _direction(sides, grids, True, cap), _direction(sides, grids, False, cap)
+        kind, n = option
+        for name in slacks:
+            # The cumulative cells a move shifts: those between the anchor day and the
+            # compensating day (up when the anchor rises after it, down when before it).
+            if kind == "next":
+                cum_up, cum_dn = (
+                    _window_max(up[name], range(-n + 1, 1)),
+                    _window_max(dn[name], range(-n + 1, 1)),
+                )
+            elif kind == "prev":
+                cum_up, cum_dn = (
+                    _window_max(dn[name], range(1, n + 1)),
+                    _window_max(up[name], range(1, n + 1)),
+                )
+            else:
+                cum_up = np.maximum.accumulate(up[name], axis=-1)
+                cum_dn = np.maximum.accumulate(dn[name], axis=-1)
+            if name not in result:
+                result[name] = Capacity(up[name], dn[name], cum_up, cum_dn)
+            else:
+                c = result[name]
+                result[name] = Capacity(
+                    np.maximum(c.up_new, up[name]),
+                    np.maximum(c.dn_new, dn[name]),
+                    np.maximum(c.up_cum, cum_up),
+                    np.maximum(c.dn_cum, cum_dn),
+                )
     return result

@@ -24,7 +24,7 @@ from services.contract.pseudonym import Pseudonymiser
 from services.ingest import api_docs
 from services.ingest.api_models import BatchResponse, ErrorResponse, ItemResultModel
 from services.ingest.auth import authenticate_publisher
-from services.ingest.batch_parsing import ParsedItem, media_type, parse_batch
+from services.ingest.batch_parsing import EVENT_TYPES, ParsedItem, media_type, parse_batch
 from services.ingest.errors import BodyRejected, RequestRefused
 from services.ingest.fhir import FHIR_TYPES, parse_fhir
 from services.ingest.ingestion import Ingestion, ItemResult
@@ -72,11 +72,20 @@ def create_app(
     _install_error_handlers(app, settings)
 
     async def publish(
-        request: Request, authorization: str | None, parse: Callable[[bytes], list[ParsedItem]]
+        request: Request,
+        authorization: str | None,
+        parse: Callable[[bytes], list[ParsedItem]],
+        media_types: frozenset[str] | None = None,
     ) -> JSONResponse:
         principal = authenticate_publisher(
             key_store, authorization, retry_after=settings.retry_after_seconds
         )
+        if media_types and media_type(request.headers.get("content-type")) not in media_types:
+            raise BodyRejected(
+                "unsupported_media_type",
+                f"Content-Type must be one of {', '.join(sorted(media_types))}",
+                status=415,
+            )
         request.state.log_fields = {"publisher": principal.name}
         body = await _read_body(request, settings.max_body_bytes)
         items = await run_in_threadpool(parse, body)
@@ -102,7 +111,7 @@ def create_app(
         def parse(body: bytes) -> list[ParsedItem]:
             return parse_batch(body, content_type, max_events=settings.max_batch_events)
 
-        return await publish(request, authorization, parse)
+        return await publish(request, authorization, parse, EVENT_TYPES)
 
     @app.post(
         "/fhir/Immunization",
@@ -114,17 +123,10 @@ def create_app(
         tags=["fhir"],
     )
     async def post_fhir(request: Request, authorization: str | None = Header(None)) -> JSONResponse:
-        if media_type(request.headers.get("content-type")) not in FHIR_TYPES:
-            raise BodyRejected(
-                "unsupported_media_type",
-                f"Content-Type must be one of {', '.join(sorted(FHIR_TYPES))}",
-                status=415,
-            )
-
         def parse(body: bytes) -> list[ParsedItem]:
             return parse_fhir(body, max_events=settings.max_batch_events)
 
-        return await publish(request, authorization, parse)
+        return await publish(request, authorization, parse, FHIR_TYPES)
 
     @app.get("/healthz", summary="The process is up", tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.contract.errors import InvalidEvent
 from services.contract.events import EventKind
@@ -42,6 +41,7 @@ from services.contract.reasons import Reason
 from services.ingest.batch_parsing import ParsedItem, check_count, load_json
 from services.ingest.errors import BodyRejected
 from services.ingest.redaction import NHS_NUMBER_SYSTEM
+from services.ingest.uk_time import london_date
 
 EXTENSION_BASE = "https://fhir.vaxshare.example/StructureDefinition/"
 ETHNIC_CATEGORY_URL = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"
@@ -49,7 +49,6 @@ SNOMED_SYSTEM = "http://snomed.info/sct"
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
 FHIR_TYPES = frozenset({"application/fhir+json", "application/json"})
 
-_LONDON = ZoneInfo("Europe/London")
 _GENDERS = {"male": "MALE", "female": "FEMALE", "other": "INDETERMINATE", "unknown": "NOT_KNOWN"}
 _STRING_EXTENSIONS = {"ltla-code": "ltla_code", "msoa-code": "msoa_code"}
 _INT_EXTENSIONS = {"jcvi-priority-group": "jcvi_group", "imd-decile": "imd_decile"}
@@ -211,7 +210,7 @@ def _vaccination_date(value: object) -> date:
             "Immunization.occurrenceDateTime must be a FHIR date or dateTime",
             "vaccination_date",
         ) from None
-    return moment.astimezone(_LONDON).date() if moment.tzinfo else moment.date()
+    return london_date(moment)
 
 
 def _recorded(resource: dict[str, Any]) -> object:

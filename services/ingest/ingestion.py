@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import redis
 
@@ -25,12 +24,12 @@ from services.contract.pseudonym import Pseudonymiser
 from services.ingest.admission import Accepted, Admission, Rejected
 from services.ingest.batch_parsing import ParsedItem
 from services.ingest.metrics import IngestMetrics
+from services.ingest.uk_time import london_date
 from services.platform.dead_letters import DeadLetterPublisher
 from services.platform.errors import KafkaUnavailable
 from services.platform.kafka_producer import AckedProducer, OutgoingRecord
 
 log = logging.getLogger(__name__)
-_LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +73,7 @@ class Ingestion:
             publisher=publisher,
             pseudonymiser=self._pseudonymiser,
             areas=self._areas,
-            today=now.astimezone(_LONDON).date(),
+            today=london_date(now),
         )
         outcomes = [admission.admit(item) for item in items]
         letters = [

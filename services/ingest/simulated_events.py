@@ -2,7 +2,7 @@
 
 A full-scale feed has over a million events. Building each through the frozen dataclass's
 ``__init__`` (one ``object.__setattr__`` per field) would dominate the run, so instances are
-allocated with ``object.__new__`` and each slot is filled for all of them at once by mapping
+allocated with ``object.__new__`` and each slot is filled for many of them at once by mapping
 its descriptor over a column, as the contract's Avro codec does for single events.
 """
 
@@ -11,20 +11,22 @@ from __future__ import annotations
 import functools
 import zlib
 from collections import deque
-from collections.abc import Iterable, Mapping
-from dataclasses import fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from itertools import repeat
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from services.contract.events import EventKind, SiteType, VaccinationEvent
 from services.ingest import rollout_model as model
 from services.ingest.rollout_model import Doses
-from services.ingest.simulated_population import Ints, Residents
+from services.ingest.simulated_population import Bools, Ints, Objects, Residents
 
 T = TypeVar("T")
+_CHUNK = 65_536  # rows built at once: bounds the temporary per-field lists
 
 _SITES = (
     SiteType.GP,
@@ -49,7 +51,8 @@ _SOURCE_COLUMN = np.array([_SOURCE[site] for site in _SITES], dtype=object)
 _PRODUCTS = (model.PFIZER, model.ASTRAZENECA, model.MODERNA)
 _SNOMED_COLUMN = np.array([code for code, _ in _PRODUCTS], dtype=object)
 _NAME_COLUMN = np.array([name for _, name in _PRODUCTS], dtype=object)
-# 0 stands for "none" in the integer columns of Residents.
+_BOOSTERS = np.array([_PRODUCTS.index(product) for product in model.BOOSTER_PRODUCTS])
+# 0 stands for "none" in the integer columns.
 _OPTIONAL_INTS = np.array([None, *range(1, 11)], dtype=object)
 
 
@@ -68,66 +71,129 @@ def timestamp(secs: int) -> datetime:
     return datetime.fromtimestamp(secs, UTC)
 
 
+@dataclass(frozen=True, slots=True)
 class Administrations:
-    """Builds the ADMINISTERED events of one LTLA's doses."""
+    """Doses as given, one row each: the columns their ADMINISTERED events are made of."""
 
-    def __init__(self, ltla_code: str, msoa_codes: tuple[str, ...]) -> None:
-        self.ltla_code = ltla_code
-        # ODS code by [site, MSOA index]; the last column (index -1, no MSOA) is the LTLA's.
-        neighbourhoods = (*msoa_codes, None)
-        self._ods = np.array(
-            [[_ods_code(site, m, ltla_code) for m in neighbourhoods] for site in _SITES],
-            dtype=object,
-        )
+    area: Ints  # index into the run's areas
+    number: Ints  # event number within the area
+    person: Ints  # person number within the run
+    dose: Ints
+    day: Ints  # proleptic Gregorian ordinal
+    recorded: Ints  # Unix seconds
+    late: Bools  # recorded days after the vaccination
+    age: Ints
+    sex: Objects
+    ethnic_code: Objects
+    msoa_code: Objects
+    imd_decile: Ints  # 0: unknown
+    jcvi_group: Ints  # 0: none
+    clinically_extremely_vulnerable: Bools
+    health_social_care_worker: Bools
+    care_home_resident: Bools
+    site: Ints  # index into _SITES
+    product: Ints  # index into _PRODUCTS
+    ods_code: Objects
 
-    def build(
-        self,
-        residents: Residents,
-        doses: Doses,
-        rng: np.random.Generator,
-        *,
-        event_ids: list[str],
-        person_keys: list[str],
-        recorded_secs: Ints,
-    ) -> list[VaccinationEvent]:
-        """One event per dose, with the given ids and person keys, recorded at those times."""
-        rows = doses.person
-        if not len(rows):
-            return []
-        age = residents.age[rows]
-        u = rng.random((3, len(rows)))
-        site = np.searchsorted(_SITE_WEIGHTS, u[0], side="right")
-        site[(age >= 85) & (u[1] < 0.05)] = _HOUSEBOUND
-        site[residents.care_home_resident[rows]] = _CARE_HOME
-        product = _products(age, doses, u[2])
-        msoa = residents.msoa_index[rows]
+    def __len__(self) -> int:
+        return len(self.day)
+
+    def take(self, rows: Ints | slice) -> Administrations:
+        """The chosen rows, in the order given."""
+        return Administrations(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[Administrations]) -> Administrations:
+        """All rows of the parts, part after part."""
+        names = [f.name for f in fields(cls)]
+        return cls(*(np.concatenate([getattr(part, name) for part in parts]) for name in names))
+
+
+def administer(
+    residents: Residents,
+    doses: Doses,
+    rng: np.random.Generator,
+    *,
+    area: int,
+    ltla_code: str,
+    msoa_codes: tuple[str, ...],
+    recorded: Ints,
+    late: Bools,
+    first_person: int,
+) -> Administrations:
+    """Where and with which vaccine each dose was given, and to whom (residents' rows)."""
+    rows = doses.person
+    age = residents.age[rows]
+    u = rng.random((3, len(rows)))
+    site = np.searchsorted(_SITE_WEIGHTS, u[0], side="right")
+    site[(age >= 85) & (u[1] < 0.05)] = _HOUSEBOUND
+    site[residents.care_home_resident[rows]] = _CARE_HOME
+    # ODS code by [site, MSOA index]; the last column (index -1, no MSOA) is the LTLA's.
+    neighbourhoods = (*msoa_codes, None)
+    ods = np.array(
+        [[_ods_code(s, m, ltla_code) for m in neighbourhoods] for s in _SITES], dtype=object
+    )
+    # Narrow integer types: a full-scale run holds these columns for over a million doses.
+    return Administrations(
+        area=np.full(len(rows), area, dtype=np.int16),
+        number=np.arange(1, len(rows) + 1, dtype=np.int32),
+        person=(rows + first_person).astype(np.int32),
+        dose=doses.dose.astype(np.int8),
+        day=doses.day.astype(np.int32),
+        recorded=recorded,
+        late=late,
+        age=age.astype(np.int16),
+        sex=residents.sex[rows],
+        ethnic_code=residents.ethnic_code[rows],
+        msoa_code=residents.msoa_code[rows],
+        imd_decile=residents.imd_decile[rows].astype(np.int8),
+        jcvi_group=residents.jcvi_group[rows].astype(np.int8),
+        clinically_extremely_vulnerable=residents.clinically_extremely_vulnerable[rows],
+        health_social_care_worker=residents.health_social_care_worker[rows],
+        care_home_resident=residents.care_home_resident[rows],
+        site=site.astype(np.int8),
+        product=_products(age, doses, u[2]).astype(np.int8),
+        ods_code=ods[site, residents.msoa_index[rows]],
+    )
+
+
+def events(
+    given: Administrations, *, areas: Objects, id_formats: Objects, person_keys: Objects
+) -> list[VaccinationEvent]:
+    """The ADMINISTERED event of each row; areas, id formats and keys are per-row columns.
+
+    Built in row order, so events made in delivery order also lie in memory in that order.
+    """
+    built: list[VaccinationEvent] = []
+    for start in range(0, len(given), _CHUNK):
+        rows = slice(start, start + _CHUNK)
+        part = given.take(rows)
         columns = {
-            "event_id": event_ids,
+            "event_id": map(str.__mod__, id_formats[rows].tolist(), part.number.tolist()),
             "kind": repeat(EventKind.ADMINISTERED),
             "supersedes_event_id": repeat(None),
-            "person_key": person_keys,
-            "vaccination_date": _dates(doses.day),
-            "recorded_at": map(datetime.fromtimestamp, recorded_secs.tolist(), repeat(UTC)),
-            "dose_number": doses.dose.tolist(),
-            "vaccine_snomed_code": _SNOMED_COLUMN[product].tolist(),
-            "vaccine_name": _NAME_COLUMN[product].tolist(),
-            "ltla_code": repeat(self.ltla_code),
-            "msoa_code": residents.msoa_code[rows].tolist(),
-            "age_years": age.tolist(),
-            "sex": residents.sex[rows].tolist(),
-            "ethnic_category": residents.ethnic_code[rows].tolist(),
-            "jcvi_group": _OPTIONAL_INTS[residents.jcvi_group[rows]].tolist(),
-            "imd_decile": _OPTIONAL_INTS[residents.imd_decile[rows]].tolist(),
-            "clinically_extremely_vulnerable": residents.clinically_extremely_vulnerable[
-                rows
-            ].tolist(),
-            "health_social_care_worker": residents.health_social_care_worker[rows].tolist(),
-            "care_home_resident": residents.care_home_resident[rows].tolist(),
-            "site_type": _SITE_COLUMN[site].tolist(),
-            "source_system": _SOURCE_COLUMN[site].tolist(),
-            "vaccination_site_ods_code": self._ods[site, msoa].tolist(),
+            "person_key": person_keys[rows].tolist(),
+            "vaccination_date": _dates(part.day),
+            "recorded_at": map(datetime.fromtimestamp, part.recorded.tolist(), repeat(UTC)),
+            "dose_number": part.dose.tolist(),
+            "vaccine_snomed_code": _SNOMED_COLUMN[part.product].tolist(),
+            "vaccine_name": _NAME_COLUMN[part.product].tolist(),
+            "ltla_code": areas[rows].tolist(),
+            "msoa_code": part.msoa_code.tolist(),
+            "age_years": part.age.tolist(),
+            "sex": part.sex.tolist(),
+            "ethnic_category": part.ethnic_code.tolist(),
+            "jcvi_group": _OPTIONAL_INTS[part.jcvi_group].tolist(),
+            "imd_decile": _OPTIONAL_INTS[part.imd_decile].tolist(),
+            "clinically_extremely_vulnerable": part.clinically_extremely_vulnerable.tolist(),
+            "health_social_care_worker": part.health_social_care_worker.tolist(),
+            "care_home_resident": part.care_home_resident.tolist(),
+            "site_type": _SITE_COLUMN[part.site].tolist(),
+            "source_system": _SOURCE_COLUMN[part.site].tolist(),
+            "vaccination_site_ods_code": part.ods_code.tolist(),
         }
-        return build(VaccinationEvent, len(rows), columns)
+        built += build(VaccinationEvent, len(part), columns)
+    return built
 
 
 def _dates(days: Ints) -> list[date]:
@@ -136,17 +202,18 @@ def _dates(days: Ints) -> list[date]:
     return np.array([date.fromordinal(d) for d in distinct.tolist()], dtype=object)[which].tolist()
 
 
-def _products(age: Ints, doses: Doses, u: np.ndarray) -> Ints:
+def _products(age: Ints, doses: Doses, u: npt.NDArray[np.float64]) -> Ints:
     """Index into _PRODUCTS of each dose's vaccine: one of the products offered, equally likely."""
-    # The first-dose choice depends on (age, day): evaluated once per distinct pair.
+    if not len(age):
+        return np.zeros(0, dtype=np.int64)
+    # The first-dose offer depends on (age, day): looked up once per distinct pair.
     pairs, which = np.unique(age * 10_000_000 + doses.day, return_inverse=True)
     offers = [_offer(*divmod(pair, 10_000_000)) for pair in pairs.tolist()]
     options = np.array([offer + (0,) * (3 - len(offer)) for offer in offers])
     counts = np.array([len(offer) for offer in offers])[which]
     first = options[which, (u * counts).astype(np.int64)]
-    booster = np.array([_PRODUCTS.index(p) for p in model.BOOSTER_PRODUCTS])
-    boosted = booster[(u * len(booster)).astype(np.int64)]
-    return np.where(doses.dose == 3, boosted, first)
+    booster = _BOOSTERS[(u * len(_BOOSTERS)).astype(np.int64)]
+    return np.where(doses.dose == 3, booster, first)
 
 
 @functools.cache

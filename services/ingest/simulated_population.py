@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import itertools
 import zlib
 from dataclasses import dataclass
@@ -91,8 +90,15 @@ class Identities:
 
     def __init__(self, seed: int, pseudonym_key: bytes) -> None:
         Pseudonymiser(pseudonym_key)  # refuses a key that is too short
-        # The Pseudonymiser's HMAC, keyed once and copied per person.
-        self._hasher = hmac.new(pseudonym_key, digestmod=hashlib.sha256)
+        # HMAC-SHA256 (RFC 2104) with its keyed inner and outer hashes prepared once and
+        # copied per person: the same keys as Pseudonymiser.person_key, at a fraction of the
+        # cost of a new (or copied) hmac object each.
+        block = hashlib.sha256().block_size
+        if len(pseudonym_key) > block:
+            pseudonym_key = hashlib.sha256(pseudonym_key).digest()
+        padded = pseudonym_key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in padded))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in padded))
         self._counter = 0
         self._offset = zlib.crc32(f"nhs:{seed}".encode()) % 100_000_000
 
@@ -115,12 +121,14 @@ class Identities:
 
     def person_keys(self, nhs_numbers: list[str]) -> list[str]:
         """The pseudonym of each NHS number, as `Pseudonymiser.person_key` gives it."""
-        copy = self._hasher.copy
+        inner, outer = self._inner.copy, self._outer.copy
         keys = []
         for number in nhs_numbers:
-            hasher = copy()
-            hasher.update(number.encode())
-            keys.append(hasher.hexdigest())
+            digest = inner()
+            digest.update(number.encode())
+            key = outer()
+            key.update(digest.digest())
+            keys.append(key.hexdigest())
         return keys
 
 

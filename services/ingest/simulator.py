@@ -14,8 +14,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 
-import numpy as np
-
 from services.contract.events import VaccinationEvent
 from services.ingest.expected_counts import ExpectedCounts
 from services.ingest.simulation_config import (
@@ -74,13 +72,7 @@ class Simulator:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            run = SimulationRun(self.config)
-            for ltla in sorted(set(self.config.areas)):
-                run.simulate_area(ltla)
-            # By delivery time; records delivered in the same second stay in the order made.
-            order = np.argsort(np.array(run.delivered, dtype=np.int64), kind="stable")
-            records = tuple(map(run.records.__getitem__, order.tolist()))
+            return SimulationRun(self.config).run()
         finally:
             if was_enabled:
                 gc.enable()
-        return records, tuple(run.truth)

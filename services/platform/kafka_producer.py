@@ -42,6 +42,7 @@ class AckedProducer:
         self._timeout = timeout_seconds
         self._producer: KafkaProducer | None = None
         self._lock = threading.Lock()
+        self._closers: list[threading.Thread] = []
 
     def _client(self) -> KafkaProducer:
         with self._lock:
@@ -92,18 +93,30 @@ class AckedProducer:
 
     def _discard(self) -> None:
         # After a failed delivery an idempotent client may hold expired sequence state; a new
-        # client starts a fresh producer id, and the consumer side ignores any duplicate.
+        # client starts a fresh producer id (the consumer side ignores any duplicate). The old
+        # one is closed in the background: close() first flushes, and its pending batches only
+        # fail once their delivery timeout has passed.
         with self._lock:
             producer, self._producer = self._producer, None
         if producer is not None:
-            try:
-                producer.close(timeout=0)
-            except KafkaError:
-                log.warning("kafka producer did not close cleanly", exc_info=True)
+            closer = threading.Thread(
+                target=self._close_quietly, args=(producer,), name="kafka-producer-closer"
+            )
+            closer.start()
+            self._closers = [c for c in self._closers if c.is_alive()] + [closer]
+
+    def _close_quietly(self, producer: KafkaProducer) -> None:
+        try:
+            producer.close(timeout=2 * self._timeout)
+        except KafkaError:
+            log.warning("a failed kafka producer did not close cleanly", exc_info=True)
 
     def close(self) -> None:
-        """Flush what is pending (briefly) and close the client."""
+        """Flush what is pending (briefly) and close the client and any failed ones."""
         with self._lock:
             producer, self._producer = self._producer, None
         if producer is not None:
-            producer.close(timeout=self._timeout)
+            self._close_quietly(producer)
+        for closer in self._closers:
+            closer.join()
+        self._closers.clear()

@@ -66,6 +66,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_in_use(port: int) -> bool:
+    """True when something already accepts connections on this loopback port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def _claim(name: str, *ports: int) -> None:
+    for port in ports:
+        if port_in_use(port):
+            raise StackError(
+                f"cannot start {name}: port {port} is already in use by another process "
+                "(another stack? `vaxshare stack status`, or stop what listens there)"
+            )
+
+
 def is_alive(pid: int) -> bool:
     """True when a process with this pid exists and is not a zombie."""
     try:
@@ -184,6 +202,7 @@ def start_kafka(
     log_config = data_dir / "log4j2.properties"
     if controller_port is None:
         controller_port = free_port()
+    _claim("Kafka", port, controller_port)
     config.write_text(_kafka_properties(port, controller_port, data_dir))
     log_config.write_text(_LOG4J2.format(log=log))
     if not (data_dir / "log" / "meta.properties").exists():
@@ -258,6 +277,7 @@ def redis_server_binary() -> str:
 def start_redis(data_dir: Path, *, port: int, timeout: float = 20.0) -> Server:
     """Start redis-server with an append-only file (fsync every second) on loopback."""
     binary = redis_server_binary()
+    _claim("Redis", port)
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "redis.log"
     cmd = [

@@ -142,7 +142,9 @@ def read_topic(bootstrap: str, topic: str) -> list[Record]:
     """Everything in a topic right now (reads each partition to its end offset)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if topic not in consumer.topics():  # fetches the cluster's metadata
+            raise LookupError(f"no topic {topic}")
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)

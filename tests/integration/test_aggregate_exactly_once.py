@@ -9,6 +9,7 @@ when the processes are killed with SIGKILL at random points and restarted.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import random
 import signal
@@ -34,6 +35,7 @@ from tests.conftest import Stack, Topics
 pytestmark = pytest.mark.slow
 CellKey = tuple[str, date, int, str, str]
 REPO = Path(__file__).resolve().parents[2]
+KILLS = 6
 
 
 @functools.cache
@@ -96,11 +98,13 @@ class Aggregators:
         self.logs = logs
         self.running: list[subprocess.Popen[bytes]] = []
         self.started = 0
+        self.log_of: dict[int, Path] = {}
 
     def start(self, command: str = "run", *args: str) -> subprocess.Popen[bytes]:
         """Start one process (`run` by default)."""
         self.started += 1
-        with (self.logs / f"aggregate-{self.started}.log").open("wb") as log:
+        path = self.logs / f"aggregate-{self.started}.log"
+        with path.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "services.cli", "aggregate", command, *args],
                 env=self.env,
@@ -109,7 +113,18 @@ class Aggregators:
                 stderr=subprocess.STDOUT,
             )
         self.running.append(process)
+        self.log_of[process.pid] = path
         return process
+
+    def metrics_port(self, process: subprocess.Popen[bytes], timeout: float = 30.0) -> int:
+        """The port a process serves /metrics and health on (from its JSON log)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.log_of[process.pid].read_text().splitlines():
+                if '"metrics_port"' in line:
+                    return int(json.loads(line)["metrics_port"])
+            time.sleep(0.1)
+        raise AssertionError("the aggregator never logged its metrics port")
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
         """SIGKILL a process: no batch finished, nothing flushed."""
@@ -155,6 +170,17 @@ def wait_until_counted(
             return
         time.sleep(0.2)
     raise AssertionError(f"not counted to the end in {timeout}s: {reader.offsets()} < {ends}")
+
+
+def wait_for_progress(reader: CountsReader, *, beyond: int, timeout: float = 30.0) -> int:
+    """Wait until more records are counted than ``beyond``; returns how many are."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        progress = sum(reader.offsets().values())
+        if progress > beyond:
+            return progress
+        time.sleep(0.05)
+    return beyond
 
 
 def redis_counts(reader: CountsReader) -> dict[CellKey, int]:
@@ -214,25 +240,34 @@ def test_counts_stay_exact_when_aggregators_are_killed_and_restarted(
     rng = random.Random(5)
     aggregators = Aggregators(stack, topics, prefix, tmp_path, VAXSHARE_AGGREGATE_BATCH_SIZE="700")
     reader = CountsReader(client, prefix=prefix)
-    kills = 0
+    published: list[int] = []
+    progress_at_kills: list[int] = []
     try:
         processes = [aggregators.start(), aggregators.start()]
-        chunks = [records[i : i + 9_000] for i in range(0, len(records), 9_000)]
+        chunks = [records[i : i + 6_000] for i in range(0, len(records), 6_000)]
         publisher = threading.Thread(
-            target=lambda: [publish(stack.bootstrap, topics.events, c) for c in chunks]
+            target=lambda: published.extend(
+                publish(stack.bootstrap, topics.events, c) for c in chunks
+            )
         )
         publisher.start()
-        while publisher.is_alive() or kills < 4:
-            time.sleep(rng.uniform(0.3, 2.0))
+        progress = 0
+        for _ in range(KILLS):
+            progress = wait_for_progress(reader, beyond=progress)
+            time.sleep(rng.uniform(0.0, 0.8))  # then anywhere in a batch, or between two
             victim = processes.pop(rng.randrange(len(processes)))
             aggregators.kill(victim)
-            kills += 1
+            progress = sum(reader.offsets().values())
+            progress_at_kills.append(progress)
             processes.append(aggregators.start())
         publisher.join()
         wait_until_counted(stack, topics.events, reader, timeout=80)
     finally:
         aggregators.kill_all()
-    assert kills >= 4
+    # The kills landed while the feed was being counted, not before or after it.
+    assert len([p for p in progress_at_kills if 0 < p < len(records)]) >= KILLS // 2
     want = dict(simulator.expected_counts().counts)
     assert not differences(redis_counts(reader), want)
-    assert reader.stats()["net_counted"] == len(simulator.truth())
+    stats = reader.stats()
+    assert stats["net_counted"] == len(simulator.truth())
+    assert stats["consumed"] == sum(published)  # each record taken in exactly once

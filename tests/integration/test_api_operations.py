@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from services.api import audit_cli
-from services.platform.release_store import PublishedTable
+from services.platform.release_store import Check, PublishedTable, ReleaseStatus
 from tests.conftest import Stack
 from tests.unit.api.api_harness import Harness, running_harness
 from tests.unit.api.release_examples import BRENT, HAMMERSMITH, write_release
@@ -45,12 +45,28 @@ def test_release_day_publish_a_draft_and_it_becomes_latest(api: Harness) -> None
     assert hold.status_code == 409 and "immutable" in hold.json()["error"]["message"]
 
 
-def test_hold_records_the_reason_and_who(api: Harness) -> None:
+def test_hold_records_the_reason_and_a_reviewed_release_can_then_be_published(
+    api: Harness,
+) -> None:
     draft = api.releases["draft"].id
     r = api.post(f"/v1/operator/releases/{draft}/hold", "operator", {"reason": "Brent dip"})
     assert r.json()["held_reasons"] == ["Brent dip (by operator test key)"]
-    assert api.post(f"/v1/operator/releases/{draft}/publish", "operator").status_code == 409
+    r = api.get(VACCINATIONS.format(HAMMERSMITH), "hammersmith", release=draft)
+    assert r.status_code == 403
+    assert api.post(f"/v1/operator/releases/{draft}/publish", "operator").status_code == 200
+    assert api.get(VACCINATIONS.format(HAMMERSMITH), "hammersmith", release=draft).is_success
     assert api.post("/v1/operator/releases/999/publish", "operator").status_code == 404
+
+
+def test_a_release_that_failed_its_disclosure_audit_can_never_be_published(
+    api: Harness,
+) -> None:
+    meta = write_release(api.store, days=10, status=ReleaseStatus.HELD)
+    meta.checks = [*meta.checks, Check("disclosure_audit", False, "3 cells pinned down")]
+    api.store.save(meta)
+    r = api.post(f"/v1/operator/releases/{meta.id}/publish", "operator")
+    assert r.status_code == 409 and "disclosure_audit" in r.json()["error"]["message"]
+    assert api.get("/v1/releases", "hammersmith").json()["latest"] != meta.id
 
 
 def test_dead_letter_counts_by_reason(api: Harness) -> None:

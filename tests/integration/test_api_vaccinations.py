@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import pytest
 
 from services.api.rows import COLUMNS
-from services.platform.release_store import ReleaseStatus
 from services.reference.areas import load_areas
 from tests.conftest import Stack
 from tests.unit.api.api_harness import DAYS, Harness, running_harness
@@ -194,11 +193,3 @@ def test_summary_ranks_groups_by_gap_to_the_borough(api: Harness) -> None:
     assert any(g["withheld_reason"] == "no_denominator" for g in withheld)
     headline = api.get(VACCINATIONS.format(HAMMERSMITH), "hammersmith", dose="1").json()["rows"]
     assert ranked[0]["area_uptake_percent"] == headline[-1]["uptake_percent"]
-
-
-def test_held_release_is_not_served_to_councils(api: Harness) -> None:
-    draft = api.releases["draft"]
-    held = api.post(f"/v1/operator/releases/{draft.id}/hold", "operator", {"reason": "odd dip"})
-    assert held.status_code == 200 and held.json()["status"] == ReleaseStatus.HELD
-    r = api.get(VACCINATIONS.format(HAMMERSMITH), "hammersmith", release=draft.id)
-    assert r.status_code == 403

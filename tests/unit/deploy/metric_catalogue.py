@@ -1,4 +1,4 @@
-"""The metric names the services and the Redis exporter expose, for checking dashboards and alerts."""
+"""The metric names the services and the Redis exporter expose, to check dashboards and alerts."""
 
 from __future__ import annotations
 
@@ -46,5 +46,7 @@ EXTERNAL_METRICS: frozenset[str] = frozenset(
 
 def known_metric_names() -> frozenset[str]:
     """Every series name a query may use: plain metrics and each histogram's series."""
-    histogram_series = {f"{h}{suffix}" for h in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")}
+    histogram_series = {
+        f"{h}{suffix}" for h in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")
+    }
     return SERVICE_METRICS | EXTERNAL_METRICS | histogram_series

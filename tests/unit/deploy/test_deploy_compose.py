@@ -1,4 +1,4 @@
-"""docker-compose.yml and the Dockerfile: start order, health, secrets, durable Redis, real commands."""
+"""docker-compose.yml and the Dockerfile: start order, health, secrets, durable Redis."""
 
 from __future__ import annotations
 

@@ -80,7 +80,7 @@ def test_every_panel_has_a_query_and_a_unique_id() -> None:
 def test_panels_do_not_overlap_and_fit_the_grid() -> None:
     boxes = [p["gridPos"] for p in load_json(DASHBOARD)["panels"]]
     for box in boxes:
-        assert 0 <= box["x"] and box["x"] + box["w"] <= 24
+        assert box["x"] >= 0 and box["x"] + box["w"] <= 24
     for a, b in itertools.combinations(boxes, 2):
         apart = (
             a["x"] + a["w"] <= b["x"]

@@ -39,7 +39,7 @@ def _protect(events: np.ndarray, earlier: np.ndarray, policy_name: str):
     return tables, old_tables, old, protect_family(family, policy, protection_width=WIDTH)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(two_releases(), st.sampled_from(["nhs-digital", "midpoint6"]))
 def test_no_protected_value_is_pinned_after_secondary_suppression(releases, policy_name):
     events, earlier = releases

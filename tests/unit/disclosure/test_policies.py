@@ -60,7 +60,7 @@ def test_scalar_examples_of_both_rules():
     assert MIDPOINT.interval(9) == (7, 12)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(arrays(np.int64, (3, 2, 2), elements=st.integers(0, 30)))
 def test_totals_are_rounded_exact_totals_not_sums_of_rounded_cells(events):
     tables = tables_from_events(events)

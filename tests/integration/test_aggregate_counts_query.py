@@ -1,0 +1,52 @@
+"""The counts reader returns daily and cumulative series exactly as stored, in few round trips."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import redis
+
+from services.aggregate.counts_query import CountsReader
+from tests.conftest import Stack
+
+HAMMERSMITH, BRENT = "E09000013", "E09000005"
+
+
+def test_series_sum_ltlas_and_cumulate_from_the_programme_start(stack: Stack, prefix: str) -> None:
+    client = redis.Redis.from_url(stack.redis_url)
+    client.set(f"{prefix}:agg:generation", "2")
+    client.hset(f"{prefix}:g1:c:{HAMMERSMITH}:1:sex", "2021-01-04|MALE", 99)  # inactive
+    client.hset(
+        f"{prefix}:g2:c:{HAMMERSMITH}:1:sex",
+        mapping={"2021-01-01|FEMALE": 3, "2021-01-05|FEMALE": 2, "2021-01-10|MALE": 1},
+    )
+    client.hset(f"{prefix}:g2:c:{BRENT}:1:sex", mapping={"2021-01-03|FEMALE": 4})
+    client.hset(f"{prefix}:g2:offsets", mapping={"0": 10, "3": 7})
+    client.hset(f"{prefix}:g2:stats", mapping={"consumed": 17, "net_counted": 10})
+    reader = CountsReader(client, prefix=prefix)
+
+    series = reader.series([HAMMERSMITH, BRENT], 1, "sex", date(2021, 1, 4), date(2021, 1, 6))
+
+    assert series.dates == [date(2021, 1, 4), date(2021, 1, 5), date(2021, 1, 6)]
+    assert series.groups == ["FEMALE", "MALE"]
+    assert series.daily == {"FEMALE": [0, 2, 0], "MALE": [0, 0, 0]}
+    # Cumulative values count everything since the programme began, not only from `start`.
+    assert series.cumulative == {"FEMALE": [7, 9, 9], "MALE": [0, 0, 0]}
+    assert reader.offsets() == {0: 10, 3: 7}
+    assert reader.stats() == {"consumed": 17, "net_counted": 10}
+    assert reader.scan_cell_keys() == [(BRENT, 1, "sex"), (HAMMERSMITH, 1, "sex")]
+    assert reader.cells(BRENT, 1, "sex") == {(date(2021, 1, 3), "FEMALE"): 4}
+
+
+def test_area_series_sums_the_ltlas_of_a_region(stack: Stack, prefix: str) -> None:
+    client = redis.Redis.from_url(stack.redis_url)
+    client.hset(f"{prefix}:g1:c:{HAMMERSMITH}:2:none", "2021-03-01|all", 5)
+    client.hset(f"{prefix}:g1:c:{BRENT}:2:none", "2021-03-01|all", 6)
+    reader = CountsReader(client, prefix=prefix)
+
+    london = reader.area_series("E12000007", 2, "none", date(2021, 3, 1), date(2021, 3, 1))
+
+    assert london.daily == {"all": [11]}
+    assert reader.area_series(BRENT, 2, "none", date(2021, 3, 1), date(2021, 3, 1)).daily == {
+        "all": [6]
+    }

@@ -1,0 +1,70 @@
+"""Each item is admitted as a valid event stamped with its publisher, or refused with a reason."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+
+from services.contract.codec import decode
+from services.contract.errors import CodecError
+from services.contract.json_codec import event_to_json
+from services.contract.pseudonym import Pseudonymiser
+from services.contract.reasons import Reason
+from services.ingest.admission import Accepted, Admission, Rejected
+from services.ingest.batch_parsing import ParsedItem, RawText
+from tests.unit.contract.contract_examples import (
+    AREAS,
+    PSEUDONYM_KEY,
+    TODAY,
+    sample_event,
+    valid_events,
+)
+
+ADMISSION = Admission(
+    publisher="TPP SystmOne", pseudonymiser=Pseudonymiser(PSEUDONYM_KEY), areas=AREAS, today=TODAY
+)
+NHS_NUMBER = "9434765919"
+
+
+@given(valid_events())
+def test_every_valid_event_is_accepted_as_its_publishers(event: object) -> None:
+    for content in (event, event_to_json(event)):  # type: ignore[arg-type]
+        outcome = ADMISSION.admit(ParsedItem(content))
+        assert isinstance(outcome, Accepted)
+        assert outcome.event.source_system == "TPP SystmOne"
+        assert decode(outcome.value) == outcome.event
+
+
+def test_an_nhs_number_becomes_the_person_key_and_is_forgotten() -> None:
+    obj = event_to_json(sample_event()) | {"person_key": None, "nhs_number": NHS_NUMBER}
+    outcome = ADMISSION.admit(ParsedItem(obj))
+    assert isinstance(outcome, Accepted)
+    assert outcome.event.person_key == Pseudonymiser(PSEUDONYM_KEY).person_key(NHS_NUMBER)
+    assert NHS_NUMBER.encode() not in outcome.value
+
+
+def test_a_refused_item_keeps_its_reason_id_and_original_without_the_nhs_number() -> None:
+    obj = event_to_json(sample_event(event_id="emis-9")) | {
+        "person_key": None,
+        "nhs_number": NHS_NUMBER,
+        "ltla_code": "E09999999",
+    }
+    outcome = ADMISSION.admit(ParsedItem(obj))
+    assert isinstance(outcome, Rejected)
+    assert (outcome.error.reason, outcome.event_id) == (Reason.UNKNOWN_AREA, "emis-9")
+    kept = json.loads(outcome.original)
+    assert kept["ltla_code"] == "E09999999" and NHS_NUMBER not in outcome.original.decode()
+
+
+def test_items_that_could_not_be_parsed_are_refused_with_their_text() -> None:
+    error = CodecError(Reason.UNDECODABLE, "line 1 is not a JSON value")
+    outcome = ADMISSION.admit(ParsedItem(None, error, RawText('{"nhs_number": "9434765919", ')))
+    assert isinstance(outcome, Rejected)
+    assert outcome.error is error and outcome.event_id is None
+    assert outcome.original == b'{"nhs_number": "[redacted]", '
+
+
+def test_a_json_value_that_is_not_an_object_is_refused() -> None:
+    outcome = ADMISSION.admit(ParsedItem([1, 2]))
+    assert isinstance(outcome, Rejected) and outcome.error.reason is Reason.WRONG_TYPE
