@@ -32,6 +32,7 @@ from services.reference.breakdowns import select_breakdowns
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_MS = 500
+HOLD_WAIT_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -73,7 +74,8 @@ class Aggregator:
         self._dead_letters = dead_letters
         self.stop_event = threading.Event()
         self.positions: dict[int, int | None] = {}  # partition -> offset stored in Redis
-        self._paused: set[int] = set()
+        self._held: set[int] = set()  # partitions whose records reached the barrier
+        self._held_before: set[int] = set()
         self._resync_needed = True
         self._backoff = 0.0
         self.generation = ""
@@ -136,11 +138,11 @@ class Aggregator:
     def _round(self) -> int:
         barrier = self.store.barrier() if self.mode.live else {}
         self.last_redis_ok = time.monotonic()
-        self._hold_at_barrier(barrier)
         polled = self.consumer.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=self.batch_size)
         if self._resync_needed:  # a rebalance could not read Redis: records may be stale
             return 0
         started = time.perf_counter()
+        self._held_before, self._held = self._held, set()
         partitions: list[tuple[int, int | None, int]] = []
         records: list[LogRecord] = []
         for tp, batch in polled.items():
@@ -150,6 +152,8 @@ class Aggregator:
                 records.extend(kept)
         if not partitions:
             self._update_lag()
+            if self._held:
+                self.stop_event.wait(HOLD_WAIT_SECONDS)  # don't spin re-reading held records
             return 0
         self._apply(partitions, records, started)
         return len(records)
@@ -157,7 +161,12 @@ class Aggregator:
     def _trim(
         self, tp: TopicPartition, batch: Sequence[LogRecord], barrier: int | None
     ) -> tuple[list[LogRecord], int | None]:
-        """Records of a partition still to count, and the offset after them (None: nothing)."""
+        """Records of a partition still to count, and the offset after them (None: nothing).
+
+        Records at or beyond a release barrier are dropped and the partition is sought back
+        to the barrier, so they are fetched again once it is lifted. (Pausing the partition
+        instead can leave it stuck after resuming, with records parked inside the client.)
+        """
         if tp.partition not in self.positions:
             self._resync_needed = True  # records of a partition we were never sought for
             return [], None
@@ -170,9 +179,9 @@ class Aggregator:
             kept = [r for r in kept if r.offset < barrier]
             new_offset = barrier  # no record lies between the last kept and the barrier
             self.consumer.seek(tp, barrier)
-            self.consumer.pause(tp)
-            self._paused.add(tp.partition)
-            log.info("holding at the release barrier", extra={"partition": tp.partition})
+            if tp.partition not in self._held_before:
+                log.info("holding at the release barrier", extra={"partition": tp.partition})
+            self._held.add(tp.partition)
         if new_offset is not None and start is not None and new_offset <= start:
             return [], None
         return kept, new_offset
@@ -254,24 +263,9 @@ class Aggregator:
         self.metrics.generation.set(int(generation))
         log.info("counting into generation", extra={"generation": generation})
 
-    def _hold_at_barrier(self, barrier: dict[int, int]) -> None:
-        for tp in self.consumer.assignment():
-            p = tp.partition
-            limit = barrier.get(p)
-            hold = limit is not None and (self.positions.get(p) or 0) >= limit
-            if hold and p not in self._paused:
-                self.consumer.pause(tp)
-                self._paused.add(p)
-                log.info("holding at the release barrier", extra={"partition": p, "at": limit})
-            elif not hold and p in self._paused:
-                self.consumer.resume(tp)
-                self._paused.discard(p)
-                log.info("release barrier lifted", extra={"partition": p})
-
     def _revoked(self, revoked: Sequence[TopicPartition]) -> None:
         for tp in revoked:
             self.positions.pop(tp.partition, None)
-            self._paused.discard(tp.partition)
 
     def _assigned(self, assigned: Sequence[TopicPartition]) -> None:
         try:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.api.auth import Context
 from services.api.metrics import CONTENT_TYPE
+from services.platform.release_store import ReleaseStatus
 
 router = APIRouter(tags=["health"])
 
@@ -37,8 +38,15 @@ def readyz(ctx: Context) -> Response:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics(ctx: Context) -> Response:
     """Request counts and latency by route, rows served, latest release and its age."""
+    releases = ctx.releases.all()
+    for status in ReleaseStatus:
+        ctx.metrics.release_status.labels(status.value).set(
+            sum(1 for r in releases if r.status is status)
+        )
     latest = ctx.releases.latest_published()
-    meta = ctx.releases.get(latest) if latest is not None else None
+    meta = next((r for r in releases if r.id == latest), None)
+    if meta is not None:
+        ctx.metrics.suppressed_ratio.set(float(meta.audit.get("suppressed_share", 0.0)))
     ctx.metrics.latest_release.set(meta.id if meta else 0)
     if meta and meta.published_at:
         published = datetime.fromisoformat(meta.published_at)

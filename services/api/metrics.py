@@ -41,6 +41,18 @@ class ApiMetrics:
             registry=self.registry,
         )
 
+        self.release_status = Gauge(
+            "vaxshare_release_status",
+            "Releases by status (building, draft, held, published)",
+            ["status"],
+            registry=self.registry,
+        )
+        self.suppressed_ratio = Gauge(
+            "vaxshare_release_suppressed_cells_ratio",
+            "Share of published cells suppressed (primary and secondary) in the latest release",
+            registry=self.registry,
+        )
+
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         """Record one answered request."""
         self.requests.labels(route, method, str(status)).inc()

@@ -1,0 +1,284 @@
+"""The whole flow as its users live it: publish → count → release → council reads.
+
+A simulated feed for two London boroughs goes in two ways — the bulk straight into Kafka as a
+national system would (Avro, person keys), the last days through the ingest HTTP API as GP
+systems do (JSON, NHS numbers) — into the real ingest, aggregator and council API processes.
+A release is cut, verified, disclosure-controlled and published; what a council reads must
+be the policy applied to the simulator's exact counts, and no NHS number may be anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from kafka import KafkaConsumer, KafkaProducer
+
+from services.aggregate.counts_query import CountsReader
+from services.aggregate.release_builder import ReleaseBuilder
+from services.aggregate.release_settings import ReleaseSettings
+from services.contract import codec
+from services.disclosure.registry import get_policy
+from services.ingest.simulation_output import record_to_json
+from services.ingest.simulator import SimulatedRecord, SimulationConfig, Simulator
+from services.platform import local_runner
+from services.platform.key_store import KeyStore, Role
+from services.platform.local_stack import free_port
+from services.platform.release_store import ReleaseStatus
+from services.reference.areas import load_areas
+from tests.conftest import Stack, Topics
+
+pytestmark = pytest.mark.slow
+
+HF, BRENT = "E09000013", "E09000005"
+END = date(2021, 2, 28)
+PSEUDONYM_KEY = "5f" * 32
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The running services of one test, their keys and the feed that went through them."""
+
+    api: str
+    ingest: str
+    keys: dict[str, str]
+    simulator: Simulator
+    http_records: list[SimulatedRecord]
+    ingest_answers: list[dict[str, object]]
+    release_id: int
+    run_dir: Path
+    redis: redis.Redis
+    prefix: str
+
+
+@pytest.fixture(scope="module")
+def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    prefix = "e2e"
+    events, dlq = f"{prefix}.vaccination-events", f"{prefix}.vaccination-events.dlq"
+    from services.platform.kafka_topics import ensure_topics
+
+    ensure_topics(stack.bootstrap, {events: 4, dlq: 1})
+    run_dir = tmp_path_factory.mktemp("pipeline")
+    client = redis.Redis.from_url(stack.redis_url)
+    store = KeyStore(client, prefix=prefix)
+    keys = {
+        "publisher": store.create(Role.PUBLISHER, "EMIS Web (e2e)")[0],
+        "operator": store.create(Role.OPERATOR, "On-call operator")[0],
+        "hf": store.create(Role.COUNCIL, "Hammersmith and Fulham", (HF,))[0],
+        "brent": store.create(Role.COUNCIL, "Brent", (BRENT,))[0],
+    }
+    ports = {"ingest": free_port(), "api": free_port(), "aggregate": free_port()}
+    env = {
+        "VAXSHARE_KAFKA_BOOTSTRAP": stack.bootstrap,
+        "VAXSHARE_REDIS_URL": stack.redis_url,
+        "VAXSHARE_REDIS_PREFIX": prefix,
+        "VAXSHARE_EVENTS_TOPIC": events,
+        "VAXSHARE_DLQ_TOPIC": dlq,
+        "VAXSHARE_EVENTS_PARTITIONS": "4",
+        "VAXSHARE_PSEUDONYM_KEY": PSEUDONYM_KEY,
+        "VAXSHARE_INGEST_PORT": str(ports["ingest"]),
+        "VAXSHARE_API_PORT": str(ports["api"]),
+        "VAXSHARE_AGGREGATE_METRICS_PORT": str(ports["aggregate"]),
+        "VAXSHARE_AGGREGATE_GROUP_ID": f"{prefix}-aggregate",
+        "VAXSHARE_AGGREGATE_EVENT_BUCKETS": "4096",
+    }
+    cli = ["-m", "services.cli"]
+    for name, args in (("ingest", ["ingest"]), ("aggregate", ["aggregate", "run"]), ("api", ["api"])):
+        local_runner.start_service(name, [*cli, *args], port=ports[name], env=env, run_dir=run_dir)
+    try:
+        simulator = Simulator(
+            SimulationConfig(
+                areas=(HF, BRENT), scale=0.004, end=END, pseudonym_key=bytes.fromhex(PSEUDONYM_KEY)
+            )
+        )
+        cutoff = datetime.combine(END - timedelta(days=6), datetime.min.time(), UTC)
+        bulk = [r for r in simulator.records() if r.event.recorded_at < cutoff]
+        recent = [r for r in simulator.records() if r.event.recorded_at >= cutoff]
+        _to_kafka(stack.bootstrap, events, bulk)
+        ingest_url = f"http://127.0.0.1:{ports['ingest']}"
+        answers = _to_ingest(ingest_url, keys["publisher"], recent)
+        _wait_counted(stack.bootstrap, events, CountsReader(client, prefix=prefix))
+        settings = ReleaseSettings(
+            kafka_bootstrap=stack.bootstrap,
+            redis_url=stack.redis_url,
+            redis_prefix=prefix,
+            events_topic=events,
+            dlq_topic=dlq,
+        )
+        builder = ReleaseBuilder(redis=client, settings=settings, areas=load_areas())
+        meta = builder.create(as_of=END, publish=True)
+        assert meta.status is ReleaseStatus.PUBLISHED, meta.held_reasons
+        yield Pipeline(
+            api=f"http://127.0.0.1:{ports['api']}/v1",
+            ingest=ingest_url,
+            keys=keys,
+            simulator=simulator,
+            http_records=recent,
+            ingest_answers=answers,
+            release_id=meta.id,
+            run_dir=run_dir,
+            redis=client,
+            prefix=prefix,
+        )
+    finally:
+        local_runner.down(run_dir)
+
+
+def _to_kafka(bootstrap: str, topic: str, records: list[SimulatedRecord]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=10)
+    for record in records:
+        if record.event.person_key:  # an invalid NHS number never became a person key
+            producer.send(
+                topic, key=record.event.person_key.encode(), value=codec.encode(record.event)
+            )
+    producer.flush()
+    producer.close()
+
+
+def _to_ingest(url: str, key: str, records: list[SimulatedRecord]) -> list[dict[str, object]]:
+    answers: list[dict[str, object]] = []
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/x-ndjson"}
+    with httpx.Client(timeout=60) as client:
+        for start in range(0, len(records), 500):
+            chunk = records[start : start + 500]
+            body = b"\n".join(
+                json.dumps(record_to_json(r, with_nhs_numbers=True)).encode() for r in chunk
+            )
+            answer = client.post(f"{url}/v1/events", content=body, headers=headers)
+            assert answer.status_code in (200, 207, 422), answer.text[:500]
+            answers.extend(answer.json()["results"])
+    return answers
+
+
+def _wait_counted(bootstrap: str, topic: str, reader: CountsReader, timeout: float = 120) -> None:
+    import time
+
+    from services.aggregate.release_cut import end_offsets
+
+    ends = end_offsets(bootstrap, topic)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reached = reader.offsets()
+        if all(reached.get(p, 0) >= end for p, end in ends.items() if end):
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"aggregator did not reach {ends}: {reader.offsets()}")
+
+
+def _get(p: Pipeline, who: str, path: str, **params: object) -> httpx.Response:
+    return httpx.get(
+        f"{p.api}{path}",
+        params=params,
+        headers={"Authorization": f"Bearer {p.keys[who]}"},
+        timeout=60,
+    )
+
+
+def test_ingest_answers_each_event_as_the_simulator_expects(pipeline: Pipeline) -> None:
+    statuses = [a["status"] for a in pipeline.ingest_answers]
+    assert len(statuses) == len(pipeline.http_records)
+    for record, answer in zip(pipeline.http_records, pipeline.ingest_answers, strict=True):
+        if record.valid:
+            assert answer["status"] == "accepted", answer
+        else:
+            assert answer["status"] == "rejected", answer
+            assert answer["reason"] == record.reason, (answer, record.reason)
+
+
+def test_council_reads_the_policy_applied_to_the_exact_counts(pipeline: Pipeline) -> None:
+    policy = get_policy("nhs-digital")
+    expected = pipeline.simulator.expected_counts().counts
+    answer = _get(pipeline, "hf", f"/areas/{HF}/vaccinations", breakdown="ethnic_group", dose=1)
+    assert answer.status_code == 200, answer.text[:300]
+    body = answer.json()
+    assert body["release"]["id"] == pipeline.release_id
+    rows = body["rows"]
+    assert rows, "a council sees its own breakdown"
+    cumulative: dict[str, int] = {}
+    shown = suppressed = 0
+    for row in rows:
+        day = date.fromisoformat(row["date"])
+        exact = expected.get((HF, day, 1, "ethnic_group", row["group"]), 0)
+        cumulative[row["group"]] = cumulative.get(row["group"], 0) + exact
+        for value, flag, truth in (
+            (row["new"], row["new_suppressed"], exact),
+            (row["cumulative"], row["cumulative_suppressed"], cumulative[row["group"]]),
+        ):
+            if flag:
+                assert value is None
+                assert truth != 0, "a zero is never suppressed"
+                suppressed += 1
+            else:
+                assert value == policy.publish_value(truth), (row, truth)
+                assert not 1 <= value <= 7 or value != truth
+                shown += 1
+    assert shown and suppressed, "a realistic table has both visible and suppressed cells"
+
+
+def test_csv_and_json_agree_and_utla_is_served(pipeline: Pipeline) -> None:
+    params = {"breakdown": "age_band", "dose": "all"}
+    as_json = _get(pipeline, "hf", f"/areas/{HF}/vaccinations", **params).json()["rows"]
+    as_csv = _get(pipeline, "hf", f"/areas/{HF}/vaccinations", format="csv", **params)
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert f"release-{pipeline.release_id}" in as_csv.headers["content-disposition"]
+    parsed = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert len(parsed) == len(as_json)
+    for j, c in zip(as_json, parsed, strict=True):
+        assert c["date"] == j["date"] and c["group"] == j["group"]
+        assert c["new"] == ("" if j["new"] is None else str(j["new"]))
+
+
+def test_scope_headlines_for_neighbours_breakdowns_only_for_own_area(pipeline: Pipeline) -> None:
+    assert _get(pipeline, "brent", f"/areas/{HF}/vaccinations").status_code == 200
+    refused = _get(pipeline, "brent", f"/areas/{HF}/vaccinations", breakdown="ethnic_group")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"]
+    own = _get(pipeline, "brent", f"/areas/{BRENT}/summary", breakdown="ethnic_group")
+    assert own.status_code == 200
+
+
+def test_no_nhs_number_reaches_kafka_redis_logs_or_the_api(
+    pipeline: Pipeline, stack: Stack
+) -> None:
+    numbers = {r.nhs_number for r in pipeline.simulator.records() if r.nhs_number}
+    assert numbers
+    found: list[str] = []
+
+    def scan(where: str, blob: bytes) -> None:
+        text = blob.decode("latin-1")
+        hits = [n for n in numbers if n in text]
+        if hits:
+            found.append(f"{where}: {hits[:3]}")
+
+    consumer = KafkaConsumer(
+        f"{pipeline.prefix}.vaccination-events",
+        f"{pipeline.prefix}.vaccination-events.dlq",
+        bootstrap_servers=stack.bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=5000,
+    )
+    scan("kafka", b"\n".join((m.value or b"") + (m.key or b"") for m in consumer))
+    consumer.close()
+    client = pipeline.redis
+    for key in client.scan_iter(f"{pipeline.prefix}:*", count=1000):
+        kind = client.type(key)
+        if kind == b"hash":
+            scan(key.decode(), b"".join(k + v for k, v in client.hgetall(key).items()))
+        elif kind == b"string":
+            scan(key.decode(), client.get(key) or b"")
+        elif kind == b"stream":
+            scan(key.decode(), repr(client.xrange(key)).encode())
+    for log in pipeline.run_dir.glob("*.log"):
+        scan(log.name, log.read_bytes())
+    for path in (f"/areas/{HF}/vaccinations?breakdown=msoa", f"/areas/{HF}/summary"):
+        scan(path, httpx.get(f"{pipeline.api}{path}", headers={
+            "Authorization": f"Bearer {pipeline.keys['operator']}"}, timeout=60).content)
+    assert not found, found
