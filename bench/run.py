@@ -70,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--only", nargs="*", help="benchmark module names to run")
     args = parser.parse_args(argv)
-    selected = [b for b in BENCHES if not args.only or b.rsplit(".", 1)[-1] in args.only
-                or b in args.only]
+    selected = [
+        b for b in BENCHES if not args.only or b.rsplit(".", 1)[-1] in args.only or b in args.only
+    ]
     results: dict[str, object] = {}
     for name in selected:
         module = importlib.import_module(name)

@@ -85,7 +85,9 @@ def main(argv: list[str]) -> int:
 
     print("Starting the ingest, the aggregator and the council API ...", flush=True)
     cli = ["-m", "services.cli"]
-    local_runner.start_service("ingest", [*cli, "ingest"], port=INGEST_PORT, env=env, run_dir=run_dir)
+    local_runner.start_service(
+        "ingest", [*cli, "ingest"], port=INGEST_PORT, env=env, run_dir=run_dir
+    )
     local_runner.start_service(
         "aggregate", [*cli, "aggregate", "run"], port=AGGREGATE_PORT, env=env, run_dir=run_dir
     )
@@ -152,9 +154,7 @@ def _publish_to_kafka(records: list[SimulatedRecord], bootstrap: str) -> None:
     with tqdm(total=len(records), desc="Kafka (national system)", unit="ev") as bar:
         for i, record in enumerate(records):
             event = record.event
-            producer.send(
-                "vaccination-events", key=event.person_key.encode(), value=encode(event)
-            )
+            producer.send("vaccination-events", key=event.person_key.encode(), value=encode(event))
             if i % 5000 == 4999:
                 bar.update(5000)
         producer.flush()
@@ -167,9 +167,10 @@ def _post_to_ingest(records: list[SimulatedRecord], key: str) -> dict[str, int]:
     summary = {"accepted": 0, "rejected": 0}
     url = f"http://127.0.0.1:{INGEST_PORT}/v1/events"
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/x-ndjson"}
-    with httpx.Client(timeout=60) as client, tqdm(
-        total=len(records), desc="HTTP ingest (GP systems)", unit="ev"
-    ) as bar:
+    with (
+        httpx.Client(timeout=60) as client,
+        tqdm(total=len(records), desc="HTTP ingest (GP systems)", unit="ev") as bar,
+    ):
         for start in range(0, len(records), 1000):
             chunk = records[start : start + 1000]
             body = b"\n".join(
@@ -217,7 +218,8 @@ def _report(
     print(f"  API docs       {urls['docs']}")
     print(f"  Council API    {urls['api']}")
     print(f"  Ingest API     {urls['ingest']}")
-    print(f"  Metrics        {urls['api_metrics']}  {urls['ingest_metrics']}  {urls['aggregate_metrics']}")
+    for name in ("api_metrics", "ingest_metrics", "aggregate_metrics"):
+        print(f"  Metrics        {urls[name]}")
     print()
     print("  Demo keys (Authorization: Bearer <key>):")
     for name, key in keys.items():
@@ -225,7 +227,7 @@ def _report(
     print()
     print(f"  Written for scripts to {run_dir / 'demo.json'}")
     print(
-        "  Try: curl -H \"Authorization: Bearer $(jq -r .keys.council_E09000013 .run/demo.json)\" "
+        '  Try: curl -H "Authorization: Bearer $(jq -r .keys.council_E09000013 .run/demo.json)" '
         f"'{urls['api']}/areas/E09000013/summary?breakdown=ethnic_group'"
     )
 

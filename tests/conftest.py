@@ -66,8 +66,9 @@ class Topics:
 @pytest.fixture
 def topics(stack: Stack, prefix: str) -> Topics:
     """Create an events topic (4 partitions) and a dead-letter topic private to the test."""
-    t = Topics(events=f"{prefix}.vaccination-events", dlq=f"{prefix}.vaccination-events.dlq",
-               partitions=4)
+    t = Topics(
+        events=f"{prefix}.vaccination-events", dlq=f"{prefix}.vaccination-events.dlq", partitions=4
+    )
     ensure_topics(stack.bootstrap, {t.events: t.partitions, t.dlq: 1})
     return t
 

@@ -25,7 +25,7 @@ goes negative.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -93,7 +93,7 @@ class BatchCounter:
         stored: Mapping[str, StoredState | None],
     ) -> BatchOutcome:
         """The changes of a batch, given the stored state of every id in ``ids_to_read``."""
-        cells: dict[tuple[str, int, str, str, str], int] = {}
+        cells: defaultdict[tuple[str, int, str, str, str], int] = defaultdict(int)
         current: dict[str, StoredState | None] = dict(stored)
         stats: Counter[str] = Counter()
         pack, add = self._codec.pack, self._add
@@ -133,7 +133,7 @@ class BatchCounter:
         self,
         target: str,
         current: dict[str, StoredState | None],
-        cells: dict[tuple[str, int, str, str, str], int],
+        cells: defaultdict[tuple[str, int, str, str, str], int],
         stats: Counter[str],
     ) -> bool:
         """Supersede ``target``; False if it was already superseded or is not countable."""
@@ -152,7 +152,7 @@ class BatchCounter:
 
     def _add(
         self,
-        cells: dict[tuple[str, int, str, str, str], int],
+        cells: defaultdict[tuple[str, int, str, str, str], int],
         event: VaccinationEvent | Cohort,
         delta: int,
     ) -> None:
@@ -162,8 +162,7 @@ class BatchCounter:
             day = self._iso[when] = when.isoformat()
         ltla, dose = event.ltla_code, event.dose_number
         for name, group_of in self._groupers:
-            key = (ltla, dose, name, day, group_of(event))
-            cells[key] = cells.get(key, 0) + delta
+            cells[ltla, dose, name, day, group_of(event)] += delta
 
 
 def _nest(cells: dict[tuple[str, int, str, str, str], int]) -> dict[TableKey, dict[str, int]]:

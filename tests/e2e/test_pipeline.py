@@ -34,7 +34,7 @@ from services.platform.key_store import KeyStore, Role
 from services.platform.local_stack import free_port
 from services.platform.release_store import ReleaseStatus
 from services.reference.areas import load_areas
-from tests.conftest import Stack, Topics
+from tests.conftest import Stack
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +91,11 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "VAXSHARE_AGGREGATE_EVENT_BUCKETS": "4096",
     }
     cli = ["-m", "services.cli"]
-    for name, args in (("ingest", ["ingest"]), ("aggregate", ["aggregate", "run"]), ("api", ["api"])):
+    for name, args in (
+        ("ingest", ["ingest"]),
+        ("aggregate", ["aggregate", "run"]),
+        ("api", ["api"]),
+    ):
         local_runner.start_service(name, [*cli, *args], port=ports[name], env=env, run_dir=run_dir)
     try:
         simulator = Simulator(
@@ -279,6 +283,12 @@ def test_no_nhs_number_reaches_kafka_redis_logs_or_the_api(
     for log in pipeline.run_dir.glob("*.log"):
         scan(log.name, log.read_bytes())
     for path in (f"/areas/{HF}/vaccinations?breakdown=msoa", f"/areas/{HF}/summary"):
-        scan(path, httpx.get(f"{pipeline.api}{path}", headers={
-            "Authorization": f"Bearer {pipeline.keys['operator']}"}, timeout=60).content)
+        scan(
+            path,
+            httpx.get(
+                f"{pipeline.api}{path}",
+                headers={"Authorization": f"Bearer {pipeline.keys['operator']}"},
+                timeout=60,
+            ).content,
+        )
     assert not found, found
