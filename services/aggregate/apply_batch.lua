@@ -1,17 +1,21 @@
 -- Apply one counted batch atomically, or nothing at all.
 --
--- ARGV: prefix, generation, must_be_active ('1'/'0'), respect_barrier ('1'/'0'), then
---   n_partitions, n x (partition, expected stored offset or '', new offset),
---   n_states,     n x (bucket, event id, expected value or '', new value),
---   n_tables,     n x (table suffix, n_fields, n_fields x (field, delta)),
---   n_stats,      n x (name, delta),
---   n_dead,       n x (field of P:dlq:counts, delta).
+-- ARGV: prefix, generation, must_be_active ('1'/'0'), respect_barrier ('1'/'0'), then five
+-- newline-terminated lists of tab-separated fields (ids, codes and labels never hold tabs
+-- or newlines; packing them keeps a batch to nine arguments however big it is):
+--   partitions: partition, expected stored offset or '', new offset
+--   states:     bucket, event id, expected value or '', new value
+--   counts:     table suffix '<ltla>:<dose>:<breakdown>', field '<date>|<group>', delta
+--   stats:      name, delta
+--   dead:       field of P:dlq:counts, delta
 -- Every check runs before the first write, so a refused batch leaves Redis untouched.
--- Returns {'ok'} or {kind, detail} where kind is generation, offset, barrier, state or
--- negative.
+-- Returns {'ok'} or {kind, detail}, kind one of generation, offset, barrier, state, negative.
 local prefix, generation = ARGV[1], ARGV[2]
+local partitions, states, counts, stats, dead = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local base = prefix .. ':g' .. generation .. ':'
-local i = 5
+local THREE = '([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\n'
+local FOUR = '([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\n'
+local TWO = '([^\t\n]*)\t([^\t\n]*)\n'
 
 if ARGV[3] == '1' then
   local active = redis.call('GET', prefix .. ':agg:generation') or '1'
@@ -20,10 +24,7 @@ end
 
 local offsets_key = base .. 'offsets'
 local barrier_key = prefix .. ':barrier'
-local n_partitions = tonumber(ARGV[i]); i = i + 1
-local partitions_at = i
-for _ = 1, n_partitions do
-  local partition, expected, new = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+for partition, expected, new in string.gmatch(partitions, THREE) do
   local stored = redis.call('HGET', offsets_key, partition) or ''
   if stored ~= expected then return {'offset', partition .. ':' .. stored} end
   if ARGV[4] == '1' then
@@ -32,68 +33,47 @@ for _ = 1, n_partitions do
       return {'barrier', partition .. ':' .. barrier}
     end
   end
-  i = i + 3
 end
 
-local n_states = tonumber(ARGV[i]); i = i + 1
-local states_at = i
-for _ = 1, n_states do
-  local stored = redis.call('HGET', base .. 'e:' .. ARGV[i], ARGV[i + 1]) or ''
-  if stored ~= ARGV[i + 2] then return {'state', ARGV[i + 1]} end
-  i = i + 4
+for bucket, id, expected in string.gmatch(states, FOUR) do
+  local stored = redis.call('HGET', base .. 'e:' .. bucket, id) or ''
+  if stored ~= expected then return {'state', id} end
 end
 
-local n_tables = tonumber(ARGV[i]); i = i + 1
-local tables_at = i
-for _ = 1, n_tables do
-  local key = base .. 'c:' .. ARGV[i]
-  local n_fields = tonumber(ARGV[i + 1]); i = i + 2
-  for _ = 1, n_fields do
-    local delta = tonumber(ARGV[i + 1])
-    if delta < 0 then
-      local stored = tonumber(redis.call('HGET', key, ARGV[i]) or '0')
-      if stored + delta < 0 then return {'negative', key .. ' ' .. ARGV[i]} end
-    end
-    i = i + 2
+-- Only a subtraction can go below zero ('-' is byte 45).
+for suffix, field, delta in string.gmatch(counts, THREE) do
+  if string.byte(delta, 1) == 45 then
+    local stored = tonumber(redis.call('HGET', base .. 'c:' .. suffix, field) or '0')
+    if stored + tonumber(delta) < 0 then return {'negative', suffix .. ' ' .. field} end
   end
 end
 
 -- All checks passed: write.
-i = states_at
-for _ = 1, n_states do
-  redis.call('HSET', base .. 'e:' .. ARGV[i], ARGV[i + 1], ARGV[i + 3])
-  i = i + 4
+for bucket, id, _, new in string.gmatch(states, FOUR) do
+  redis.call('HSET', base .. 'e:' .. bucket, id, new)
 end
 
-i = tables_at
-for _ = 1, n_tables do
-  local key = base .. 'c:' .. ARGV[i]
-  local n_fields = tonumber(ARGV[i + 1]); i = i + 2
-  for _ = 1, n_fields do
-    if redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1]) == 0 then
-      redis.call('HDEL', key, ARGV[i])
-    end
-    i = i + 2
+local last_suffix, key = nil, nil
+for suffix, field, delta in string.gmatch(counts, THREE) do
+  if suffix ~= last_suffix then
+    last_suffix, key = suffix, base .. 'c:' .. suffix
+  end
+  if redis.call('HINCRBY', key, field, delta) == 0 then
+    redis.call('HDEL', key, field)
   end
 end
 
 local stats_key = base .. 'stats'
-local n_stats = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n_stats do
-  redis.call('HINCRBY', stats_key, ARGV[i], ARGV[i + 1])
-  i = i + 2
+for name, delta in string.gmatch(stats, TWO) do
+  redis.call('HINCRBY', stats_key, name, delta)
 end
 
 local dead_key = prefix .. ':dlq:counts'
-local n_dead = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n_dead do
-  redis.call('HINCRBY', dead_key, ARGV[i], ARGV[i + 1])
-  i = i + 2
+for field, delta in string.gmatch(dead, TWO) do
+  redis.call('HINCRBY', dead_key, field, delta)
 end
 
-i = partitions_at
-for _ = 1, n_partitions do
-  redis.call('HSET', offsets_key, ARGV[i], ARGV[i + 2])
-  i = i + 3
+for partition, _, new in string.gmatch(partitions, THREE) do
+  redis.call('HSET', offsets_key, partition, new)
 end
 return {'ok'}

@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
@@ -25,7 +24,7 @@ from services.aggregate.dead_letter_sender import DeadLetterSender, dead_letter_
 from services.aggregate.errors import DeadLetterError, FenceError, StoreUnavailableError
 from services.aggregate.generation import GenerationSpec
 from services.aggregate.metrics import AggregateMetrics
-from services.aggregate.record_intake import Intake, LogRecord, RecordIntake
+from services.aggregate.record_intake import LogRecord, RecordIntake
 from services.aggregate.redis_store import BatchWrite, RedisStore
 from services.reference.breakdowns import select_breakdowns
 
@@ -220,7 +219,7 @@ class Aggregator:
             self.positions[partition] = new_offset
         reasons = {f.partition("|")[2]: n for f, n in dead.items()}
         self.metrics.batch({**outcome.stats, **stats}, reasons, seconds=time.perf_counter() - t0)
-        self._record_freshness(intake)
+        self.metrics.record_freshness(intake.events, intake.partitions)
         self._update_lag()
 
     # --- offsets, generations and barriers ----------------------------------------------
@@ -274,23 +273,11 @@ class Aggregator:
             self.metrics.redis_errors.inc()
             self._resync_needed = True
 
-    # --- metrics ----------------------------------------------------------------------
-
-    def _record_freshness(self, intake: Intake) -> None:
-        newest: dict[int, datetime] = {}
-        for event, partition in zip(intake.events, intake.partitions, strict=True):
-            seen = newest.get(partition)
-            if seen is None or event.recorded_at > seen:
-                newest[partition] = event.recorded_at
-        for partition, recorded in newest.items():
-            self.metrics.last_event.labels(str(partition)).set(recorded.timestamp())
-
     def _update_lag(self) -> None:
-        for tp in self.consumer.assignment():
-            high = self.consumer.highwater(tp)
-            if high is not None:
-                position = self.positions.get(tp.partition) or 0
-                self.metrics.lag.labels(str(tp.partition)).set(max(0, high - position))
+        highwaters = {
+            tp.partition: self.consumer.highwater(tp) for tp in self.consumer.assignment()
+        }
+        self.metrics.record_lag(highwaters, self.positions)
 
     def _sleep_backoff(self) -> None:
         self._backoff = min(MAX_BACKOFF_SECONDS, max(0.5, self._backoff * 2))

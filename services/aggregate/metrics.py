@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from services.contract.events import VaccinationEvent
 
 # Batch statistics (Redis `stats` names) -> the `outcome` label of the events counter.
 _OUTCOMES = {
@@ -82,3 +85,24 @@ class AggregateMetrics:
             self.dead_letters.labels(reason).inc(n)
         self.batch_size.observe(stats.get("consumed", 0))
         self.batch_duration.observe(seconds)
+
+    def record_freshness(
+        self, events: Sequence[VaccinationEvent], partitions: Sequence[int]
+    ) -> None:
+        """Set each partition's newest recorded time among the events of a batch."""
+        newest: dict[int, datetime] = {}
+        for event, partition in zip(events, partitions, strict=True):
+            seen = newest.get(partition)
+            if seen is None or event.recorded_at > seen:
+                newest[partition] = event.recorded_at
+        for partition, recorded in newest.items():
+            self.last_event.labels(str(partition)).set(recorded.timestamp())
+
+    def record_lag(
+        self, highwaters: Mapping[int, int | None], positions: Mapping[int, int | None]
+    ) -> None:
+        """Set each partition's lag: records in the log beyond the offset stored in Redis."""
+        for partition, high in highwaters.items():
+            if high is not None:
+                done = positions.get(partition) or 0
+                self.lag.labels(str(partition)).set(max(0, high - done))

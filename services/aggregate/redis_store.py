@@ -177,29 +177,31 @@ def _apply_args(
     must_be_active: bool,
     respect_barrier: bool,
 ) -> list[Any]:
-    args: list[Any] = [prefix, generation, int(must_be_active), int(respect_barrier)]
-    args.append(len(batch.partitions))
-    for partition, stored, new in batch.partitions:
-        args += (partition, "" if stored is None else stored, new)
-    writes = batch.outcome.writes
-    args.append(len(writes))
-    for event_id, (before, after) in writes.items():
-        args += (bucket_of(event_id, buckets), event_id, "" if before is None else before, after)
-    increments = batch.outcome.increments
-    args.append(len(increments))
-    for (ltla, dose, breakdown), fields in increments.items():
-        args += (f"{ltla}:{dose}:{breakdown}", len(fields))
-        for item in fields.items():
-            args += item
+    partitions = "".join(
+        f"{p}\t{'' if stored is None else stored}\t{new}\n" for p, stored, new in batch.partitions
+    )
+    states = "".join(
+        f"{bucket_of(event_id, buckets)}\t{event_id}\t{'' if before is None else before}\t{after}\n"
+        for event_id, (before, after) in batch.outcome.writes.items()
+    )
+    counts = "".join(
+        f"{ltla}:{dose}:{breakdown}\t{field}\t{delta}\n"
+        for (ltla, dose, breakdown), fields in batch.outcome.increments.items()
+        for field, delta in fields.items()
+    )
     stats = _nonzero({**batch.outcome.stats, **_summed(batch.outcome.stats, batch.stats)})
-    args.append(len(stats))
-    for item in stats.items():
-        args += item
     dead = _nonzero(batch.dead_letters)
-    args.append(len(dead))
-    for item in dead.items():
-        args += item
-    return args
+    return [
+        prefix,
+        generation,
+        int(must_be_active),
+        int(respect_barrier),
+        partitions,
+        states,
+        counts,
+        "".join(f"{name}\t{n}\n" for name, n in stats.items()),
+        "".join(f"{name}\t{n}\n" for name, n in dead.items()),
+    ]
 
 
 def _summed(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:

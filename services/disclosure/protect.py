@@ -1,5 +1,11 @@
 """The entry point the release builder calls once per family: publish, audit, repair.
 
+Two audits are available. ``audit="propagation"`` (the default, ``fast_protect``) plays the
+attacker by interval propagation over every linear link and is fast enough for a national
+release; small families are also checked by an exact integer attacker. ``audit="certified"``
+(below) proves each protected cell safe with explicit alternative truths instead: sound
+against any attacker, but slow and over-suppressing on realistic data.
+
 ``protect_family`` applies the policy to every daily and cumulative cell, audits the result
 against the attacker (this release plus previous ones), and adds secondary suppression
 round by round until the audit passes or ``max_rounds`` is reached. A family whose audit
@@ -11,7 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from services.disclosure.audit import AuditReport, audit_family, previous_slack
+from services.disclosure.errors import DisclosureError
 from services.disclosure.family import CellKey, FamilyInput, Key, ProtectedFamily
+from services.disclosure.fast_protect import protect_by_propagation
 from services.disclosure.layout import build_layout
 from services.disclosure.policy import Policy
 from services.disclosure.published import PublishedArray
@@ -23,14 +31,24 @@ def protect_family(
     policy: Policy,
     *,
     protection_width: int = 5,
-    max_rounds: int = 8,
+    max_rounds: int | None = None,
     exact_searches: int = 200,
+    audit: str = "propagation",
 ) -> ProtectedFamily:
     """Published daily and cumulative tables of one family, audited and repaired.
 
-    ``exact_searches`` bounds the integer programs solved per audit round for cells the
-    fast pattern screen cannot certify; cells beyond it are repaired by suppression instead.
+    ``max_rounds`` bounds the rounds of secondary suppression (default 16 for propagation,
+    8 for the certified audit). ``exact_searches`` (certified audit only) bounds the integer
+    programs solved per round for cells the pattern screen cannot certify.
     """
+    if audit == "propagation":
+        rounds = 16 if max_rounds is None else max_rounds
+        return protect_by_propagation(
+            family, policy, protection_width=protection_width, max_rounds=rounds
+        )
+    if audit != "certified":
+        raise DisclosureError(f"unknown audit {audit!r}: use 'propagation' or 'certified'")
+    max_rounds = 8 if max_rounds is None else max_rounds
     layout = build_layout(family)
     exact_cum = {key: np.cumsum(t, axis=1) for key, t in family.exact_new.items()}
     primary_new = {key: policy.publish(family.exact_new[key]) for key in family.tables()}

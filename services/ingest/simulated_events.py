@@ -26,6 +26,8 @@ from services.ingest.rollout_model import Doses
 from services.ingest.simulated_population import Bools, Ints, Objects, Residents
 
 T = TypeVar("T")
+_DAY = 86_400
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _CHUNK = 65_536  # rows built at once: bounds the temporary per-field lists
 
 _SITES = (
@@ -117,11 +119,14 @@ def administer(
     area: int,
     ltla_code: str,
     msoa_codes: tuple[str, ...],
-    recorded: Ints,
-    late: Bools,
+    late_rate: float,
     first_person: int,
 ) -> Administrations:
-    """Where and with which vaccine each dose was given, and to whom (residents' rows)."""
+    """When, where and with which vaccine each dose was given, in recorded order."""
+    recorded, late = _recorded(doses.day, rng, late_rate)
+    order = np.argsort(recorded, kind="stable")
+    doses = Doses(doses.person[order], doses.dose[order], doses.day[order])
+    recorded, late = recorded[order], late[order]
     rows = doses.person
     age = residents.age[rows]
     u = rng.random((3, len(rows)))
@@ -194,6 +199,16 @@ def events(
         }
         built += build(VaccinationEvent, len(part), columns)
     return built
+
+
+def _recorded(days: Ints, rng: np.random.Generator, late_rate: float) -> tuple[Ints, Bools]:
+    """When each dose was recorded (Unix seconds), and whether that was days late."""
+    u = rng.random((3, len(days)))
+    late = u[0] < late_rate
+    given = (days - _EPOCH_ORDINAL) * _DAY + 28_800 + (u[1] * 43_200).astype(np.int64)  # 8-20h
+    on_time = (u[2] * 10_800).astype(np.int64)  # within three hours
+    late_by = (2 + (u[2] * 20).astype(np.int64)) * _DAY  # 2 to 21 days
+    return given + np.where(late, late_by, on_time), late
 
 
 def _dates(days: Ints) -> list[date]:

@@ -1,8 +1,9 @@
-"""Invalid records the simulator mixes into its feed, one maker per validation reason.
+"""Faults the simulator mixes into its feed: invalid records and wrong first versions.
 
-Each maker breaks exactly one rule of `services.contract.validation`, so the record is refused
-with that reason and no other (validation reports the first rule broken, and the rest of the
-record stays valid).
+Each invalid-record maker breaks exactly one rule of `services.contract.validation`, so the
+record is refused with that reason and no other (validation reports the first rule broken, and
+the rest of the record stays valid). A wrong first version is valid but mistaken, and a later
+correction fixes it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from types import MappingProxyType
 
 from services.contract.events import EventKind, VaccinationEvent
 from services.contract.reasons import Reason
+from services.ingest.rollout_model import PROGRAMME_START
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +131,21 @@ FAULT_MAKERS: Mapping[Reason, Maker] = MappingProxyType(
 # person keys only on the direct Kafka path.
 NHS_NUMBER_ONLY = frozenset({Reason.INVALID_NHS_NUMBER})
 PERSON_KEY_ONLY = frozenset({Reason.INVALID_PERSON_KEY})
+
+
+def wrong_version(event: VaccinationEvent, rng: random.Random) -> VaccinationEvent:
+    """The event with one plausible mistake: the age, the dose number or the date."""
+    options = ["age"]
+    if event.dose_number >= 2:
+        options.append("dose")
+    if event.vaccination_date - timedelta(days=5) >= PROGRAMME_START:
+        options.append("date")
+    match rng.choice(options):
+        case "dose":
+            return replace(event, dose_number=event.dose_number - 1)
+        case "date":
+            day = event.vaccination_date - timedelta(days=rng.randint(1, 5))
+            return replace(event, vaccination_date=day)
+        case _:
+            age = event.age_years + rng.choice((-3, -2, -1, 1, 2, 3))
+            return replace(event, age_years=min(max(age, 12), 110))

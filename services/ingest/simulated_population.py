@@ -194,9 +194,7 @@ def _pick(cum_weights: npt.NDArray[np.float64], u: npt.NDArray[np.float64]) -> I
     return np.minimum(picked, len(cum_weights) - 1).astype(np.int64)
 
 
-def whole_exponential(
-    u: npt.NDArray[np.float64], mean: float | npt.NDArray[np.float64]
-) -> Ints:
+def whole_exponential(u: npt.NDArray[np.float64], mean: float | npt.NDArray[np.float64]) -> Ints:
     """Whole parts of exponential draws of that mean, from uniform draws (inverse CDF)."""
     return (-np.log1p(-u) * mean).astype(np.int64)
 

@@ -10,7 +10,6 @@ records with an invalid NHS number, which have no person key, are left out of th
 from __future__ import annotations
 
 import csv
-import itertools
 from collections.abc import Iterable
 from dataclasses import fields
 from typing import IO, Any
@@ -25,7 +24,6 @@ from services.ingest.simulator import SimulatedRecord
 
 PERSON_COLUMNS = {True: "nhs_number", False: "person_key"}
 _JSON_FIELDS = tuple(f.name for f in fields(VaccinationEvent))
-_BATCH = 10_000
 
 
 def csv_columns(*, with_nhs_numbers: bool) -> tuple[str, ...]:
@@ -69,31 +67,20 @@ def write_jsonl(
 ) -> int:
     """Write one JSON object per line; returns the number written."""
     written = 0
-    remaining = iter(records)
-    while batch := tuple(itertools.islice(remaining, _BATCH)):
-        fileobj.write(_jsonl_lines(batch, with_nhs_numbers=with_nhs_numbers))
-        written += len(batch)
-    return written
+    batch: list[bytes] = []
+    for record in records:
+        batch.append(jsonl_line(record, with_nhs_numbers=with_nhs_numbers))
+        if len(batch) >= 10_000:
+            written += _flush(batch, fileobj)
+    return written + _flush(batch, fileobj)
 
 
-def _jsonl_lines(records: tuple[SimulatedRecord, ...], *, with_nhs_numbers: bool) -> bytes:
-    # One orjson call per batch, split into lines: inside a JSON string every quote is escaped,
-    # so an unescaped '},{"event_id":' can only be the seam between two events, and an
-    # unescaped '"person_key":"' only the start of an event's person key.
-    joined = orjson.dumps([record.event for record in records])[1:-1]
-    lines = joined.replace(b'},{"event_id":', b'}\n{"event_id":')
-    if with_nhs_numbers:
-        parts = lines.split(b'"person_key":"')
-        lines = b'"nhs_number":"'.join(
-            [
-                parts[0],
-                *(
-                    record.nhs_number.encode() + part[part.index(b'"') :]
-                    for record, part in zip(records, parts[1:], strict=True)
-                ),
-            ]
-        )
-    return lines + b"\n"
+def _flush(batch: list[bytes], fileobj: IO[bytes]) -> int:
+    if batch:
+        fileobj.write(b"\n".join(batch) + b"\n")
+    count = len(batch)
+    batch.clear()
+    return count
 
 
 def write_csv(

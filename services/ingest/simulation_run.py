@@ -3,20 +3,18 @@
 Everything every dose needs is drawn for a whole LTLA at once (numpy, one random stream per
 LTLA). The doses of all LTLAs are then put in recorded order and their events built in that
 order, so that the objects lie in memory about as the feed delivers them (writing the feed
-then reads memory almost sequentially, which is markedly faster). The rare records that follow
-from a dose (corrections, retractions, invalid copies and their resubmissions) are made one by
-one from a stream of their own.
+then reads memory almost sequentially, which is markedly faster). Which records get a trait
+is drawn for all doses at once too; the rare records that follow (corrections, retractions,
+invalid copies and their resubmissions) are then made one by one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import random
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date, timedelta
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -28,6 +26,7 @@ from services.ingest.simulated_faults import (
     NHS_NUMBER_ONLY,
     PERSON_KEY_ONLY,
     FaultContext,
+    wrong_version,
 )
 from services.ingest.simulated_population import Identities, Ints, ResidentSampler
 from services.ingest.simulation_config import SimulatedRecord, SimulationConfig, Trait
@@ -35,7 +34,6 @@ from services.reference.areas import load_areas
 
 LONDON = "E12000007"
 _DAY = 86_400
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _ON_TIME_TRAITS = np.array((Trait.ORIGINAL, Trait.LATE), dtype=object)
 
 
@@ -94,17 +92,7 @@ class SimulationRun:
         del made, traits
         self._add_traits(given, records, truth, nhs_numbers)
         del given, records, nhs_numbers
-        order = np.argsort(np.concatenate(self.delivered), kind="stable")
-        self.delivered = []
-        # In slices: a list of a million Python ints would cost more memory than the records.
-        pick = self.records.__getitem__
-        output = tuple(
-            itertools.chain.from_iterable(
-                map(pick, order[start : start + 65_536].tolist())
-                for start in range(0, len(order), 65_536)
-            )
-        )
-        return output, tuple(truth)
+        return _in_delivery_order(self.records, self.delivered), tuple(truth)
 
     def _administer(
         self, area: int, ltla: str, *, first_person: int
@@ -116,22 +104,15 @@ class SimulationRun:
         residents = sampler.sample(draws, round(sampler.total * config.scale), min_age=12)
         london = _region_of(ltla) == LONDON
         doses = model.doses(residents, draws, london=london, start=config.start, end=config.end)
-        u = draws.random((3, len(doses.day)))
-        late = u[0] < self.rates.late
-        given = (doses.day - _EPOCH_ORDINAL) * _DAY + 28_800 + (u[1] * 43_200).astype(np.int64)
-        on_time_lag = (u[2] * 10_800).astype(np.int64)
-        recorded = given + np.where(late, (2 + (u[2] * 20).astype(np.int64)) * _DAY, on_time_lag)
-        order = np.argsort(recorded, kind="stable")
-        self.event_counters[area] = len(order)
+        self.event_counters[area] = len(doses.day)
         administrations = administer(
             residents,
-            model.Doses(doses.person[order], doses.dose[order], doses.day[order]),
+            doses,
             draws,
             area=area,
             ltla_code=ltla,
             msoa_codes=sampler.msoa_codes,
-            recorded=recorded[order],
-            late=late[order],
+            late_rate=self.rates.late,
             first_person=first_person,
         )
         return administrations, len(residents)
@@ -195,7 +176,7 @@ class SimulationRun:
     ) -> tuple[SimulatedRecord, VaccinationEvent]:
         """The wrong first version to send instead of the event, and its correction."""
         rng = self.rng
-        wrong = SimulatedRecord(self._wrong_version(event), nhs, True, Trait.WRONG)
+        wrong = SimulatedRecord(wrong_version(event, rng), nhs, True, Trait.WRONG)
         fixed_at = recorded + rng.randint(1, 14) * _DAY + rng.randrange(_DAY)
         correction = replace(
             event,
@@ -239,22 +220,20 @@ class SimulationRun:
         record = SimulatedRecord(broken, number, False, Trait.INVALID, reason)
         self._emit(recorded + rng.randrange(_DAY), record)
 
-    def _wrong_version(self, event: VaccinationEvent) -> VaccinationEvent:
-        rng = self.rng
-        options = ["age"]
-        if event.dose_number >= 2:
-            options.append("dose")
-        if event.vaccination_date - timedelta(days=5) >= model.PROGRAMME_START:
-            options.append("date")
-        match rng.choice(options):
-            case "dose":
-                return replace(event, dose_number=event.dose_number - 1)
-            case "date":
-                day = event.vaccination_date - timedelta(days=rng.randint(1, 5))
-                return replace(event, vaccination_date=day)
-            case _:
-                age = event.age_years + rng.choice((-3, -2, -1, 1, 2, 3))
-                return replace(event, age_years=min(max(age, 12), 110))
+
+def _in_delivery_order(
+    records: list[SimulatedRecord], delivered: list[Ints]
+) -> tuple[SimulatedRecord, ...]:
+    """The records by delivery time; those delivered in the same second in the order made."""
+    order = np.argsort(np.concatenate(delivered), kind="stable")
+    # In slices: a list of a million Python ints would cost more memory than the records.
+    pick = records.__getitem__
+    return tuple(
+        chain.from_iterable(
+            map(pick, order[start : start + 65_536].tolist())
+            for start in range(0, len(order), 65_536)
+        )
+    )
 
 
 def _generator(stream: str) -> np.random.Generator:
@@ -266,7 +245,7 @@ def _records(
     events: list[VaccinationEvent], nhs_numbers: list[str], traits: Iterable[Trait]
 ) -> list[SimulatedRecord]:
     """Valid records of the events, with their NHS numbers and traits (a column or a repeat)."""
-    columns = {
+    columns: dict[str, Iterable[object]] = {
         "event": events,
         "nhs_number": nhs_numbers,
         "valid": repeat(True),

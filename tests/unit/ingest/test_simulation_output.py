@@ -72,8 +72,10 @@ def test_csv_has_stable_columns_and_one_row_per_record(simulator: Simulator) -> 
     assert rows[0]["vaccination_date"] == first.event.vaccination_date.isoformat()
     assert rows[0]["care_home_resident"] in ("true", "false")
     # Invalid records may break that rule on purpose (Reason.UNEXPECTED_SUPERSEDES).
-    valid = (r.valid for r in simulator.records())
-    administered = [row for row, ok in zip(rows, valid) if ok and row["kind"] == "ADMINISTERED"]
+    valid = [r.valid for r in simulator.records()]
+    administered = [
+        row for row, ok in zip(rows, valid, strict=True) if ok and row["kind"] == "ADMINISTERED"
+    ]
     assert administered and {row["supersedes_event_id"] for row in administered} == {""}
 
 

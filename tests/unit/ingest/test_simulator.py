@@ -9,7 +9,7 @@ from datetime import date
 
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from services.contract.errors import InvalidEvent
@@ -291,3 +291,15 @@ def test_direct_kafka_feed_carries_person_keys_and_their_own_faults() -> None:
         with pytest.raises(InvalidEvent) as caught:
             validate(record.event, areas=load_areas(), today=TODAY)
         assert caught.value.reason is Reason.INVALID_PERSON_KEY
+
+
+@settings(max_examples=5, deadline=None)
+@given(key=st.binary(min_size=16, max_size=200))
+@example(key=bytes(range(100)))  # longer than SHA-256's block: HMAC hashes such keys first
+def test_person_keys_are_the_pseudonyms_under_any_key(key: bytes) -> None:
+    config = SimulationConfig(areas=(HARROW,), scale=0.001, pseudonym_key=key)
+    pseudonymiser = Pseudonymiser(key)
+    records = [r for r in Simulator(config).records() if r.reason is not Reason.INVALID_NHS_NUMBER]
+    assert records
+    for record in records:
+        assert record.event.person_key == pseudonymiser.person_key(record.nhs_number)

@@ -1,0 +1,35 @@
+"""Simulated feeds for the benchmarks: JSON Lines bodies (with NHS numbers) and Avro values."""
+
+from __future__ import annotations
+
+from services.contract import codec
+from services.contract.errors import CodecError
+from services.ingest.simulation_output import jsonl_line
+from services.ingest.simulator import NW_LONDON, SimulationConfig, Simulator
+
+# Records the simulator gives for North West London at scale 1 (about 1.56 million).
+NW_LONDON_RECORDS = 1_560_000
+
+
+def jsonl_bodies(events: int, per_batch: int) -> list[bytes]:
+    """At least `events` simulated records, as JSON Lines bodies of `per_batch` records."""
+    scale = min(1.0, 1.05 * events / NW_LONDON_RECORDS)
+    records = Simulator(SimulationConfig(areas=NW_LONDON, scale=scale)).records()
+    lines = [jsonl_line(record, with_nhs_numbers=True) for record in records[:events]]
+    return [
+        b"\n".join(lines[start : start + per_batch]) + b"\n"
+        for start in range(0, len(lines) - per_batch + 1, per_batch)
+    ]
+
+
+def avro_values(events: int) -> list[bytes]:
+    """About `events` simulated records as Avro single-object values (valid records only)."""
+    scale = min(1.0, 1.05 * events / NW_LONDON_RECORDS)
+    config = SimulationConfig(areas=NW_LONDON, scale=scale, with_nhs_numbers=False, seed=7)
+    values = []
+    for record in Simulator(config).records()[:events]:
+        try:
+            values.append(codec.encode(record.event))
+        except CodecError:
+            continue  # an invalid record the contract refuses to encode
+    return values

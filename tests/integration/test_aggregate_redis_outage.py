@@ -1,0 +1,72 @@
+"""Redis going away (even losing its last writes) never costs or doubles a count."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from services.aggregate.counts_query import CountsReader
+from services.platform import local_stack
+from tests.conftest import Stack, Topics
+from tests.integration.test_aggregate_exactly_once import (
+    Aggregators,
+    differences,
+    publish,
+    redis_counts,
+    simulation,
+    wait_for_progress,
+    wait_until_counted,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def test_aggregator_survives_redis_being_killed_and_restarted(
+    stack: Stack, topics: Topics, prefix: str, tmp_path: Path
+) -> None:
+    simulator = simulation(0.02, ("E09000013", "E09000005"))
+    records = simulator.records()
+    port = local_stack.free_port()
+    server = local_stack.start_redis(tmp_path / "redis", port=port)
+    url = f"redis://127.0.0.1:{port}/0"
+    aggregators = Aggregators(
+        stack,
+        topics,
+        prefix,
+        tmp_path,
+        VAXSHARE_REDIS_URL=url,
+        VAXSHARE_AGGREGATE_BATCH_SIZE="400",
+    )
+    try:
+        process = aggregators.start()
+        publisher = threading.Thread(target=publish, args=(stack.bootstrap, topics.events, records))
+        publisher.start()
+        reader = CountsReader(redis.Redis.from_url(url), prefix=prefix)
+        wait_for_progress(reader, beyond=0)
+        # SIGKILL: Redis may lose its last second of writes (counts and offsets together).
+        os.kill(server.pid, signal.SIGKILL)
+        time.sleep(3)
+        local_stack.stop(server.pid)  # reaps it
+        server = local_stack.start_redis(tmp_path / "redis", port=port)
+        publisher.join()
+        reader = CountsReader(redis.Redis.from_url(url), prefix=prefix)
+        wait_until_counted(stack, topics.events, reader, timeout=90)
+        assert process.poll() is None
+        metrics = httpx.get(f"http://127.0.0.1:{aggregators.metrics_port(process)}/metrics").text
+        counts, stats = redis_counts(reader), reader.stats()
+    finally:
+        aggregators.kill_all()
+        local_stack.stop(server.pid)
+    assert not differences(counts, dict(simulator.expected_counts().counts))
+    assert stats["net_counted"] == len(simulator.truth())
+    errors = next(
+        line for line in metrics.splitlines() if line.startswith("vaxshare_aggregate_redis_errors")
+    )
+    assert float(errors.split()[-1]) > 0
