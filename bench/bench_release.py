@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.national_counts import PROGRAMME_START, write_counts
+from bench.profiling import start_sampling, summarise
 from bench.stack import EVENTS_TOPIC, PREFIX, BenchStack, running_stack
 from services.aggregate.release_builder import ReleaseBuilder
 from services.aggregate.release_settings import ReleaseSettings
@@ -76,12 +77,16 @@ def run(workdir: Path, *, ltlas: int | None = None, days: int | None = None) -> 
     codes = [area.code for area in load_areas().ltlas()][:n_ltlas]
     with running_stack(workdir) as stack:
         started = time.perf_counter()
-        written = write_counts(stack.redis(), prefix=PREFIX, ltlas=codes, days=n_days)
+        client = stack.redis()
+        written = write_counts(client, prefix=PREFIX, ltlas=codes, days=n_days + 1, upto=n_days)
         write_seconds = time.perf_counter() - started
         release_builder = builder(stack)
+        out = workdir / "release.profile"
+        sampler = start_sampling(os.getpid(), None, out, rate=50)
         first_seconds, first = timed_release(release_builder, n_days)
+        profile = summarise(out, sampler)
         # The next day's counts: one more day of the roll-out on top of the same history.
-        write_counts(stack.redis(), prefix=PREFIX, ltlas=codes, days=n_days + 1)
+        write_counts(client, prefix=PREFIX, ltlas=codes, days=n_days + 1)
         second_seconds, second = timed_release(release_builder, n_days + 1)
     return {
         "ltlas": len(codes),
@@ -95,6 +100,7 @@ def run(workdir: Path, *, ltlas: int | None = None, days: int | None = None) -> 
         "next_day_release": summary(second),
         "target_seconds": TARGET_SECONDS,
         "target_met": first_seconds < TARGET_SECONDS and second_seconds < TARGET_SECONDS,
+        "profile": profile,
     }
 
 

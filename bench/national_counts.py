@@ -88,18 +88,25 @@ def write_counts(
     prefix: str,
     ltlas: Sequence[str],
     days: int,
+    upto: int | None = None,
     seed: int = 2021,
     doses: Sequence[int] = (1, 2, 3),
 ) -> dict[str, int]:
-    """Write the exact counts of `ltlas` into generation 1 and its stats; return the totals."""
+    """Write the counts of `ltlas` into generation 1 and its stats; return the totals.
+
+    The roll-out is drawn over `days` days and the first `upto` (default all) are written,
+    so a later call with a larger `upto` adds days to the same history.
+    """
     rng = np.random.default_rng(seed)
+    upto = days if upto is None else upto
     dates = [(PROGRAMME_START + timedelta(days=i)).isoformat() for i in range(days)]
     base = f"{prefix}:g1:"
     vaccinations = cells = 0
     pipe = client.pipeline(transaction=False)
     for n, ltla in enumerate(ltlas):
         for dose in doses:
-            for name, (groups, matrix) in ltla_tables(rng, ltla, dose, days).items():
+            for name, (groups, full) in ltla_tables(rng, ltla, dose, days).items():
+                matrix = full[:upto]
                 day_index, group_index = np.nonzero(matrix)
                 if not len(day_index):
                     continue

@@ -9,6 +9,7 @@ frame of the sample), each as a share of all samples.
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -30,22 +31,31 @@ def py_spy() -> str | None:
     return str(beside) if beside.exists() else shutil.which("py-spy")
 
 
-def start_sampling(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
-    """Start py-spy on `pid` for `seconds` (collapsed stacks to `out`); None without py-spy."""
+def start_sampling(
+    pid: int, seconds: float | None, out: Path, *, rate: int = 200
+) -> subprocess.Popen[bytes] | None:
+    """Start py-spy on `pid` (collapsed stacks to `out`) for `seconds`, or until `summarise`.
+
+    Returns None when py-spy is not installed; the benchmark then reports no profile.
+    """
     binary = py_spy()
     if binary is None:
         return None
     cmd = [
-        binary, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
-        "--rate", "200", "--format", "raw", "--output", str(out), "--nonblocking",
+        binary, "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw",
+        "--output", str(out), "--nonblocking",
     ]  # fmt: skip
+    if seconds is not None:
+        cmd += ["--duration", str(max(1, round(seconds)))]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def summarise(out: Path, sampler: subprocess.Popen[bytes] | None, top: int = 12) -> dict:
-    """Wait for the sampler and summarise its samples (busy threads only)."""
+    """Stop the sampler (if still running) and summarise its samples (busy threads only)."""
     if sampler is None:
         return {"skipped": "py-spy is not installed"}
+    if sampler.poll() is None:
+        sampler.send_signal(signal.SIGINT)  # py-spy writes what it has on Ctrl-C
     sampler.wait(timeout=120)
     if not out.exists():
         return {"skipped": f"py-spy wrote no profile (exit {sampler.returncode})"}

@@ -24,16 +24,29 @@ from services.disclosure.policy import Policy
 from services.disclosure.propagation import attacker_bounds, previous_bounds
 from services.disclosure.propagation_secondary import partners_to_suppress
 from services.disclosure.published import UNBOUNDED, PublishedArray
+from services.disclosure.row_suppression import complements, small_rows, whole_rows
 
 EXACT_LIMIT = 400
+ESCALATE_AFTER = 6
+"""Rounds a row may be exposed in before it is withheld wholesale."""
 """Largest family (daily cells) that is also checked by the exact integer attacker."""
 
 
-def _cell(rows: LinkedRows, row: int, col: int) -> CellKey:
-    key, g = rows.locate(row)
+def _cell(rows: LinkedRows, row: int, col: int, where: list | None = None) -> CellKey:
+    key, g = rows.locate(row) if where is None else where[row]
     d = rows.n_dates
     series = "new" if col < d else "cumulative"
     return CellKey(key[0], key[1], rows.family.groups(*key)[g], rows.family.dates[col % d], series)
+
+
+def _row_owners(rows: LinkedRows) -> list[tuple]:
+    """``(table, group)`` of every stacked row, for naming many cells at once."""
+    where: list[tuple] = [None] * rows.n_rows  # type: ignore[list-item]
+    for key in rows.offset:
+        span = rows.rows(key)
+        for g, r in enumerate(range(span.start, span.stop)):
+            where[r] = (key, g)
+    return where
 
 
 def _published(
@@ -74,6 +87,10 @@ def protect_by_propagation(
     protected = policy.protected(exact)
     prior = previous_bounds(rows, family)
     small = exact.size // 2 <= exact_limit
+    # Rows small all along leak through their own cumulative series: withhold them at once.
+    whole = small_rows(policy, exact, rows.n_dates)
+    suppressed |= whole_rows(exact, whole)
+    hits = np.zeros(rows.n_rows, dtype=np.int64)
     rounds, broad = 0, False
     while True:
         new, cum = _published(rows, values, suppressed)
@@ -89,20 +106,37 @@ def protect_by_propagation(
             break
         rounds += 1
         add = partners_to_suppress(rows, exact, suppressed, lo, hi, exposed, wide)
-        if not add.any() and not wide:
+        add |= _escalate(rows, exact, exposed, hits, whole)
+        if not (add & ~suppressed).any() and not wide:
             broad = True
-            add = partners_to_suppress(rows, exact, suppressed, lo, hi, exposed, broad)
-        if not add.any():
+            add |= partners_to_suppress(rows, exact, suppressed, lo, hi, exposed, broad)
+        if not (add & ~suppressed).any():
             break  # everything linked to the exposed cells is already withheld
         suppressed |= add
     return _result(rows, exact, primary.suppressed, suppressed, values, protected, lo, hi,
                    exposed, rounds)  # fmt: skip
 
 
+def _escalate(
+    rows: LinkedRows, exact: np.ndarray, exposed: np.ndarray, hits: np.ndarray, whole: np.ndarray
+) -> np.ndarray:
+    """Rows exposed round after round go wholesale; wholesale rows still exposed get complements."""
+    hit = exposed.any(axis=1)
+    hits += hit
+    again = hit & whole
+    complement = complements(rows, exact, again) if again.any() else np.zeros_like(hit)
+    grow = (hits >= ESCALATE_AFTER) | complement
+    whole |= grow
+    return whole_rows(exact, grow)
+
+
 def _result(rows, exact, primary, suppressed, values, protected, lo, hi, exposed, rounds):
     new, cum = _published(rows, values, suppressed)
     secondary = suppressed & ~primary
-    cells = tuple(_cell(rows, int(r), int(c)) for r, c in zip(*np.nonzero(secondary), strict=True))
+    where = _row_owners(rows)
+    cells = tuple(
+        _cell(rows, int(r), int(c), where) for r, c in zip(*np.nonzero(secondary), strict=True)
+    )
     open_below = protected & (lo >= 1)
     tightest = None
     if open_below.any():
