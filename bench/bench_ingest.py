@@ -24,7 +24,7 @@ from kafka import KafkaProducer
 
 from bench.measures import median, ms, percentile
 from bench.profiling import start_sampling, summarise
-from bench.simulated_batches import avro_values, jsonl_bodies
+from bench.simulated_batches import avro_records, jsonl_bodies
 from bench.stack import EVENTS_TOPIC, PREFIX, BenchStack, running_stack
 from services.platform import local_stack
 from services.platform.key_store import KeyStore, Role
@@ -88,23 +88,24 @@ def post_all(url: str, key: str, bodies: list[bytes], clients: int) -> dict[str,
     }
 
 
-def bare_producer_rate(bootstrap: str, values: list[bytes]) -> float:
+def bare_producer_rate(bootstrap: str, records: list[tuple[bytes, bytes]]) -> float:
     """The ceiling: kafka-python alone producing Avro records in acked batches of 1,000."""
     producer = KafkaProducer(
         bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=2
     )
-    producer.send(EVENTS_TOPIC, key=b"warm-up", value=values[0]).get(timeout=30)
+    producer.send(EVENTS_TOPIC, key=records[0][0], value=records[0][1]).get(timeout=30)
     started = time.perf_counter()
-    for start in range(0, len(values), BATCH):
+    for start in range(0, len(records), BATCH):
         futures = [
-            producer.send(EVENTS_TOPIC, key=v[-16:], value=v) for v in values[start : start + BATCH]
+            producer.send(EVENTS_TOPIC, key=key, value=value)
+            for key, value in records[start : start + BATCH]
         ]
         producer.flush()
         for future in futures:
             future.get(timeout=30)
     elapsed = time.perf_counter() - started
     producer.close()
-    return len(values) / elapsed
+    return len(records) / elapsed
 
 
 def run(
@@ -114,7 +115,7 @@ def run(
     per_run = events_per_run or int(os.environ.get("VAXSHARE_BENCH_INGEST_EVENTS", "50000"))
     threads = clients or int(os.environ.get("VAXSHARE_BENCH_INGEST_CLIENTS", "4"))
     bodies = jsonl_bodies((RUNS + 1) * per_run, BATCH)
-    values = avro_values(per_run)
+    records = avro_records(per_run)
     per_batches = len(bodies) // (RUNS + 1)
     with running_stack(workdir) as stack:
         url, key = start_ingest(stack)
@@ -123,7 +124,7 @@ def run(
         for i in range(RUNS):  # the ceiling is measured between the runs, on the same broker
             chunk = bodies[(i + 1) * per_batches : (i + 2) * per_batches]
             runs.append(post_all(url, key, chunk, threads))
-            bare.append(bare_producer_rate(stack.bootstrap, values))
+            bare.append(bare_producer_rate(stack.bootstrap, records))
         profile_out = workdir / "ingest.profile"
         sampler = start_sampling(stack.pids[0], PROFILE_SECONDS, profile_out)
         post_all(url, key, bodies[:per_batches], threads)

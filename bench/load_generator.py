@@ -52,7 +52,13 @@ def measure(url: str, headers: dict[str, str], *, clients: int, seconds: float) 
 
 
 def _wrk(binary: str, url: str, headers: dict[str, str], *, clients: int, seconds: float) -> Load:
-    cmd = [binary, "-t2", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency"]
+    cmd = [
+        binary,
+        f"-t{min(2, clients)}",
+        f"-c{clients}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+    ]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout

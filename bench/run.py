@@ -20,11 +20,14 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from bench.results_table import rewrite_readme, table
+
 HERE = Path(__file__).parent
 BENCHES = (
     "bench.bench_aggregate",
     "bench.bench_ingest",
     "bench.bench_freshness",
+    "bench.bench_replay",
     "bench.bench_release",
     "bench.bench_api",
     "bench.bench_disclosure",
@@ -69,7 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the selected benchmarks (all by default) and record the results."""
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--only", nargs="*", help="benchmark module names to run")
+    parser.add_argument(
+        "--table", type=Path, help="only rewrite the README table from this results file"
+    )
     args = parser.parse_args(argv)
+    if args.table:
+        rewrite_readme(HERE / "README.md", json.loads(args.table.read_text()))
+        return 0
     selected = [
         b for b in BENCHES if not args.only or b.rsplit(".", 1)[-1] in args.only or b in args.only
     ]
@@ -89,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(record, indent=2) + "\n")
     print(f"results written to {out.relative_to(HERE.parent)}")
+    if not args.only:  # a partial run would leave the table with rows missing
+        rewrite_readme(HERE / "README.md", record)
+        print(table(record))
     return 0
 
 

@@ -22,14 +22,14 @@ def jsonl_bodies(events: int, per_batch: int) -> list[bytes]:
     ]
 
 
-def avro_values(events: int) -> list[bytes]:
-    """About `events` simulated records as Avro single-object values (valid records only)."""
+def avro_records(events: int, *, seed: int = 7) -> list[tuple[bytes, bytes]]:
+    """Up to `events` simulated records as (person key, Avro single-object value) pairs."""
     scale = min(1.0, 1.05 * events / NW_LONDON_RECORDS)
-    config = SimulationConfig(areas=NW_LONDON, scale=scale, with_nhs_numbers=False, seed=7)
-    values = []
+    config = SimulationConfig(areas=NW_LONDON, scale=scale, with_nhs_numbers=False, seed=seed)
+    pairs = []
     for record in Simulator(config).records()[:events]:
         try:
-            values.append(codec.encode(record.event))
+            pairs.append((record.event.person_key.encode(), codec.encode(record.event)))
         except CodecError:
             continue  # an invalid record the contract refuses to encode
-    return values
+    return pairs

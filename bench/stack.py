@@ -30,6 +30,7 @@ class BenchStack:
     workdir: Path
     kafka_port: int
     redis_port: int
+    redis_pid: int
     pids: list[int] = field(default_factory=list)
     pseudonym_key: str = field(default_factory=lambda: secrets.token_hex(32))
 
@@ -87,7 +88,9 @@ def running_stack(workdir: Path, *, kafka: bool = True) -> Iterator[BenchStack]:
     """Start Redis (and Kafka with the events and dead-letter topics); stop all on exit."""
     redis_server = local_stack.start_redis(workdir / "redis", port=local_stack.free_port())
     kafka_server = None
-    stack = BenchStack(workdir, kafka_port=0, redis_port=redis_server.port)
+    stack = BenchStack(
+        workdir, kafka_port=0, redis_port=redis_server.port, redis_pid=redis_server.pid
+    )
     try:
         if kafka:
             kafka_server = local_stack.start_kafka(

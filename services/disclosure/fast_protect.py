@@ -32,21 +32,24 @@ ESCALATE_AFTER = 6
 """Largest family (daily cells) that is also checked by the exact integer attacker."""
 
 
-def _cell(rows: LinkedRows, row: int, col: int, where: list | None = None) -> CellKey:
-    key, g = rows.locate(row) if where is None else where[row]
+def _cell(rows: LinkedRows, row: int, col: int) -> CellKey:
+    key, g = rows.locate(row)
     d = rows.n_dates
     series = "new" if col < d else "cumulative"
     return CellKey(key[0], key[1], rows.family.groups(*key)[g], rows.family.dates[col % d], series)
 
 
-def _row_owners(rows: LinkedRows) -> list[tuple]:
-    """``(table, group)`` of every stacked row, for naming many cells at once."""
-    where: list[tuple] = [None] * rows.n_rows  # type: ignore[list-item]
-    for key in rows.offset:
-        span = rows.rows(key)
-        for g, r in enumerate(range(span.start, span.stop)):
-            where[r] = (key, g)
-    return where
+def _cells(rows: LinkedRows, mask: np.ndarray) -> tuple[CellKey, ...]:
+    """Every cell of a mask, named (row labels are looked up once per row, not per cell)."""
+    labels: list[tuple[str, str, str]] = []
+    for area, b in rows.offset:
+        labels.extend((area, b, group) for group in rows.family.groups(area, b))
+    d, dates = rows.n_dates, rows.family.dates
+    found = []
+    for r, c in zip(*np.nonzero(mask), strict=True):
+        area, b, group = labels[r]
+        found.append(CellKey(area, b, group, dates[c % d], "new" if c < d else "cumulative"))
+    return tuple(found)
 
 
 def _published(
@@ -133,11 +136,9 @@ def _escalate(
 def _result(rows, exact, primary, suppressed, values, protected, lo, hi, exposed, rounds):
     new, cum = _published(rows, values, suppressed)
     secondary = suppressed & ~primary
-    where = _row_owners(rows)
-    cells = tuple(
-        _cell(rows, int(r), int(c), where) for r, c in zip(*np.nonzero(secondary), strict=True)
-    )
-    open_below = protected & (lo >= 1)
+    cells = _cells(rows, secondary)
+    # Near-UNBOUNDED upper bounds (open sums minus a few lower bounds) say nothing.
+    open_below = protected & (lo >= 1) & (hi < UNBOUNDED // 2)
     tightest = None
     if open_below.any():
         span = np.where(open_below, np.minimum(hi, UNBOUNDED) - lo + 1, UNBOUNDED + 1)

@@ -75,19 +75,55 @@ def _tighten_chain(lo: np.ndarray, hi: np.ndarray, n_dates: int) -> None:
     n_hi[...] = np.minimum(n_hi, c_hi - before_lo)
 
 
+def _chain_rows(lo: np.ndarray, hi: np.ndarray, n_dates: int, dirty: np.ndarray) -> None:
+    """The chain on the rows marked dirty only (rows are independent in the chain)."""
+    if dirty.all():
+        _tighten_chain(lo, hi, n_dates)
+        return
+    idx = np.flatnonzero(dirty)
+    sub_lo, sub_hi = lo[idx], hi[idx]
+    _tighten_chain(sub_lo, sub_hi, n_dates)
+    lo[idx], hi[idx] = sub_lo, sub_hi
+
+
+def _sums_cols(rows: LinkedRows, lo: np.ndarray, hi: np.ndarray, dirty: np.ndarray) -> None:
+    """Every sum family on the columns marked dirty only (columns are independent in a sum)."""
+    if dirty.sum() * 2 > len(dirty):
+        for f in rows.sums:
+            _tighten_sums(f, lo, hi)
+        return
+    idx = np.flatnonzero(dirty)
+    sub_lo, sub_hi = lo[:, idx], hi[:, idx]
+    for f in rows.sums:
+        _tighten_sums(f, sub_lo, sub_hi)
+    lo[:, idx], hi[:, idx] = sub_lo, sub_hi
+
+
 def propagate(
     rows: LinkedRows, lo: np.ndarray, hi: np.ndarray, max_sweeps: int = MAX_SWEEPS
 ) -> int:
-    """Tighten ``lo``/``hi`` (``[rows × 2·dates]``, in place) to a fixpoint; returns sweeps."""
+    """Tighten ``lo``/``hi`` (``[rows × 2·dates]``, in place) to a fixpoint; returns sweeps.
+
+    A step given the same input gives the same output, so after the first sweep only the
+    rows (chain) and columns (sums) that changed since are tightened again.
+    """
+    dirty_rows = np.ones(lo.shape[0], dtype=bool)
+    dirty_cols = np.ones(lo.shape[1], dtype=bool)
     for sweep in range(1, max_sweeps + 1):
         before_lo, before_hi = lo.copy(), hi.copy()
-        _tighten_chain(lo, hi, rows.n_dates)
-        for f in rows.sums:
-            _tighten_sums(f, lo, hi)
-        np.maximum(lo, 0, out=lo)
-        np.minimum(hi, UNBOUNDED, out=hi)
-        if np.array_equal(lo, before_lo) and np.array_equal(hi, before_hi):
+        if dirty_rows.any():
+            _chain_rows(lo, hi, rows.n_dates, dirty_rows)
+            np.maximum(lo, 0, out=lo)
+            np.minimum(hi, UNBOUNDED, out=hi)
+            dirty_cols = dirty_cols | ((lo != before_lo) | (hi != before_hi)).any(axis=0)
+        if dirty_cols.any():
+            _sums_cols(rows, lo, hi, dirty_cols)
+            np.maximum(lo, 0, out=lo)
+            np.minimum(hi, UNBOUNDED, out=hi)
+        changed = (lo != before_lo) | (hi != before_hi)
+        if not changed.any():
             return sweep
+        dirty_rows, dirty_cols = changed.any(axis=1), changed.any(axis=0)
     return max_sweeps
 
 

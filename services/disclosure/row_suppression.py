@@ -19,13 +19,17 @@ from services.disclosure.linked_rows import LinkedRows
 from services.disclosure.policy import Policy
 
 NONE = np.iinfo(np.int64).max
+SMALL_SHARE = 1.0
+"""Share of a row's non-zero daily counts that must be protected for it to go wholesale."""
 
 
 def small_rows(policy: Policy, exact: np.ndarray, n_dates: int) -> np.ndarray:
-    """Rows whose non-zero daily counts are all protected and whose cumulative is ever so."""
+    """Rows whose non-zero daily counts are mostly protected and whose cumulative ever is."""
     new, cum = exact[:, :n_dates], exact[:, n_dates:]
-    all_small = ~((new > 0) & ~policy.protected(new)).any(axis=1)
-    result: np.ndarray = all_small & policy.protected(cum).any(axis=1)
+    shown = ((new > 0) & ~policy.protected(new)).sum(axis=1)
+    withheld = policy.protected(new).sum(axis=1)
+    mostly = withheld >= SMALL_SHARE * (withheld + shown)
+    result: np.ndarray = mostly & policy.protected(cum).any(axis=1)
     return result
 
 

@@ -26,10 +26,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 POM = REPO_ROOT / "deploy" / "local" / "pom.xml"
 DEFAULT_CACHE = REPO_ROOT / ".cache"
 
-# Servers started by this process, kept so that they are reaped (not left as zombies or
-# reported as leaked) when stopped; servers outlive the process that started them.
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-
 _LOG4J2 = """\
 status = warn
 appender.file.type = File
@@ -100,18 +96,26 @@ def is_alive(pid: int) -> bool:
 
 
 def spawn(cmd: list[str], *, log: Path, env: dict[str, str] | None = None) -> int:
-    """Start a detached process (own session) writing to a log; return its pid."""
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
+    """Start a detached process (own session) writing to a log; return its pid.
+
+    `posix_spawn` rather than `Popen`: the servers outlive the process that starts them (that
+    is the point of `make up`), and a Popen object left behind would report a leak.
+    """
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        return os.posix_spawn(
+            cmd[0],
             cmd,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=REPO_ROOT,
-            start_new_session=True,
+            os.environ if env is None else env,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, fd, 1),
+                (os.POSIX_SPAWN_DUP2, fd, 2),
+            ],
+            setsid=True,
         )
-    _CHILDREN[proc.pid] = proc
-    return proc.pid
+    finally:
+        os.close(fd)
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -337,16 +341,10 @@ def stop(pid: int, *, timeout: float = 30.0) -> None:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         return
-    child = _CHILDREN.pop(pid, None)
-    if child is not None:
-        child.wait()
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def _reap(pid: int) -> None:
-    child = _CHILDREN.get(pid)
-    if child is not None:
-        if child.poll() is not None:
-            del _CHILDREN[pid]
-        return
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)

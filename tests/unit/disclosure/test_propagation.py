@@ -213,3 +213,28 @@ def test_propagation_alone_leaves_nothing_for_the_brute_force_attacker(events, l
         assert v in values
         if 1 <= v <= 7:
             assert 0 in values or len(values) >= WIDTH, (series, table, g, d, v, values)
+
+
+def test_a_tiny_row_among_large_groups_is_withheld_and_not_recoverable():
+    # Group a1 has one or two events on a dozen of 60 days; everyone else is large.
+    rng = np.random.default_rng(7)
+    n_dates = 60
+    tiny = np.zeros(n_dates, dtype=np.int64)
+    tiny[rng.choice(n_dates, 12, replace=False)] = rng.integers(1, 3, 12)
+    a = np.vstack([rng.integers(40, 90, n_dates), tiny])
+    total = a.sum(axis=0)
+    b = np.vstack([total // 2, total - total // 2])
+    family = single_area_family({"total": total[None], "a": a, "b": b})
+    for name in ("nhs-digital", "midpoint6"):
+        policy = get_policy(name)
+        result = protect_family(family, policy)
+        assert result.audit_passed, name
+        assert _pinned_after(family, result, policy) == 0
+        rows, lo, hi = _bounds(family, dict(result.new), dict(result.cumulative), policy)
+        cum = np.cumsum(tiny)
+        for d in np.nonzero(tiny)[0]:
+            for series, truth in (("new", tiny[d]), ("cumulative", cum[d])):
+                low, high = _cell(rows, lo, hi, (AREA, "a"), 1, int(d), series)
+                assert low <= truth <= high
+                if truth <= 7:
+                    assert low == 0 or high - low + 1 >= WIDTH, (name, series, d, low, high)

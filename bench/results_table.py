@@ -1,0 +1,161 @@
+"""The Markdown table of a benchmark record, and rewriting it into `bench/README.md`.
+
+The table sits between two marker comments in the README, so the prose around it stays as
+written and `make bench` only replaces the figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+BEGIN = "<!-- bench-table:begin -->"
+END = "<!-- bench-table:end -->"
+
+Figures = Mapping[str, Any]
+
+
+def _n(value: object, unit: str = "") -> str:
+    if isinstance(value, bool) or value is None:
+        return "—"
+    if isinstance(value, int | float):
+        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+        return f"{text}{unit}"
+    return str(value)
+
+
+def _met(figures: Figures) -> str:
+    met = figures.get("target_met")
+    return "yes" if met is True else "**no**" if met is False else "—"
+
+
+def _aggregate(f: Figures) -> tuple[str, str, str]:
+    rate = float(f.get("aggregator_records_per_second") or 0)
+    ratio = float(f.get("aggregator_vs_bare_consumer") or 0)
+    bare = f.get("bare_consumer_records_per_second")
+    return (
+        f"{_n(rate)} ev/s, {_n(ratio)} × bare consumer ({_n(bare)} ev/s), "
+        f"{_n(f.get('records'))} events",
+        "≥ 50,000 ev/s and ≥ 0.6 ×",
+        "yes" if rate >= 50_000 and ratio >= 0.6 else "**no**",
+    )
+
+
+def _ingest(f: Figures) -> tuple[str, str, str]:
+    return (
+        f"{_n(f.get('ingest_events_per_second'))} ev/s (bare kafka-python producer "
+        f"{_n(f.get('bare_producer_events_per_second'))} ev/s; batch p99 "
+        f"{_n(f.get('batch_p99_ms'), ' ms')})",
+        "≥ 20,000 ev/s",
+        _met(f),
+    )
+
+
+def _freshness(f: Figures) -> tuple[str, str, str]:
+    return (
+        f"p50 {_n(f.get('freshness_p50_ms'), ' ms')}, p99 {_n(f.get('freshness_p99_ms'), ' ms')}"
+        f" at {_n(f.get('achieved_events_per_second'))} ev/s achieved",
+        "p99 < 1 s at 2,000 ev/s",
+        _met(f),
+    )
+
+
+def _replay(f: Figures) -> tuple[str, str, str]:
+    hours = f.get("uk_130m_replay_hours") or {}
+    per_n = ", ".join(f"N={k}: {_n(v)} h" for k, v in hours.items())
+    return (
+        f"{_n(f.get('replay_records_per_second'))} ev/s → 1M events in "
+        f"{_n(f.get('seconds_for_1m_events'), ' s')}; UK 130M with 12 partitions: {per_n}",
+        "(projection)",
+        "—",
+    )
+
+
+def _release(f: Figures) -> tuple[str, str, str]:
+    first, second = f.get("release") or {}, f.get("next_day_release") or {}
+    return (
+        f"{_n(f.get('release_seconds'), ' s')} ({first.get('status', '?')}); next day "
+        f"{_n(f.get('next_day_release_seconds'), ' s')} ({second.get('status', '?')});"
+        f" {_n(f.get('exact_cells'))} exact cells",
+        "< 60 s",
+        _met(f),
+    )
+
+
+def _api(f: Figures) -> tuple[str, str, str]:
+    return (
+        f"JSON {_n(f.get('json_requests_per_second'))} req/s p50 {_n(f.get('json_p50_ms'), ' ms')}"
+        f" p99 {_n(f.get('json_p99_ms'), ' ms')} ({_n(f.get('json_vs_trivial'))} × trivial); "
+        f"CSV {_n(f.get('csv_requests_per_second'))} req/s p99 {_n(f.get('csv_p99_ms'), ' ms')}"
+        f" ({_n(f.get('csv_vs_trivial'))} ×); trivial {_n(f.get('trivial_requests_per_second'))}"
+        f" req/s; one client p50 {_n(f.get('json_one_client_p50_ms'), ' ms')}",
+        "p99 < 50 ms, ≥ 0.5 × trivial",
+        _met(f),
+    )
+
+
+def _memory(f: Figures) -> tuple[str, str, str]:
+    return (
+        f"Redis {_n(f.get('redis_mib_per_million_events'), ' MiB')} per million events "
+        f"(state {_n(f.get('state_bytes_per_event'), ' B')}/event); aggregator RSS "
+        f"{_n(f.get('aggregator_peak_rss_mib'), ' MiB')}; 150M events: state "
+        f"{_n(f.get('projected_state_gib_for_150m_events'), ' GiB')}, all (linear, upper bound) "
+        f"{_n(f.get('projected_redis_gib_for_150m_events_linear'), ' GiB')}",
+        "(projection)",
+        "—",
+    )
+
+
+def _disclosure(f: Figures) -> tuple[str, str, str]:
+    parts = []
+    for audit in ("propagation", "certified"):
+        if f"{audit}_families" in f:
+            parts.append(
+                f"{audit}: {_n(f.get(f'{audit}_wall_seconds_incl_data_generation'), ' s')}, "
+                f"{f.get(f'{audit}_families_passed')}/{f.get(f'{audit}_families')} families pass"
+            )
+    return "; ".join(parts) or "see JSON", "(part of the release)", "—"
+
+
+ROWS: tuple[tuple[str, str, Callable[[Figures], tuple[str, str, str]]], ...] = (
+    ("1. Aggregator throughput", "bench_aggregate", _aggregate),
+    ("2. Ingest throughput (HTTP, 1,000/batch)", "bench_ingest", _ingest),
+    ("3. Freshness (HTTP accept → counted)", "bench_freshness", _freshness),
+    ("4. Replay (full rebuild)", "bench_replay", _replay),
+    ("5. National release build", "bench_release", _release),
+    ("6. API, 50 clients", "bench_api", _api),
+    ("7. Memory", "bench_replay", _memory),
+    ("Disclosure control alone (national)", "bench_disclosure", _disclosure),
+)
+
+
+def table(record: Mapping[str, Any]) -> str:
+    """The Markdown table of one `make bench` record (rows for the benchmarks it holds)."""
+    machine = record.get("machine", {})
+    lines = [
+        f"Measured {record.get('date', '?')} on {machine.get('cores', '?')} cores "
+        f"({machine.get('cpu', '?')}), {machine.get('memory_gib', '?')} GiB, "
+        f"Python {machine.get('python', '?')}.",
+        "",
+        "| Measure | Result | Target | Met |",
+        "|---|---|---|---|",
+    ]
+    results = record.get("results", {})
+    for title, bench, row in ROWS:
+        if bench in results:
+            result, target, met = row(results[bench])
+            lines.append(f"| {title} | {result} | {target} | {met} |")
+    return "\n".join(lines)
+
+
+def rewrite_readme(readme: Path, record: Mapping[str, Any]) -> None:
+    """Replace the table between the markers of `readme` (append a section if none)."""
+    block = f"{BEGIN}\n{table(record)}\n{END}"
+    text = readme.read_text() if readme.exists() else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip() + f"\n\n## Latest results\n\n{block}\n"
+    readme.write_text(text)
