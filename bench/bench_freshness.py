@@ -35,7 +35,7 @@ from services.aggregate.counts_query import CountsReader
 from services.platform import local_stack
 
 BATCH = 100
-SENDERS = 4
+SENDERS = 8
 WARM_UP_SECONDS = 4.0
 POLL_SECONDS = 0.005
 TARGET_P99_SECONDS = 1.0
@@ -165,6 +165,7 @@ def run(
     accepts = sorted(bench.measured_accepts)
     span = accepts[-1] - accepts[0] if len(accepts) > 1 else 0.0
     achieved = (len(accepts) - 1) * BATCH / span if span else 0.0
+    reached = achieved >= 0.95 * events_per_second
     return {
         "events_per_second": events_per_second,
         "batch_events": BATCH,
@@ -176,7 +177,9 @@ def run(
         "freshness_p99_ms": ms(p99),
         "freshness_max_ms": ms(max(delays, default=0.0)),
         "target_p99_ms": ms(TARGET_P99_SECONDS),
-        "target_met": bool(delays) and p99 < TARGET_P99_SECONDS,
+        "rate_reached": reached,
+        # The target is for a steady 2,000 events/s: a slower run cannot claim it.
+        "target_met": bool(delays) and p99 < TARGET_P99_SECONDS and reached,
         "method": "HTTP 200 -> Redis offsets past the topic end offsets read after the answer",
     }
 

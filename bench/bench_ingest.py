@@ -5,7 +5,7 @@ threads post JSON Lines batches of 1,000 simulated events (with NHS numbers, so 
 validates, pseudonymises, encodes to Avro and waits for acks=all). Events/s counts accepted
 events over the wall time of each run; the figure is the median of the runs.
 
-    python -m bench.bench_ingest [--events-per-run 50000] [--clients 4]
+    python -m bench.bench_ingest [--events-per-run 20000] [--clients 4]
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def run(
     workdir: Path, *, events_per_run: int | None = None, clients: int | None = None
 ) -> dict[str, Any]:
     """Start Kafka, Redis and an ingest in `workdir`; post batches; return the figures."""
-    per_run = events_per_run or int(os.environ.get("VAXSHARE_BENCH_INGEST_EVENTS", "50000"))
+    per_run = events_per_run or int(os.environ.get("VAXSHARE_BENCH_INGEST_EVENTS", "20000"))
     threads = clients or int(os.environ.get("VAXSHARE_BENCH_INGEST_CLIENTS", "4"))
     bodies = jsonl_bodies((RUNS + 1) * per_run, BATCH)
     records = avro_records(per_run)
@@ -152,7 +152,7 @@ def run(
 def main() -> None:
     """Run the benchmark on its own and print the figures."""
     parser = argparse.ArgumentParser(prog="bench_ingest")
-    parser.add_argument("--events-per-run", type=int, default=50_000)
+    parser.add_argument("--events-per-run", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vaxshare-bench-") as tmp:

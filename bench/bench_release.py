@@ -3,12 +3,13 @@
 Exact counts of the first 120 days of the programme are written straight into a local Redis
 in the aggregator's layout (`bench.national_counts`); the events topic exists and is empty,
 so the log cut is all zeros and the counts are "everything before the cut". The timing is
-`ReleaseBuilder.create(publish=True)`: cut, snapshot read, disclosure control of every
-family, the disclosure audit, the verification checks and writing the published tables.
-Then a second release the next day is timed too: its audit also plays the attacker
-against the first release.
+the wall time of the real `vaxshare release create --publish` process: cut, snapshot read,
+disclosure control of every family, the disclosure audit, the verification checks and
+writing the published tables. Then, if the time budget allows, the next day's release is
+timed too: its audit also plays the attacker against the first release. A release still
+running when the budget is spent is stopped and reported unfinished, with its profile.
 
-    python -m bench.bench_release [--ltlas 309] [--days 120]
+    python -m bench.bench_release [--ltlas 309] [--days 120] [--budget 180]
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import timedelta
@@ -24,34 +27,53 @@ from typing import Any
 
 from bench.national_counts import PROGRAMME_START, write_counts
 from bench.profiling import start_sampling, summarise
-from bench.stack import EVENTS_TOPIC, PREFIX, BenchStack, running_stack
-from services.aggregate.release_builder import ReleaseBuilder
-from services.aggregate.release_settings import ReleaseSettings
-from services.platform.release_store import ReleaseMeta
+from bench.stack import PREFIX, BenchStack, running_stack
+from services.platform.local_stack import REPO_ROOT
+from services.platform.release_store import ReleaseMeta, ReleaseStore
 from services.reference.areas import load_areas
 
 DAYS = 120
 TARGET_SECONDS = 60.0
 
 
-def builder(stack: BenchStack) -> ReleaseBuilder:
-    """A release builder on the stack, with the default breakdowns and policy."""
-    settings = ReleaseSettings(
-        kafka_bootstrap=stack.bootstrap,
-        redis_url=stack.redis_url,
-        redis_prefix=PREFIX,
-        events_topic=EVENTS_TOPIC,
-        release_wait_seconds=10,
-    )
-    return ReleaseBuilder(redis=stack.redis(), settings=settings, areas=load_areas())
+def timed_release(stack: BenchStack, days: int, budget: float) -> dict[str, Any]:
+    """Run `vaxshare release create --publish` as of the last of `days` days, within `budget`.
 
-
-def timed_release(release_builder: ReleaseBuilder, days: int) -> tuple[float, ReleaseMeta]:
-    """Build and publish the release as of the last of `days` days; its seconds and meta."""
+    Returns its seconds and summary, or (when the budget ran out first) how long it ran, and
+    in both cases a py-spy profile of the process.
+    """
     as_of = PROGRAMME_START + timedelta(days=days - 1)
+    cmd = [
+        sys.executable, "-m", "services.cli", "release", "create",
+        "--as-of", as_of.isoformat(), "--publish",
+    ]  # fmt: skip
+    env = {**os.environ, **stack.env(VAXSHARE_RELEASE_WAIT_SECONDS="10")}
+    log = stack.workdir / f"release-{days}.log"
+    out = stack.workdir / f"release-{days}.profile"
     started = time.perf_counter()
-    meta = release_builder.create(as_of=as_of, publish=True)
-    return time.perf_counter() - started, meta
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(
+            cmd, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=REPO_ROOT
+        )
+        sampler = start_sampling(process.pid, None, out, rate=20)
+        try:
+            process.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            profile = summarise(out, sampler)
+            process.terminate()
+            process.wait(timeout=30)
+            return {
+                "finished": False,
+                "seconds": round(time.perf_counter() - started, 1),
+                "profile": profile,
+            }
+    seconds = time.perf_counter() - started
+    profile = summarise(out, sampler)
+    if process.returncode != 0:
+        raise RuntimeError(f"the release failed:\n{log.read_text(errors='replace')[-2000:]}")
+    store = ReleaseStore(stack.redis(), prefix=PREFIX)
+    meta = max(store.all(), key=lambda m: m.id)
+    return {"finished": True, "seconds": round(seconds, 1), **summary(meta), "profile": profile}
 
 
 def summary(meta: ReleaseMeta) -> dict[str, Any]:
@@ -70,37 +92,46 @@ def summary(meta: ReleaseMeta) -> dict[str, Any]:
     }
 
 
-def run(workdir: Path, *, ltlas: int | None = None, days: int | None = None) -> dict[str, Any]:
-    """Write national counts into a fresh stack, build two releases, return the figures."""
+def run(
+    workdir: Path,
+    *,
+    ltlas: int | None = None,
+    days: int | None = None,
+    budget: float | None = None,
+) -> dict[str, Any]:
+    """Write national counts into a fresh stack, build releases, return the figures."""
     n_ltlas = ltlas or int(os.environ.get("VAXSHARE_BENCH_RELEASE_LTLAS", "309"))
     n_days = days or int(os.environ.get("VAXSHARE_BENCH_RELEASE_DAYS", str(DAYS)))
+    left = budget or float(os.environ.get("VAXSHARE_BENCH_RELEASE_BUDGET_SECONDS", "180"))
     codes = [area.code for area in load_areas().ltlas()][:n_ltlas]
     with running_stack(workdir) as stack:
-        started = time.perf_counter()
         client = stack.redis()
+        started = time.perf_counter()
         written = write_counts(client, prefix=PREFIX, ltlas=codes, days=n_days + 1, upto=n_days)
         write_seconds = time.perf_counter() - started
-        release_builder = builder(stack)
-        out = workdir / "release.profile"
-        sampler = start_sampling(os.getpid(), None, out, rate=50)
-        first_seconds, first = timed_release(release_builder, n_days)
-        profile = summarise(out, sampler)
-        # The next day's counts: one more day of the roll-out on top of the same history.
-        write_counts(client, prefix=PREFIX, ltlas=codes, days=n_days + 1)
-        second_seconds, second = timed_release(release_builder, n_days + 1)
+        first = timed_release(stack, n_days, left)
+        second: dict[str, Any] = {"skipped": "the first release used the time budget"}
+        left -= first["seconds"]
+        if first["finished"] and left > 1.2 * first["seconds"]:
+            # The next day's counts: one more day of the roll-out on top of the same history.
+            write_counts(client, prefix=PREFIX, ltlas=codes, days=n_days + 1)
+            second = timed_release(stack, n_days + 1, left)
+    met = first["finished"] and first["seconds"] < TARGET_SECONDS
+    if second.get("finished") is not None:
+        met = met and second["finished"] and second["seconds"] < TARGET_SECONDS
     return {
         "ltlas": len(codes),
         "days": n_days,
         "vaccinations": written["vaccinations"],
         "exact_cells": written["cells"],
         "counts_write_seconds": round(write_seconds, 1),
-        "release_seconds": round(first_seconds, 1),
-        "release": summary(first),
-        "next_day_release_seconds": round(second_seconds, 1),
-        "next_day_release": summary(second),
+        "release_seconds": first["seconds"],
+        "release": first,
+        "next_day_release_seconds": second.get("seconds"),
+        "next_day_release": second,
         "target_seconds": TARGET_SECONDS,
-        "target_met": first_seconds < TARGET_SECONDS and second_seconds < TARGET_SECONDS,
-        "profile": profile,
+        "target_met": met,
+        "timing": "wall time of the `vaxshare release create --publish` process",
     }
 
 
@@ -109,9 +140,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="bench_release")
     parser.add_argument("--ltlas", type=int, default=309)
     parser.add_argument("--days", type=int, default=DAYS)
+    parser.add_argument("--budget", type=float, default=180, help="seconds for all releases")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vaxshare-bench-") as tmp:
-        print(json.dumps(run(Path(tmp), ltlas=args.ltlas, days=args.days), indent=2))
+        figures = run(Path(tmp), ltlas=args.ltlas, days=args.days, budget=args.budget)
+        print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

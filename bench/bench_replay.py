@@ -9,7 +9,7 @@ the rate one Redis can take), and Redis memory for the counts and the per-event 
 projected to the UK's ~130 million doses (replay with N aggregators) and to 150 million
 events (memory); the projections are linear and say so.
 
-    python -m bench.bench_replay [--events 300000]
+    python -m bench.bench_replay [--events 200000]
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def rebuild(stack: BenchStack, buckets: int) -> dict[str, Any]:
 
 def run(workdir: Path, *, events: int | None = None) -> dict[str, Any]:
     """Prefill a topic, rebuild from it, measure memory; return figures and projections."""
-    wanted = events or int(os.environ.get("VAXSHARE_BENCH_REPLAY_EVENTS", "300000"))
+    wanted = events or int(os.environ.get("VAXSHARE_BENCH_REPLAY_EVENTS", "200000"))
     records = avro_records(wanted, seed=11)
     buckets = max(1, len(records) // EVENTS_PER_BUCKET)
     with running_stack(workdir) as stack:
@@ -167,7 +167,7 @@ def run(workdir: Path, *, events: int | None = None) -> dict[str, Any]:
 def main() -> None:
     """Run the benchmark on its own and print the figures."""
     parser = argparse.ArgumentParser(prog="bench_replay")
-    parser.add_argument("--events", type=int, default=300_000)
+    parser.add_argument("--events", type=int, default=200_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vaxshare-bench-") as tmp:
         print(json.dumps(run(Path(tmp), events=args.events), indent=2))

@@ -58,6 +58,8 @@ def _wrk(binary: str, url: str, headers: dict[str, str], *, clients: int, second
         f"-c{clients}",
         f"-d{max(1, round(seconds))}s",
         "--latency",
+        "--timeout",
+        "30s",  # slow answers are measured, not dropped as errors
     ]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]

@@ -72,12 +72,19 @@ def _replay(f: Figures) -> tuple[str, str, str]:
     )
 
 
+def _one_release(release: Mapping[str, Any]) -> str:
+    if "skipped" in release:
+        return "not run (time budget)"
+    if not release.get("finished"):
+        return f"not finished in {_n(release.get('seconds'), ' s')} (stopped)"
+    return f"{_n(release.get('seconds'), ' s')} ({release.get('status', '?')})"
+
+
 def _release(f: Figures) -> tuple[str, str, str]:
     first, second = f.get("release") or {}, f.get("next_day_release") or {}
     return (
-        f"{_n(f.get('release_seconds'), ' s')} ({first.get('status', '?')}); next day "
-        f"{_n(f.get('next_day_release_seconds'), ' s')} ({second.get('status', '?')});"
-        f" {_n(f.get('exact_cells'))} exact cells",
+        f"{_one_release(first)}; next day {_one_release(second)}; "
+        f"{_n(f.get('exact_cells'))} exact cells, {_n(f.get('vaccinations'))} doses",
         "< 60 s",
         _met(f),
     )
