@@ -117,7 +117,7 @@ def main(argv: list[str]) -> int:
         "api": f"http://127.0.0.1:{API_PORT}/v1",
         "ingest": f"http://127.0.0.1:{INGEST_PORT}/v1/events",
         "dashboard": f"http://127.0.0.1:{API_PORT}/dashboard",
-        "docs": f"http://127.0.0.1:{API_PORT}/docs",
+        "docs": f"http://127.0.0.1:{API_PORT}/v1/docs",
         "api_metrics": f"http://127.0.0.1:{API_PORT}/metrics",
         "ingest_metrics": f"http://127.0.0.1:{INGEST_PORT}/metrics",
         "aggregate_metrics": f"http://127.0.0.1:{AGGREGATE_PORT}/metrics",
