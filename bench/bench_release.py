@@ -9,7 +9,7 @@ writing the published tables. Then, if the time budget allows, the next day's re
 timed too: its audit also plays the attacker against the first release. A release still
 running when the budget is spent is stopped and reported unfinished, with its profile.
 
-    python -m bench.bench_release [--ltlas 309] [--days 120] [--budget 180]
+    python -m bench.bench_release [--ltlas 309] [--days 120] [--budget 420]
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def run(
     """Write national counts into a fresh stack, build releases, return the figures."""
     n_ltlas = ltlas or int(os.environ.get("VAXSHARE_BENCH_RELEASE_LTLAS", "309"))
     n_days = days or int(os.environ.get("VAXSHARE_BENCH_RELEASE_DAYS", str(DAYS)))
-    left = budget or float(os.environ.get("VAXSHARE_BENCH_RELEASE_BUDGET_SECONDS", "180"))
+    left = budget or float(os.environ.get("VAXSHARE_BENCH_RELEASE_BUDGET_SECONDS", "420"))
     codes = [area.code for area in load_areas().ltlas()][:n_ltlas]
     with running_stack(workdir) as stack:
         client = stack.redis()
@@ -140,7 +140,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="bench_release")
     parser.add_argument("--ltlas", type=int, default=309)
     parser.add_argument("--days", type=int, default=DAYS)
-    parser.add_argument("--budget", type=float, default=180, help="seconds for all releases")
+    parser.add_argument("--budget", type=float, default=420, help="seconds for all releases")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vaxshare-bench-") as tmp:
         figures = run(Path(tmp), ltlas=args.ltlas, days=args.days, budget=args.budget)

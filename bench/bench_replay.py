@@ -2,12 +2,13 @@
 
 Prefills the 12-partition events topic with a simulated feed, then runs the real
 `vaxshare aggregate rebuild` process: it replays the topic from the start into a new
-generation and switches to it. Measured: the rebuild's wall time and records/s, its CPU and
-peak RSS, Redis's CPU over the same time (Redis is single-threaded, so its busy share gives
-the rate one Redis can take), and Redis memory for the counts and the per-event state
-(event-id hashes spread over as many buckets per event as production has). The figures are
-projected to the UK's ~130 million doses (replay with N aggregators) and to 150 million
-events (memory); the projections are linear and say so.
+generation and switches to it. Measured: the rebuild's wall time and records/s; its CPU,
+peak RSS and py-spy profile (the aggregator's own loop: decode, validate, count, Redis);
+Redis's CPU over the same time (Redis is single-threaded, so its busy share gives the rate
+one Redis can take); and Redis memory for the counts and the per-event state (event-id
+hashes spread over as many buckets per event as production has). The figures are projected
+to the UK's ~130 million doses (replay with N aggregators) and to 150 million events
+(memory); the projections are linear and say so.
 
     python -m bench.bench_replay [--events 200000]
 """
@@ -28,6 +29,7 @@ import redis
 from kafka import KafkaProducer
 
 from bench.process_usage import PeakRss, cpu_seconds
+from bench.profiling import start_sampling, summarise
 from bench.simulated_batches import avro_records
 from bench.stack import EVENTS_TOPIC, PARTITIONS, PREFIX, BenchStack, running_stack
 from services.platform.local_stack import REPO_ROOT
@@ -90,11 +92,14 @@ def rebuild(stack: BenchStack, buckets: int) -> dict[str, Any]:
             env=env,
             cwd=REPO_ROOT,
         )
+        profile_out = stack.workdir / "rebuild.profile"
+        sampler = start_sampling(process.pid, None, profile_out, rate=100)
         with PeakRss(process.pid) as rss:
             cpu = 0.0
             while process.poll() is None:
                 cpu = max(cpu, cpu_seconds(process.pid))
                 time.sleep(0.1)
+        profile = summarise(profile_out, sampler)
     wall = time.perf_counter() - started
     redis_cpu = cpu_seconds(stack.redis_pid) - redis_cpu
     text = log.read_text(errors="replace")
@@ -111,6 +116,7 @@ def rebuild(stack: BenchStack, buckets: int) -> dict[str, Any]:
         "aggregator_cpu_seconds": cpu,
         "aggregator_peak_rss": rss.peak,
         "redis_cpu_seconds": redis_cpu,
+        "profile": profile,
     }
 
 
@@ -156,6 +162,7 @@ def run(workdir: Path, *, events: int | None = None) -> dict[str, Any]:
         "projected_redis_gib_for_150m_events_linear": round(
             per_million * MEMORY_EVENTS / 1e6 / 2**30, 1
         ),
+        "aggregator_profile": result["profile"],
         "projection": (
             "linear in events from this run; one aggregator per partition-group on its own "
             "core, all sharing one Redis (capped at its measured ceiling); counts grow with "

@@ -2,7 +2,8 @@
 
 Each benchmark module has `run(workdir: Path) -> dict` returning its figures (medians of
 several runs, ratios measured side by side in the same run). Results are written to
-`bench/results/<date>-<host>.json` and the table in `bench/README.md` is rewritten.
+`bench/results/<date>-<host>.json` and the tables in `bench/README.md` and the project README are
+rewritten.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.table:
-        rewrite_readme(HERE / "README.md", json.loads(args.table.read_text()))
+        for readme in (HERE / "README.md", HERE.parent / "README.md"):
+            rewrite_readme(readme, json.loads(args.table.read_text()))
         return 0
     selected = [
         b for b in BENCHES if not args.only or b.rsplit(".", 1)[-1] in args.only or b in args.only
@@ -99,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(record, indent=2) + "\n")
     print(f"results written to {out.relative_to(HERE.parent)}")
     if not args.only:  # a partial run would leave the table with rows missing
-        rewrite_readme(HERE / "README.md", record)
+        for readme in (HERE / "README.md", HERE.parent / "README.md"):
+            rewrite_readme(readme, record)
         print(table(record))
     return 0
 
