@@ -27,6 +27,7 @@ from services.platform.release_store import (
     ReleaseMeta,
     ReleaseStatus,
     ReleaseStore,
+    publish_blockers,
     table_field,
 )
 from services.reference.areas import AreaRegistry
@@ -125,13 +126,9 @@ class ReleaseBuilder:
         meta = self._get(release_id)
         if meta.status is ReleaseStatus.PUBLISHED:
             return meta
-        if meta.status is ReleaseStatus.BUILDING:
-            raise ReleaseError(f"release {release_id} is still being built")
-        failed = [c.name for c in meta.checks if not c.passed]
-        if "disclosure_audit" in failed or "no_negative_cells" in failed:
-            raise ReleaseError(
-                f"release {release_id} failed {', '.join(failed)}; it can never be published"
-            )
+        blockers = publish_blockers(meta)
+        if blockers:
+            raise ReleaseError(f"release {release_id}: {'; '.join(blockers)}")
         meta.status = ReleaseStatus.PUBLISHED
         meta.published_at = _now()
         self.store.publish(meta)

@@ -24,7 +24,7 @@ from services.api.answers import (
 from services.api.auth import Context, Operator
 from services.api.errors import BadRequestError, ConflictError, NotFoundError
 from services.platform.key_store import KeyStoreError
-from services.platform.release_store import ReleaseMeta, ReleaseStatus
+from services.platform.release_store import ReleaseMeta, ReleaseStatus, publish_blockers
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
 
@@ -39,7 +39,6 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 # Checks whose failure means the release would disclose or is wrong: no override.
-NEVER_PUBLISHABLE = frozenset({"disclosure_audit", "no_negative_cells"})
 
 ReleaseId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", examples=["3f9a0c1b2d4e"])]
@@ -73,15 +72,9 @@ def publish(principal: Operator, ctx: Context, release_id: ReleaseId) -> Release
     A release that failed its disclosure audit or has a negative cell can never be published.
     """
     meta = _release(ctx, release_id)
-    if meta.status not in (ReleaseStatus.DRAFT, ReleaseStatus.HELD):
-        raise ConflictError(
-            f"release {release_id} is {meta.status}; only a draft or held release can be published"
-        )
-    blocking = [c.name for c in meta.checks if not c.passed and c.name in NEVER_PUBLISHABLE]
-    if blocking:
-        raise ConflictError(
-            f"release {release_id} failed {', '.join(blocking)}; it can never be published"
-        )
+    blockers = publish_blockers(meta)
+    if blockers:
+        raise ConflictError(f"release {release_id}: {'; '.join(blockers)}")
     meta.status = ReleaseStatus.PUBLISHED
     meta.published_at = ctx.clock().isoformat(timespec="seconds")
     ctx.releases.publish(meta)

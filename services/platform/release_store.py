@@ -123,6 +123,18 @@ class PublishedTable:
         )
 
 
+NEVER_PUBLISHABLE = frozenset({"disclosure_audit", "no_negative_cells"})
+"""Checks whose failure no operator review can override: privacy and impossible counts."""
+
+
+def publish_blockers(meta: ReleaseMeta) -> list[str]:
+    """Why a release may not be published (empty when an operator may publish it)."""
+    if meta.status not in (ReleaseStatus.DRAFT, ReleaseStatus.HELD):
+        return [f"it is {meta.status.value}; only a draft or held release can be published"]
+    failed = [c.name for c in meta.checks if not c.passed and c.name in NEVER_PUBLISHABLE]
+    return [f"it failed {', '.join(failed)}; it can never be published"] if failed else []
+
+
 def table_field(area: str, dose: int, breakdown: str) -> str:
     """The hash field of one table inside a release."""
     return f"{area}|{dose}|{breakdown}"
