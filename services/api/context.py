@@ -9,6 +9,7 @@ from datetime import datetime
 import redis
 from fastapi import Request
 
+from services.api.answer_cache import AnswerCache
 from services.api.audit_log import AuditLog
 from services.api.metrics import ApiMetrics
 from services.api.rate_limit import RateLimiter
@@ -32,6 +33,7 @@ class ApiContext:
     limiter: RateLimiter
     auth_limiter: RateLimiter
     metrics: ApiMetrics
+    answers: AnswerCache
 
     @classmethod
     def build(
@@ -62,6 +64,7 @@ class ApiContext:
                 limit=settings.failed_auth_per_minute,
             ),
             metrics=ApiMetrics(),
+            answers=AnswerCache(max_bytes=settings.answer_cache_bytes),
         )
 
 

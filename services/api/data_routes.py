@@ -6,10 +6,13 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
+from services.api.answer_cache import CachedAnswer
 from services.api.answers import ErrorBody, SummaryAnswer, VaccinationsAnswer, area_ref, release_ref
 from services.api.auth import Context, Reader
 from services.api.caching import cache_control, etag_for, not_modified, release_etag
+from services.api.csv_export import csv_lines
 from services.api.errors import BadRequestError, NotFoundError, RowLimitError
 from services.api.gap_summary import summarise
 from services.api.read_audit import audited
@@ -128,6 +131,19 @@ def vaccinations(
         if not_modified(request, etag):
             record.outcome = "not_modified"
             return Response(status_code=304, headers=headers)
+        media = "text/csv; charset=utf-8" if format == "csv" else "application/json"
+        if format == "csv":
+            name = f"vaxshare_{area.code}_{slug(area.name)}_{breakdown}_dose-{dose}"
+            headers = {
+                **headers,
+                "Content-Disposition": f'attachment; filename="{name}_release-{meta.id}.csv"',
+            }
+        cache_key = f"{etag}|{request.base_url}"  # the JSON body carries a permalink
+        cached = ctx.answers.get(cache_key)
+        if cached is not None:
+            record.rows = cached.rows
+            ctx.metrics.rows_served.inc(cached.rows)
+            return Response(cached.body, media_type=media, headers=headers)
         tables = load_tables(ctx.releases, meta, area, _doses(dose), breakdown)
         total = sum(count_rows(t, start, end) for t in tables)
         if total > ctx.settings.max_rows:
@@ -146,18 +162,22 @@ def vaccinations(
             )
         )
         if format == "csv":
-            name = f"vaxshare_{area.code}_{slug(area.name)}_{breakdown}_dose-{dose}"
-            records = (tuple(r.as_dict().values()) for r in rows)
-            return csv_response(COLUMNS, records, f"{name}_release-{meta.id}.csv", headers)
-        head = {
-            "release": release_ref(meta),
-            "area": area_ref(area),
-            "query": {k: v.isoformat() if isinstance(v, date) else v for k, v in query.items()},
-            "permalink": str(request.url.include_query_params(release=meta.id)),
-            "columns": list(COLUMNS),
-            "row_count": total,
-        }
-        return json_response(json_stream(head, "rows", (r.as_dict() for r in rows)), headers)
+            chunks = csv_lines(COLUMNS, (tuple(r.as_dict().values()) for r in rows))
+        else:
+            head = {
+                "release": release_ref(meta),
+                "area": area_ref(area),
+                "query": {k: v.isoformat() if isinstance(v, date) else v for k, v in query.items()},
+                "permalink": str(request.url.include_query_params(release=meta.id)),
+                "columns": list(COLUMNS),
+                "row_count": total,
+            }
+            chunks = json_stream(head, "rows", (r.as_dict() for r in rows))
+        if total <= ctx.settings.answer_cache_rows and ctx.settings.answer_cache_bytes:
+            body = "".join(chunks).encode()
+            ctx.answers.put(cache_key, CachedAnswer(body, total))
+            return Response(body, media_type=media, headers=headers)
+        return StreamingResponse(chunks, media_type=media, headers=headers)
 
 
 SUMMARY_COLUMNS = (

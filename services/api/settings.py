@@ -24,3 +24,11 @@ class ApiSettings(CommonSettings):
     audit_max_length: int = Field(
         1_000_000, ge=1000, description="Approximate number of audit entries kept"
     )
+    answer_cache_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=0,
+        description="Memory for rendered answers of published releases (0 turns caching off)",
+    )
+    answer_cache_rows: int = Field(
+        50_000, ge=0, description="Largest answer, in rows, kept in the answer cache"
+    )
