@@ -43,9 +43,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     except BaseException:
         local_stack.stop(redis.pid)
         raise
-    yield Stack(kafka=kafka, redis=redis, kafka_controller_port=controller)
-    local_stack.stop(kafka.pid)
-    local_stack.stop(redis.pid)
+    started = Stack(kafka=kafka, redis=redis, kafka_controller_port=controller)
+    yield started
+    # Tests may restart a server in place (the Stack then holds the new process): stop those.
+    for pid in {kafka.pid, redis.pid, started.kafka.pid, started.redis.pid}:
+        local_stack.stop(pid)
 
 
 @pytest.fixture
