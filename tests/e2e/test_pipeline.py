@@ -35,6 +35,7 @@ from services.platform.local_stack import free_port
 from services.platform.release_store import ReleaseStatus
 from services.reference.areas import load_areas
 from tests.conftest import Stack
+from tests.integration.test_aggregate_exactly_once import wait_until_counted
 
 pytestmark = pytest.mark.slow
 
@@ -109,7 +110,7 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         _to_kafka(stack.bootstrap, events, bulk)
         ingest_url = f"http://127.0.0.1:{ports['ingest']}"
         answers = _to_ingest(ingest_url, keys["publisher"], recent)
-        _wait_counted(stack.bootstrap, events, CountsReader(client, prefix=prefix))
+        wait_until_counted(stack, events, CountsReader(client, prefix=prefix), timeout=120)
         settings = ReleaseSettings(
             kafka_bootstrap=stack.bootstrap,
             redis_url=stack.redis_url,
@@ -160,21 +161,6 @@ def _to_ingest(url: str, key: str, records: list[SimulatedRecord]) -> list[dict[
             assert answer.status_code in (200, 207, 422), answer.text[:500]
             answers.extend(answer.json()["results"])
     return answers
-
-
-def _wait_counted(bootstrap: str, topic: str, reader: CountsReader, timeout: float = 120) -> None:
-    import time
-
-    from services.aggregate.release_cut import end_offsets
-
-    ends = end_offsets(bootstrap, topic)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        reached = reader.offsets()
-        if all(reached.get(p, 0) >= end for p, end in ends.items() if end):
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"aggregator did not reach {ends}: {reader.offsets()}")
 
 
 def _get(p: Pipeline, who: str, path: str, **params: object) -> httpx.Response:

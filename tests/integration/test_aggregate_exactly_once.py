@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pytest
 import redis
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 
 from services.aggregate.counts_query import CountsReader
+from services.aggregate.release_cut import end_offsets
 from services.contract import codec
 from services.contract.errors import CodecError
 from services.ingest.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
@@ -146,16 +147,6 @@ class Aggregators:
             process.kill()
             process.wait(timeout=10)
         self.running = []
-
-
-def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    """The end offset of every partition of a topic."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
-        return {tp.partition: int(o) for tp, o in consumer.end_offsets(tps).items()}
-    finally:
-        consumer.close()
 
 
 def wait_until_counted(

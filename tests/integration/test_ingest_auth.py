@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 
 from services.ingest import keys_cli
 from services.platform.key_store import Role
 from tests.conftest import Stack, Topics
-from tests.integration.ingest_harness import Ingest, build_ingest, event_json, read_topic, serve
-
-
-@pytest.fixture
-def ingest(stack: Stack, topics: Topics, prefix: str) -> Iterator[Ingest]:
-    built = build_ingest(
-        bootstrap=stack.bootstrap,
-        redis_url=stack.redis_url,
-        prefix=prefix,
-        events_topic=topics.events,
-        dlq_topic=topics.dlq,
-    )
-    yield built
-    built.producer.close()
-    built.redis.close()
+from tests.integration.ingest_harness import Ingest, event_json, read_topic, serve
 
 
 def test_missing_wrong_revoked_and_other_role_keys_are_refused(

@@ -8,7 +8,6 @@ import io
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -32,7 +31,6 @@ from tests.integration.ingest_harness import (
     PSEUDONYM_KEY,
     PUBLISHER,
     Ingest,
-    build_ingest,
     event_json,
     read_topic,
     serve,
@@ -87,20 +85,6 @@ def broken_event(reason: Reason, nhs_number: str) -> dict[str, Any]:
         else:
             event[name] = value
     return event
-
-
-@pytest.fixture
-def ingest(stack: Stack, topics: Topics, prefix: str) -> Iterator[Ingest]:
-    built = build_ingest(
-        bootstrap=stack.bootstrap,
-        redis_url=stack.redis_url,
-        prefix=prefix,
-        events_topic=topics.events,
-        dlq_topic=topics.dlq,
-    )
-    yield built
-    built.producer.close()
-    built.redis.close()
 
 
 def fhir_immunization(identifier: str, nhs_number: str, **changes: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +23,7 @@ from services.ingest.simulator import (
     TraitRates,
 )
 from tests.conftest import Stack, Topics
-from tests.integration.ingest_harness import Ingest, build_ingest, read_topic, serve
+from tests.integration.ingest_harness import Ingest, read_topic, serve
 
 FAULTY = TraitRates(duplicate=0.05, invalid=dict.fromkeys(FAULT_MAKERS, 0.004))
 
@@ -35,20 +34,6 @@ def feed() -> tuple[SimulatedRecord, ...]:
         areas=("E09000013",), scale=0.002, end=date(2021, 3, 31), rates=FAULTY
     )
     return Simulator(config).records()
-
-
-@pytest.fixture
-def ingest(stack: Stack, topics: Topics, prefix: str) -> Iterator[Ingest]:
-    built = build_ingest(
-        bootstrap=stack.bootstrap,
-        redis_url=stack.redis_url,
-        prefix=prefix,
-        events_topic=topics.events,
-        dlq_topic=topics.dlq,
-    )
-    yield built
-    built.producer.close()
-    built.redis.close()
 
 
 def summary_of(printed: str) -> tuple[int, dict[str, int], int]:
