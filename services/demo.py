@@ -1,6 +1,6 @@
 """`vaxshare demo` (`make demo`): the whole service on this machine with a realistic feed.
 
-Starts Kafka and Redis, the ingest, an aggregator and the council API; simulates the eight
+Starts Kafka and Redis, the ingest, two aggregators and the council API; simulates the eight
 North West London boroughs at full population scale, first and second doses from 8 December
 2020 to 30 June 2021; publishes the bulk straight to Kafka as a national system would and
 the last week through the ingest HTTP API as GP systems would; waits until every event is
@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from kafka import KafkaProducer
+from confluent_kafka import KafkaError, Producer
 from tqdm import tqdm
 
 from services.aggregate.counts_query import CountsReader
@@ -32,12 +32,15 @@ from services.contract.codec import encode
 from services.ingest.simulation_output import record_to_json
 from services.ingest.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
 from services.platform import local_runner
+from services.platform.kafka_producer import producer_config
 from services.platform.kafka_topics import ensure_topics
 from services.platform.key_store import KeyStore, Role
 from services.platform.redis_client import connect
 from services.reference.areas import load_areas
 
-API_PORT, INGEST_PORT, AGGREGATE_PORT = 8080, 8081, 8082
+API_PORT, INGEST_PORT = 8080, 8081
+AGGREGATE_PORTS = (8082, 8083)  # two aggregators: one per core of a small machine
+AGGREGATE_PORT = AGGREGATE_PORTS[0]
 PARTITIONS = 12
 END = date(2021, 6, 30)
 HTTP_DAYS = 7
@@ -83,14 +86,19 @@ def main(argv: list[str]) -> int:
     redis = connect(env["VAXSHARE_REDIS_URL"])
     keys = _keys(KeyStore(redis, prefix=env["VAXSHARE_REDIS_PREFIX"]))
 
-    print("Starting the ingest, the aggregator and the council API ...", flush=True)
+    print("Starting the ingest, two aggregators and the council API ...", flush=True)
     cli = ["-m", "services.cli"]
     local_runner.start_service(
         "ingest", [*cli, "ingest"], port=INGEST_PORT, env=env, run_dir=run_dir
     )
-    local_runner.start_service(
-        "aggregate", [*cli, "aggregate", "run"], port=AGGREGATE_PORT, env=env, run_dir=run_dir
-    )
+    for i, port in enumerate(AGGREGATE_PORTS):  # one consumer group: they share the partitions
+        local_runner.start_service(
+            "aggregate" if i == 0 else f"aggregate-{i + 1}",
+            [*cli, "aggregate", "run"],
+            port=port,
+            env={**env, "VAXSHARE_AGGREGATE_METRICS_PORT": str(port)},
+            run_dir=run_dir,
+        )
     local_runner.start_service("api", [*cli, "api"], port=API_PORT, env=env, run_dir=run_dir)
 
     print(f"Simulating North West London at scale {args.scale} ...", flush=True)
@@ -143,23 +151,31 @@ def _keys(store: KeyStore) -> dict[str, str]:
 
 def _publish_to_kafka(records: list[SimulatedRecord], bootstrap: str) -> None:
     """What a national system does: Avro single-object records, keyed by person, acks=all."""
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=20,
-        batch_size=512 * 1024,
-        max_request_size=4 * 1024 * 1024,
-    )
+    config = producer_config(bootstrap, "vaxshare-demo", timeout_seconds=120, linger_ms=20)
+    producer = Producer({**config, "batch.size": 1024 * 1024})
+    failures: list[str] = []
+
+    def delivered(error: KafkaError | None, _message: object) -> None:
+        if error is not None:
+            failures.append(error.str())
+
     with tqdm(total=len(records), desc="Kafka (national system)", unit="ev") as bar:
         for i, record in enumerate(records):
             event = record.event
-            producer.send("vaccination-events", key=event.person_key.encode(), value=encode(event))
+            value, key = encode(event), event.person_key.encode()
+            while True:
+                try:
+                    producer.produce("vaccination-events", value, key, on_delivery=delivered)
+                    break
+                except BufferError:  # local queue full: wait for deliveries
+                    producer.poll(0.05)
             if i % 5000 == 4999:
+                producer.poll(0)
                 bar.update(5000)
-        producer.flush()
+        producer.flush(120)
         bar.update(len(records) - bar.n)
-    producer.close()
+    if failures or len(producer):
+        raise SystemExit(f"Kafka did not take every record: {failures[:3]}")
 
 
 def _post_to_ingest(records: list[SimulatedRecord], key: str) -> dict[str, int]:
@@ -220,6 +236,8 @@ def _report(
     print(f"  Ingest API     {urls['ingest']}")
     for name in ("api_metrics", "ingest_metrics", "aggregate_metrics"):
         print(f"  Metrics        {urls[name]}")
+    for port in AGGREGATE_PORTS[1:]:
+        print(f"  Metrics        http://127.0.0.1:{port}/metrics")
     print()
     print("  Demo keys (Authorization: Bearer <key>):")
     for name, key in keys.items():

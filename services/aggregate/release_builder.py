@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import redis
 
+from services.aggregate.family_pool import family_mapper
 from services.aggregate.release_checks import log_counters, run_checks
 from services.aggregate.release_cut import end_offsets, take_snapshot
 from services.aggregate.release_settings import ReleaseSettings
@@ -87,16 +88,18 @@ class ReleaseBuilder:
         previous = self._previous()
         dates = date_range(PROGRAMME_START, as_of)
         log.info("release %s: disclosure control over %d days", meta.id, len(dates))
-        tables = build_tables(
-            snapshot.cells,
-            areas=self.areas,
-            breakdowns=breakdowns,
-            policy=policy,
-            dates=dates,
-            previous=previous[0] if previous else None,
-            previous_dates=previous[1] if previous else (),
-            protection_width=self.settings.protection_width,
-        )
+        with family_mapper(self.settings.release_workers) as mapper:
+            tables = build_tables(
+                snapshot.cells,
+                areas=self.areas,
+                breakdowns=breakdowns,
+                policy=policy,
+                dates=dates,
+                previous=previous[0] if previous else None,
+                previous_dates=previous[1] if previous else (),
+                protection_width=self.settings.protection_width,
+                mapper=mapper,
+            )
         prior_counters = self._prior_counters()
         meta.checks = run_checks(
             snapshot,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field
 
 from services.platform.settings import CommonSettings
@@ -21,6 +23,11 @@ class ReleaseSettings(CommonSettings):
     )
     dead_letter_limit: float = Field(
         0.05, ge=0, le=1, description="Largest dead-lettered share since the last release"
+    )
+    release_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="Processes protecting a release's families in parallel (default: CPU cores)",
     )
     release_wait_seconds: float = Field(
         120.0, gt=0, description="How long a release waits for the aggregators to reach the cut"

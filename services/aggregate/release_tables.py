@@ -7,9 +7,10 @@ difference a county against its districts. Regions are published as headline tot
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 import numpy as np
 
@@ -47,6 +48,12 @@ def date_range(first: date, last: date) -> tuple[date, ...]:
     return tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
 
 
+FamilyMapper = Callable[
+    [Callable[[FamilyInput], ProtectedFamily], Sequence[FamilyInput]], Iterable[ProtectedFamily]
+]
+"""Applies a function to every family and yields the results in order (``map``, or a pool's)."""
+
+
 def build_tables(
     cells: Cells,
     *,
@@ -59,17 +66,20 @@ def build_tables(
     | None = None,
     previous_dates: tuple[date, ...] = (),
     protection_width: int = 5,
+    mapper: FamilyMapper = map,
 ) -> ReleaseTables:
-    """Protect every family (UTLA × dose) and every region headline; collect the tables."""
-    out = ReleaseTables()
+    """Protect every family (UTLA × dose) and every region headline; collect the tables.
+
+    Families are independent, so ``mapper`` may protect them in parallel processes.
+    """
+    families: list[tuple[FamilyInput, int, str]] = []
     for utla in areas.utlas():
         ltlas = areas.ltla_codes_in(utla.code)
         for dose in doses:
             family = _family(cells, utla.code, ltlas, dose, breakdowns, dates, areas)
             if previous:
                 family = _with_previous(family, dose, previous, previous_dates, policy)
-            protected = protect_family(family, policy, protection_width=protection_width)
-            _collect(out, family, protected, dose, areas, policy, f"{utla.code} dose {dose}")
+            families.append((family, dose, f"{utla.code} dose {dose}"))
     for region in areas.regions():
         ltlas = areas.ltla_codes_in(region.code)
         for dose in doses:
@@ -84,8 +94,12 @@ def build_tables(
                 breakdowns={"none": ("all",)},
                 exact_new={(region.code, "none"): total},
             )
-            protected = protect_family(family, policy, protection_width=protection_width)
-            _collect(out, family, protected, dose, areas, policy, f"{region.code} dose {dose}")
+            families.append((family, dose, f"{region.code} dose {dose}"))
+    protect = partial(protect_family, policy=policy, protection_width=protection_width)
+    out = ReleaseTables()
+    protected = mapper(protect, [family for family, _, _ in families])
+    for (family, dose, label), result in zip(families, protected, strict=True):
+        _collect(out, family, result, dose, areas, policy, label)
     return out
 
 

@@ -51,13 +51,14 @@ def authenticate(
     return principal
 
 
-def reader(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+async def reader(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
     """A principal allowed to read data (council or operator), else 403."""
+    # async: no I/O here, and FastAPI runs a sync dependency on a worker thread (a hop).
     may_read(principal)
     return principal
 
 
-def operator(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+async def operator(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
     """An operator principal, else 403."""
     check_operator(principal)
     return principal

@@ -68,7 +68,7 @@ class ApiContext:
         )
 
 
-def get_context(request: Request) -> ApiContext:
-    """FastAPI dependency: the app's context."""
+async def get_context(request: Request) -> ApiContext:
+    """FastAPI dependency: the app's context (async: no I/O, so no hop to a worker thread)."""
     ctx: ApiContext = request.app.state.ctx
     return ctx

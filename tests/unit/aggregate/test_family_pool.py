@@ -1,0 +1,43 @@
+"""Protecting a release's families on worker processes publishes exactly what one process does."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from services.aggregate.family_pool import family_mapper
+from services.aggregate.release_tables import build_tables, date_range
+from services.disclosure.registry import get_policy
+from services.ingest.simulator import SimulationConfig, Simulator
+from services.reference.areas import load_areas
+
+BREAKDOWNS = ("none", "sex", "ethnic_group")
+
+
+def test_tables_built_on_a_pool_equal_tables_built_in_one_process() -> None:
+    # Two boroughs and a county district: several families with work in them.
+    areas = ("E09000013", "E09000005", "E07000117")
+    simulator = Simulator(
+        SimulationConfig(areas=areas, scale=0.01, end=date(2021, 2, 28), with_nhs_numbers=False)
+    )
+    cells: defaultdict[tuple[str, int, str], dict[tuple[date, str], int]] = defaultdict(dict)
+    for (ltla, day, dose, breakdown, group), n in simulator.expected_counts().counts.items():
+        if breakdown in BREAKDOWNS:
+            cells[(ltla, dose, breakdown)][(day, group)] = n
+    arguments = {
+        "areas": load_areas(),
+        "breakdowns": BREAKDOWNS,
+        "policy": get_policy("nhs-digital"),
+        "dates": date_range(date(2020, 12, 8), date(2021, 2, 28)),
+        "doses": (1,),
+    }
+    alone = build_tables(cells, **arguments)  # type: ignore[arg-type]
+    with family_mapper(2) as mapper:
+        pooled = build_tables(cells, mapper=mapper, **arguments)  # type: ignore[arg-type]
+    assert alone.primary_suppressed > 0
+    assert pooled.tables == alone.tables
+    assert (pooled.primary_suppressed, pooled.secondary_suppressed) == (
+        alone.primary_suppressed,
+        alone.secondary_suppressed,
+    )
+    assert pooled.failing_families == alone.failing_families == []
