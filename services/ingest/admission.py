@@ -23,6 +23,9 @@ from services.ingest.batch_parsing import ParsedItem, RawText
 from services.ingest.redaction import redact, redact_text
 
 _MAX_REPORTED_ID = 128
+# A dead letter must fit one Kafka record (about 1 MB by default); no valid event comes near.
+MAX_KEPT_BYTES = 64 * 1024
+_CUT_MARK = b"...[cut]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +85,20 @@ def reported_event_id(content: object) -> str | None:
         return None
     if not isinstance(event_id, str) or not event_id or len(event_id) > _MAX_REPORTED_ID:
         return None
+    if not _is_utf8_text(event_id):
+        return None  # a lone surrogate (escaped in JSON) cannot be written back in an answer
     return redact_text(event_id)
 
 
 def kept_original(item: ParsedItem) -> bytes:
-    """The bytes to dead-letter for an item: as received, less any NHS number."""
+    """The bytes to dead-letter for an item: as received, less any NHS number, cut to size."""
+    original = _original(item)
+    if len(original) <= MAX_KEPT_BYTES:
+        return original
+    return original[: MAX_KEPT_BYTES - len(_CUT_MARK)] + _CUT_MARK
+
+
+def _original(item: ParsedItem) -> bytes:
     source = item.source if item.source is not None else item.content
     if isinstance(source, RawText):
         return redact_text(source.text).encode()
@@ -95,9 +107,20 @@ def kept_original(item: ParsedItem) -> bytes:
     if source is None:
         return b""
     try:
-        return json.dumps(redact(source), ensure_ascii=False).encode()
+        text = json.dumps(redact(source), ensure_ascii=False)
     except (RecursionError, ValueError):
         return b'"[unreadable]"'
+    # A lone surrogate (sent escaped) has no UTF-8 form; in JSON text it can only sit inside
+    # a string, where its backslash escape is exactly what the publisher sent.
+    return text.encode("utf-8", "backslashreplace")
+
+
+def _is_utf8_text(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def redact_event(event: VaccinationEvent) -> VaccinationEvent:

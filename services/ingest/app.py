@@ -143,7 +143,12 @@ def create_app(
             return JSONResponse({"status": "ready", "kafka": "reachable"})
         return _error(503, "kafka_unavailable", "Kafka is not reachable")
 
-    @app.get("/metrics", summary="Prometheus metrics", tags=["operations"])
+    @app.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        tags=["operations"],
+        response_class=PlainTextResponse,
+    )
     def prometheus_metrics() -> PlainTextResponse:
         return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -97,6 +97,11 @@ def load_json(body: bytes) -> object:
         raise BodyRejected(
             "malformed_body", f"the body is not JSON ({exc.msg} at line {exc.lineno})"
         ) from None
+    except ValueError:
+        # Python refuses to read integers of more than 4300 digits (a denial-of-service guard).
+        raise BodyRejected(
+            "malformed_body", "the body holds a number with too many digits"
+        ) from None
     except RecursionError:
         raise BodyRejected("malformed_body", "the JSON is nested too deeply") from None
 
@@ -126,7 +131,8 @@ def parse_json_lines(body: bytes, *, max_events: int) -> list[ParsedItem]:
 def _json_line(line: bytes, number: int) -> ParsedItem:
     try:
         return ParsedItem(json.loads(line.decode("utf-8")))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
+        # ValueError: not UTF-8, not JSON, or an integer of more than 4300 digits.
         error = CodecError(Reason.UNDECODABLE, f"line {number} is not a JSON value")
         return ParsedItem(None, error, RawText(line.decode("utf-8", "replace")))
 

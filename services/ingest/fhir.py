@@ -57,6 +57,9 @@ _BOOL_EXTENSIONS = {
     "health-social-care-worker": "health_social_care_worker",
     "care-home-resident": "care_home_resident",
 }
+_READ_EXTENSIONS = frozenset(
+    {*_STRING_EXTENSIONS, *_INT_EXTENSIONS, *_BOOL_EXTENSIONS, "age-at-vaccination", "site-type"}
+)
 
 
 def parse_fhir(body: bytes, *, max_events: int) -> list[ParsedItem]:
@@ -203,14 +206,14 @@ def _vaccination_date(value: object) -> date:
     try:
         if len(value) == 10:
             return date.fromisoformat(value)
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        # OverflowError: an instant whose London date falls outside years 1-9999.
+        return london_date(datetime.fromisoformat(value))
+    except (ValueError, OverflowError):
         raise InvalidEvent(
             Reason.BAD_FORMAT,
             "Immunization.occurrenceDateTime must be a FHIR date or dateTime",
             "vaccination_date",
         ) from None
-    return london_date(moment)
 
 
 def _recorded(resource: dict[str, Any]) -> object:
@@ -268,10 +271,13 @@ def _extensions(extensions: object, where: str) -> dict[str, Any]:
         url = extension.get("url") if isinstance(extension, dict) else None
         if not isinstance(url, str) or not url.startswith(EXTENSION_BASE):
             continue
+        name = url.removeprefix(EXTENSION_BASE)
+        if name not in _READ_EXTENSIONS:
+            continue  # ignored like any other element, so a message never repeats its url
         values = [v for k, v in extension.items() if k.startswith("value")]
         if len(values) != 1:
             raise InvalidEvent(Reason.BAD_FORMAT, f"{where} {url} needs exactly one value[x]")
-        found[url.removeprefix(EXTENSION_BASE)] = values[0]
+        found[name] = values[0]
     return found
 
 
