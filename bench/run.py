@@ -53,7 +53,16 @@ def machine() -> dict[str, object]:
     except OSError:
         pass
     versions = {}
-    for dist in ("kafka-python", "fastavro", "redis", "fastapi", "uvicorn", "numpy", "scipy"):
+    for dist in (
+        "kafka-python",
+        "confluent-kafka",
+        "fastavro",
+        "redis",
+        "fastapi",
+        "uvicorn",
+        "numpy",
+        "scipy",
+    ):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
