@@ -68,6 +68,8 @@ def _consumer(settings: AggregateSettings, *, group_id: str | None) -> KafkaCons
         fetch_max_wait_ms=200,
         session_timeout_ms=settings.aggregate_session_timeout_ms,
         heartbeat_interval_ms=max(1000, settings.aggregate_session_timeout_ms // 3),
+        # A restarted broker is found again within seconds, not the client's default 30 s.
+        reconnect_backoff_max_ms=5000,
     )
 
 

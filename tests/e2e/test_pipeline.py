@@ -35,7 +35,7 @@ from services.platform.local_stack import free_port
 from services.platform.release_store import ReleaseStatus
 from services.reference.areas import load_areas
 from tests.conftest import Stack
-from tests.integration.test_aggregate_exactly_once import wait_until_counted
+from tests.integration.aggregate_harness import wait_until_counted
 
 pytestmark = pytest.mark.slow
 

@@ -9,11 +9,11 @@ import pytest
 import redis
 
 from services.aggregate.counts_query import CountsReader
+from services.aggregate.release_cut import end_offsets
 from tests.conftest import Stack, Topics
-from tests.integration.test_aggregate_exactly_once import (
+from tests.integration.aggregate_harness import (
     Aggregators,
     differences,
-    end_offsets,
     publish,
     redis_counts,
     simulation,

@@ -18,7 +18,7 @@ from services.contract import codec
 from services.contract.dead_letter import decode_dead_letter
 from services.contract.single_object import HEADER_LENGTH, MAGIC
 from tests.conftest import Stack, Topics
-from tests.integration.test_aggregate_exactly_once import (
+from tests.integration.aggregate_harness import (
     Aggregators,
     differences,
     publish,

@@ -15,7 +15,7 @@ import redis
 from services.aggregate.counts_query import CountsReader
 from services.platform import local_stack
 from tests.conftest import Stack, Topics
-from tests.integration.test_aggregate_exactly_once import (
+from tests.integration.aggregate_harness import (
     Aggregators,
     differences,
     publish,

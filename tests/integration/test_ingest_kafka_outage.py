@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,22 +12,6 @@ from services.platform import local_stack
 from services.platform.kafka_topics import ensure_topics
 from tests.conftest import Stack
 from tests.integration.ingest_harness import build_ingest, event_json, read_topic, serve
-
-
-@pytest.fixture
-def quiet_kafka_client() -> Iterator[None]:
-    """Keep the Kafka client's connection errors out of the captured logs.
-
-    kafka-python 3.0 leaves the socket of a refused connection open inside the exception it
-    logs; a captured log record would keep it alive until the end of the session, where the
-    garbage collector closes it with a ResourceWarning that is the library's, not ours.
-    """
-    client_log = logging.getLogger("kafka")
-    level = client_log.level
-    client_log.setLevel(logging.CRITICAL)
-    yield
-    client_log.setLevel(level)
-    gc.collect()
 
 
 @pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning")
