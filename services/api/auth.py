@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from services.api.context import ApiContext, get_context
 from services.api.errors import UnauthenticatedError
 from services.api.scope import check_operator, may_read
-from services.platform.key_store import Principal
+from services.platform.key_store import Principal, parse_key_id
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -38,8 +38,19 @@ def authenticate(
             "an API key is required: send it as 'Authorization: Bearer vx_<id>_<secret>'",
             headers=_CHALLENGE,
         )
-    ctx.auth_limiter.check(address, now)
-    principal = ctx.keys.authenticate(credentials.credentials)
+    # One round trip: the address's failed attempts, the key's record, and (by the id the key
+    # names) one more request in its window. Ids are random 48-bit strings, so counting
+    # before the secret is checked cannot be aimed at someone else's key.
+    token = credentials.credentials
+    key_id = parse_key_id(token)
+    pipe = ctx.client.pipeline(transaction=True)
+    ctx.auth_limiter.queue_read(pipe, address, now)
+    ctx.keys.queue_lookup(pipe, token)
+    if key_id is not None:
+        ctx.limiter.queue_hit(pipe, key_id, now)
+    replies = pipe.execute()
+    ctx.auth_limiter.refuse_if_over(replies[0], now)
+    principal = ctx.keys.verify(token, replies[1])
     if principal is None:
         ctx.auth_limiter.record(address, now)
         raise UnauthenticatedError(
@@ -47,7 +58,7 @@ def authenticate(
             headers=_CHALLENGE,
         )
     request.state.principal = principal
-    ctx.limiter.hit(principal.key_id, now)
+    ctx.limiter.refuse_if_exceeded(int(replies[2]), now)
     return principal
 
 

@@ -36,38 +36,42 @@ class RateLimiter:
         self._key = f"{prefix}:ratelimit:{name}"
         self._limit = limit
 
-    def _window(self, subject: str, now: float, *, count_it: bool) -> Window:
-        window = int(now // WINDOW_SECONDS)
-        key = f"{self._key}:{subject}:{window}"
-        if count_it:
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.incr(key)
-            pipe.expire(key, WINDOW_SECONDS * 2)
-            count = int(pipe.execute()[0])
-        else:
-            raw = self._redis.get(key)
-            count = int(raw) if raw is not None else 0
-        retry_after = max(1, (window + 1) * WINDOW_SECONDS - int(now))
+    def _key_of(self, subject: str, now: float) -> str:
+        return f"{self._key}:{subject}:{int(now // WINDOW_SECONDS)}"
+
+    def _state(self, count: int, now: float) -> Window:
+        retry_after = max(1, (int(now // WINDOW_SECONDS) + 1) * WINDOW_SECONDS - int(now))
         return Window(count, self._limit, retry_after)
 
-    def hit(self, subject: str, now: float) -> Window:
-        """Count one request; raise when the subject is over its limit."""
-        state = self._window(subject, now, count_it=True)
+    def record(self, subject: str, now: float) -> Window:
+        """Count one event (such as a failed authentication) without raising."""
+        pipe = self._redis.pipeline(transaction=True)
+        self.queue_hit(pipe, subject, now)
+        return self._state(int(pipe.execute()[0]), now)
+
+    def queue_hit(self, pipe: redis.client.Pipeline, subject: str, now: float) -> None:
+        """Queue counting one request (two replies: the count, then the expiry's)."""
+        key = self._key_of(subject, now)
+        pipe.incr(key)
+        pipe.expire(key, WINDOW_SECONDS * 2)
+
+    def refuse_if_exceeded(self, count: int, now: float) -> None:
+        """Raise when a count (from `queue_hit`) is over the limit."""
+        state = self._state(count, now)
         if state.exceeded:
             raise RateLimitedError(
                 f"rate limit of {self._limit} requests per minute exceeded; "
                 f"retry after {state.retry_after} seconds",
                 headers={"Retry-After": str(state.retry_after)},
             )
-        return state
 
-    def record(self, subject: str, now: float) -> Window:
-        """Count one event (such as a failed authentication) without raising."""
-        return self._window(subject, now, count_it=True)
+    def queue_read(self, pipe: redis.client.Pipeline, subject: str, now: float) -> None:
+        """Queue the read `refuse_if_over` needs, so a caller can share one round trip."""
+        pipe.get(self._key_of(subject, now))
 
-    def check(self, subject: str, now: float) -> None:
-        """Raise, without counting, when the subject is already over its limit."""
-        state = self._window(subject, now, count_it=False)
+    def refuse_if_over(self, raw: bytes | None, now: float) -> None:
+        """Raise when the count read (by `queue_read`) is at or over the limit."""
+        state = self._state(int(raw) if raw is not None else 0, now)
         if state.count >= self._limit:
             raise RateLimitedError(
                 f"too many failed authentications from this address; "

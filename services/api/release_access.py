@@ -37,8 +37,7 @@ class NoReleaseError(NotFoundError):
 def resolve_release(store: ReleaseStore, caller: Caller, release_id: int | None) -> ReleaseMeta:
     """The named release (if the caller may read it), else the latest published one."""
     if release_id is None:
-        latest = store.latest_published()
-        meta = store.get(latest) if latest is not None else None
+        meta = store.latest_published_meta()
         if meta is None:
             raise NoReleaseError("no release has been published yet")
         return meta

@@ -140,6 +140,14 @@ def table_field(area: str, dose: int, breakdown: str) -> str:
     return f"{area}|{dose}|{breakdown}"
 
 
+# The newest published release's metadata: the `latest` pointer and the record it names.
+_LATEST_META = """
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+return redis.call('HGET', KEYS[2], id)
+"""
+
+
 class ReleaseStore:
     """Read and write releases under one key prefix."""
 
@@ -148,6 +156,7 @@ class ReleaseStore:
         self._prefix = prefix
         self._index = f"{prefix}:releases"
         self._latest = f"{prefix}:release:latest"
+        self._latest_meta = client.register_script(_LATEST_META)
 
     def _tables_key(self, release_id: int) -> str:
         return f"{self._prefix}:release:{release_id}:t"
@@ -174,6 +183,11 @@ class ReleaseStore:
         """The id of the newest published release."""
         raw = self._redis.get(self._latest)
         return int(raw) if raw is not None else None
+
+    def latest_published_meta(self) -> ReleaseMeta | None:
+        """The newest published release's metadata, in one round trip."""
+        raw = self._latest_meta(keys=[self._latest, self._index])
+        return ReleaseMeta.from_json(raw) if raw else None
 
     def publish(self, meta: ReleaseMeta) -> None:
         """Mark a release published and, if it is the newest, point `latest` at it."""
