@@ -15,6 +15,7 @@ never repeat its value. Business rules live in `validation`, not here.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -48,10 +49,41 @@ KNOWN_FIELDS = frozenset(
 _MAX_TIMESTAMP_LENGTH = 40
 
 
+class RepeatedNames(dict[str, Any]):
+    """A parsed JSON object in which some names were given more than once."""
+
+    __slots__ = ("repeated",)
+    repeated: tuple[str, ...]
+
+
+def json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`object_pairs_hook` for `json.loads`: a dict that remembers names given twice.
+
+    Plain JSON parsing keeps the last of two values silently; an event must not.
+    """
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    marked = RepeatedNames(obj)
+    counts = Counter(name for name, _ in pairs)
+    marked.repeated = tuple(name for name, n in counts.items() if n > 1)
+    return marked
+
+
+def refuse_repeated_names(obj: object) -> None:
+    """InvalidEvent (bad_format) when a parsed object gave a name more than once."""
+    if isinstance(obj, RepeatedNames):
+        name = obj.repeated[0]
+        if name in KNOWN_FIELDS:
+            raise InvalidEvent(Reason.BAD_FORMAT, f"field {name!r} is given more than once", name)
+        raise InvalidEvent(Reason.BAD_FORMAT, "the event gives a field more than once")
+
+
 def event_from_json(obj: object, *, pseudonymiser: Pseudonymiser) -> VaccinationEvent:
     """The event in a parsed JSON object; InvalidEvent naming the first field at fault."""
     if not isinstance(obj, dict):
         raise InvalidEvent(Reason.WRONG_TYPE, "an event must be a JSON object")
+    refuse_repeated_names(obj)
     for name in obj:
         if name not in KNOWN_FIELDS:
             raise InvalidEvent(Reason.UNKNOWN_FIELD, *_unknown_field(name))

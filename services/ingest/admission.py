@@ -16,7 +16,7 @@ from services.contract.area_lookup import AreaLookup
 from services.contract.codec import encode
 from services.contract.errors import ContractError
 from services.contract.events import VaccinationEvent
-from services.contract.json_codec import event_from_json
+from services.contract.json_codec import event_from_json, refuse_repeated_names
 from services.contract.pseudonym import Pseudonymiser
 from services.contract.validation import validate
 from services.ingest.batch_parsing import ParsedItem, RawText
@@ -68,6 +68,7 @@ class Admission:
         if isinstance(content, VaccinationEvent):
             return replace(content, source_system=self.publisher)
         if isinstance(content, dict):
+            refuse_repeated_names(content)  # before the copy, which forgets them
             content = {**content, "source_system": self.publisher}
         return event_from_json(content, pseudonymiser=self.pseudonymiser)
 

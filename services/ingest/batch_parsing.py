@@ -13,6 +13,7 @@ from io import BytesIO
 
 from services.contract.container import read_container
 from services.contract.errors import CodecError, ContractError
+from services.contract.json_codec import json_object
 from services.contract.reasons import Reason
 from services.ingest.errors import BodyRejected
 
@@ -89,7 +90,7 @@ def check_count(count: int, *, max_events: int) -> None:
 def load_json(body: bytes) -> object:
     """The JSON value of a whole body; BodyRejected when it is not UTF-8 JSON."""
     try:
-        return json.loads(body.decode("utf-8"))
+        return json.loads(body.decode("utf-8"), object_pairs_hook=json_object)
     except UnicodeDecodeError:
         raise BodyRejected("malformed_body", "the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -130,7 +131,7 @@ def parse_json_lines(body: bytes, *, max_events: int) -> list[ParsedItem]:
 
 def _json_line(line: bytes, number: int) -> ParsedItem:
     try:
-        return ParsedItem(json.loads(line.decode("utf-8")))
+        return ParsedItem(json.loads(line.decode("utf-8"), object_pairs_hook=json_object))
     except (ValueError, RecursionError):
         # ValueError: not UTF-8, not JSON, or an integer of more than 4300 digits.
         error = CodecError(Reason.UNDECODABLE, f"line {number} is not a JSON value")

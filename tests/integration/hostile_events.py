@@ -3,8 +3,8 @@
 Every hostile event is a valid event with one to three fields made invalid (a huge or
 unprintable string, a wrong JSON type, NaN, an out-of-range or enormous number, a date far
 away or malformed, a deeply nested value, an unknown field), each change sometimes given as a
-duplicate key after the valid one. A JSON parser keeps the last of duplicate keys, so the
-hostile value always wins and the event must be refused whatever else it holds.
+duplicate key after the valid one. The ingest refuses a field given twice (`bad_format`)
+and the hostile value is invalid anyway, so the event must be refused whatever else it holds.
 """
 
 from __future__ import annotations

@@ -12,7 +12,12 @@ from services.contract.json_codec import event_to_json
 from services.contract.pseudonym import Pseudonymiser
 from services.contract.reasons import Reason
 from services.ingest.admission import Accepted, Admission, Rejected
-from services.ingest.batch_parsing import ParsedItem, RawText
+from services.ingest.batch_parsing import (
+    ParsedItem,
+    RawText,
+    parse_json_array,
+    parse_json_lines,
+)
 from tests.unit.contract.contract_examples import (
     AREAS,
     PSEUDONYM_KEY,
@@ -68,3 +73,14 @@ def test_items_that_could_not_be_parsed_are_refused_with_their_text() -> None:
 def test_a_json_value_that_is_not_an_object_is_refused() -> None:
     outcome = ADMISSION.admit(ParsedItem([1, 2]))
     assert isinstance(outcome, Rejected) and outcome.error.reason is Reason.WRONG_TYPE
+
+
+def test_a_field_given_twice_is_refused_even_when_both_values_are_valid() -> None:
+    text = json.dumps(event_to_json(sample_event()))
+    twice = text[:-1] + ', "dose_number": 2}'  # the event already says dose 1
+    for items in (parse_json_array(twice.encode()), parse_json_lines(twice.encode(), max_events=9)):
+        outcome = ADMISSION.admit(items[0])
+        assert isinstance(outcome, Rejected)
+        assert (outcome.error.reason, outcome.error.field) == (Reason.BAD_FORMAT, "dose_number")
+    once = parse_json_array(text.encode())
+    assert isinstance(ADMISSION.admit(once[0]), Accepted)
