@@ -125,6 +125,19 @@ def _disclosure(f: Figures) -> tuple[str, str, str]:
     return "; ".join(parts) or "see JSON", "(part of the release)", "—"
 
 
+def _simulate(f: Figures) -> tuple[str, str, str]:
+    rates = ", ".join(
+        f"{label} {_n(f.get(f'{fmt}_records_per_second'))} rec/s"
+        for fmt, label in (("jsonl", "JSON Lines"), ("csv", "CSV"), ("avro", "Avro"))
+        if f"{fmt}_records_per_second" in f
+    )
+    return (
+        f"{rates} (whole command, {_n(f.get('jsonl_records'))} records)",
+        "≥ 100,000 rec/s",
+        _met(f),
+    )
+
+
 ROWS: tuple[tuple[str, str, Callable[[Figures], tuple[str, str, str]]], ...] = (
     ("1. Aggregator throughput", "bench_aggregate", _aggregate),
     ("2. Ingest throughput (HTTP, 1,000/batch)", "bench_ingest", _ingest),
@@ -134,6 +147,7 @@ ROWS: tuple[tuple[str, str, Callable[[Figures], tuple[str, str, str]]], ...] = (
     ("6. API, 50 clients", "bench_api", _api),
     ("7. Memory", "bench_replay", _memory),
     ("Disclosure control alone (national)", "bench_disclosure", _disclosure),
+    ("Simulator writing a feed file", "bench_simulate", _simulate),
 )
 
 

@@ -32,6 +32,7 @@ BENCHES = (
     "bench.bench_release",
     "bench.bench_api",
     "bench.bench_disclosure",
+    "bench.bench_simulate",
 )
 
 

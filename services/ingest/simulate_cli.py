@@ -95,24 +95,24 @@ def simulate_main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc.args[0]) if exc.args else str(exc))
     started = time.perf_counter()
     simulator = Simulator(config)
-    records = simulator.records()
+    feed = simulator.feed()
     generated = time.perf_counter()
     nhs = config.with_nhs_numbers
     if args.format == "csv":
         with _text_output(args.output) as text:
-            written = write_csv(records, text, with_nhs_numbers=nhs)
+            written = write_csv(feed, text, with_nhs_numbers=nhs)
     else:
         with _binary_output(args.output) as binary:
             if args.format == "avro":
-                written = write_avro(records, binary)
+                written = write_avro(feed, binary)
             else:
-                written = write_jsonl(records, binary, with_nhs_numbers=nhs)
+                written = write_jsonl(feed, binary, with_nhs_numbers=nhs)
     finished = time.perf_counter()
     if args.expected:
         with args.expected.open("w", encoding="utf-8", newline="") as out:
             simulator.expected_counts().write_csv(out)
     print(
-        f"simulated {len(records):,} records in {generated - started:.1f}s, "
+        f"simulated {len(feed):,} records in {generated - started:.1f}s, "
         f"wrote {written:,} as {args.format} in {finished - generated:.1f}s "
         f"({written / max(finished - generated, 1e-9):,.0f} records/s)",
         file=sys.stderr,

@@ -28,9 +28,10 @@ from services.ingest.simulated_population import Bools, Ints, Objects, Residents
 T = TypeVar("T")
 _DAY = 86_400
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+ID_NUMBER_FORMAT = "%07d"  # the number that ends every simulated event id
 _CHUNK = 65_536  # rows built at once: bounds the temporary per-field lists
 
-_SITES = (
+SITES = (
     SiteType.GP,
     SiteType.VACCINATION_CENTRE,
     SiteType.PHARMACY,
@@ -39,8 +40,8 @@ _SITES = (
     SiteType.HOUSEBOUND,
 )
 _SITE_WEIGHTS = np.array((0.52, 0.78, 0.95))  # cumulative: GP 52%, centres 26%, pharmacies 17%
-_CARE_HOME, _HOUSEBOUND = _SITES.index(SiteType.CARE_HOME), _SITES.index(SiteType.HOUSEBOUND)
-_SOURCE = {
+_CARE_HOME, _HOUSEBOUND = SITES.index(SiteType.CARE_HOME), SITES.index(SiteType.HOUSEBOUND)
+SOURCE_SYSTEMS = {
     SiteType.GP: "EMIS Web",
     SiteType.VACCINATION_CENTRE: "National Immunisation Vaccination System",
     SiteType.PHARMACY: "Pinnacle Outcomes4Health",
@@ -48,12 +49,12 @@ _SOURCE = {
     SiteType.CARE_HOME: "TPP SystmOne",
     SiteType.HOUSEBOUND: "TPP SystmOne",
 }
-_SITE_COLUMN = np.array(_SITES, dtype=object)
-_SOURCE_COLUMN = np.array([_SOURCE[site] for site in _SITES], dtype=object)
-_PRODUCTS = (model.PFIZER, model.ASTRAZENECA, model.MODERNA)
-_SNOMED_COLUMN = np.array([code for code, _ in _PRODUCTS], dtype=object)
-_NAME_COLUMN = np.array([name for _, name in _PRODUCTS], dtype=object)
-_BOOSTERS = np.array([_PRODUCTS.index(product) for product in model.BOOSTER_PRODUCTS])
+_SITE_COLUMN = np.array(SITES, dtype=object)
+_SOURCE_COLUMN = np.array([SOURCE_SYSTEMS[site] for site in SITES], dtype=object)
+PRODUCTS = (model.PFIZER, model.ASTRAZENECA, model.MODERNA)
+_SNOMED_COLUMN = np.array([code for code, _ in PRODUCTS], dtype=object)
+_NAME_COLUMN = np.array([name for _, name in PRODUCTS], dtype=object)
+_BOOSTERS = np.array([PRODUCTS.index(product) for product in model.BOOSTER_PRODUCTS])
 # 0 stands for "none" in the integer columns.
 _OPTIONAL_INTS = np.array([None, *range(1, 11)], dtype=object)
 
@@ -66,6 +67,11 @@ def build(cls: type[T], count: int, columns: Mapping[str, Iterable[Any]]) -> lis
     for name, values in columns.items():
         deque(map(getattr(cls, name).__set__, instances, values), maxlen=0)
     return instances
+
+
+def id_format(prefix: str) -> str:
+    """The %-format of the event ids that start with prefix."""
+    return prefix.replace("%", "%%") + ID_NUMBER_FORMAT
 
 
 def timestamp(secs: int) -> datetime:
@@ -93,8 +99,8 @@ class Administrations:
     clinically_extremely_vulnerable: Bools
     health_social_care_worker: Bools
     care_home_resident: Bools
-    site: Ints  # index into _SITES
-    product: Ints  # index into _PRODUCTS
+    site: Ints  # index into SITES
+    product: Ints  # index into PRODUCTS
     ods_code: Objects
 
     def __len__(self) -> int:
@@ -136,7 +142,7 @@ def administer(
     # ODS code by [site, MSOA index]; the last column (index -1, no MSOA) is the LTLA's.
     neighbourhoods = (*msoa_codes, None)
     ods = np.array(
-        [[_ods_code(s, m, ltla_code) for m in neighbourhoods] for s in _SITES], dtype=object
+        [[_ods_code(s, m, ltla_code) for m in neighbourhoods] for s in SITES], dtype=object
     )
     # Narrow integer types: a full-scale run holds these columns for over a million doses.
     return Administrations(
@@ -218,7 +224,7 @@ def _dates(days: Ints) -> list[date]:
 
 
 def _products(age: Ints, doses: Doses, u: npt.NDArray[np.float64]) -> Ints:
-    """Index into _PRODUCTS of each dose's vaccine: one of the products offered, equally likely."""
+    """Index into PRODUCTS of each dose's vaccine: one of the products offered, equally likely."""
     if not len(age):
         return np.zeros(0, dtype=np.int64)
     # The first-dose offer depends on (age, day): looked up once per distinct pair.
@@ -233,7 +239,7 @@ def _products(age: Ints, doses: Doses, u: npt.NDArray[np.float64]) -> Ints:
 
 @functools.cache
 def _offer(age: int, day: int) -> tuple[int, ...]:
-    return tuple(_PRODUCTS.index(p) for p in model.first_dose_products(age, date.fromordinal(day)))
+    return tuple(PRODUCTS.index(p) for p in model.first_dose_products(age, date.fromordinal(day)))
 
 
 def _ods_code(site: SiteType, msoa: str | None, ltla: str) -> str:

@@ -1,26 +1,23 @@
 """One run of the simulator: residents, their doses, and the feed's data-quality traits.
 
 Everything every dose needs is drawn for a whole LTLA at once (numpy, one random stream per
-LTLA). The doses of all LTLAs are then put in recorded order and their events built in that
-order, so that the objects lie in memory about as the feed delivers them (writing the feed
-then reads memory almost sequentially, which is markedly faster). Which records get a trait
-is drawn for all doses at once too; the rare records that follow (corrections, retractions,
-invalid copies and their resubmissions) are then made one by one.
+LTLA). The doses of all LTLAs are then put in recorded order and kept as columns
+(`SimulatedFeed`): writers render them from there, and objects are only made when asked.
+Which records get a trait is drawn for all doses at once too; the rare records that follow
+(corrections, retractions, invalid copies and their resubmissions) are then made one by one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable
 from dataclasses import replace
-from itertools import chain, repeat
 
 import numpy as np
 
 from services.contract.events import EventKind, VaccinationEvent
 from services.ingest import rollout_model as model
-from services.ingest.simulated_events import Administrations, administer, build, events, timestamp
+from services.ingest.simulated_events import Administrations, administer, id_format, timestamp
 from services.ingest.simulated_faults import (
     FAULT_MAKERS,
     NHS_NUMBER_ONLY,
@@ -28,13 +25,13 @@ from services.ingest.simulated_faults import (
     FaultContext,
     wrong_version,
 )
-from services.ingest.simulated_population import Identities, Ints, ResidentSampler
+from services.ingest.simulated_feed import SimulatedFeed
+from services.ingest.simulated_population import Identities, Ints, Objects, ResidentSampler
 from services.ingest.simulation_config import SimulatedRecord, SimulationConfig, Trait
 from services.reference.areas import load_areas
 
 LONDON = "E12000007"
 _DAY = 86_400
-_ON_TIME_TRAITS = np.array((Trait.ORIGINAL, Trait.LATE), dtype=object)
 
 
 class SimulationRun:
@@ -45,7 +42,7 @@ class SimulationRun:
         self.rates = config.rates
         self.areas = tuple(sorted(set(config.areas)))
         self.records: list[SimulatedRecord] = []
-        self.delivered: list[Ints] = []  # delivery times (Unix seconds) of records, in chunks
+        self.corrections: dict[int, VaccinationEvent] = {}  # by row of the administrations
         self._extra_times: list[int] = []
         self.identities = Identities(config.seed, config.pseudonym_key)
         invalid = {
@@ -62,37 +59,34 @@ class SimulationRun:
             areas.msoas_in(a.code)[0] for a in areas.ltlas() if a.code not in config.areas
         )
         self.rng = random.Random(f"{config.seed}:feed")
-        self.id_formats = tuple(
-            f"SIM{config.seed}-{ltla}-".replace("%", "%%") + "%07d" for ltla in self.areas
-        )
+        self.id_prefixes = tuple(f"SIM{config.seed}-{ltla}-" for ltla in self.areas)
+        self.id_formats = tuple(map(id_format, self.id_prefixes))
         self.event_counters = [0] * len(self.areas)
 
-    def run(self) -> tuple[tuple[SimulatedRecord, ...], tuple[VaccinationEvent, ...]]:
-        """All records in delivery order, and the final event of every vaccination."""
-        parts, people = [], 0
+    def run(self) -> SimulatedFeed:
+        """All records in delivery order, with the final event of every vaccination."""
+        parts, drawn = [], 0
         for area, ltla in enumerate(self.areas):
-            part, residents = self._administer(area, ltla, first_person=people)
+            part, residents = self._administer(area, ltla, first_person=drawn)
             parts.append(part)
-            people += residents
+            drawn += residents
         given = Administrations.concatenate(parts)
         del parts
         given = given.take(np.argsort(given.recorded, kind="stable"))
-        nhs, keys = self._identify(given.person)
-        made = events(
-            given,
-            areas=np.array(self.areas, dtype=object)[given.area],
-            id_formats=np.array(self.id_formats, dtype=object)[given.area],
-            person_keys=keys,
+        people, numbers = self._identify(given.person)
+        feed = SimulatedFeed(
+            given=given,
+            areas=self.areas,
+            id_prefixes=self.id_prefixes,
+            people=people,
+            numbers=numbers,
+            identities=self.identities,
+            objects=(),
+            sources=np.zeros(0, dtype=np.int64),
+            corrections=self.corrections,
         )
-        nhs_numbers = nhs.tolist()
-        del nhs, keys
-        traits = _ON_TIME_TRAITS[given.late.astype(np.int64)].tolist()
-        records = _records(made, nhs_numbers, traits)
-        truth = made.copy()
-        del made, traits
-        self._add_traits(given, records, truth, nhs_numbers)
-        del given, records, nhs_numbers
-        return _in_delivery_order(self.records, self.delivered), tuple(truth)
+        sources = self._add_traits(feed)
+        return replace(feed, objects=tuple(self.records), sources=sources)
 
     def _administer(
         self, area: int, ltla: str, *, first_person: int
@@ -117,33 +111,27 @@ class SimulationRun:
         )
         return administrations, len(residents)
 
-    def _identify(self, person: Ints) -> tuple[np.ndarray, np.ndarray]:
-        """NHS numbers and person keys of each row's person, numbered by first recorded dose."""
+    def _identify(self, person: Ints) -> tuple[Ints, Objects]:
+        """Each row's person numbered by first recorded dose, and each person's NHS number."""
         distinct, first_row, which = np.unique(person, return_index=True, return_inverse=True)
         rank = np.empty(len(distinct), dtype=np.int64)
         rank[np.argsort(first_row)] = np.arange(len(distinct))
         numbers = self.identities.nhs_numbers(len(distinct))
-        keys = self.identities.person_keys(numbers)
-        row = rank[which]
-        return np.array(numbers, dtype=object)[row], np.array(keys, dtype=object)[row]
+        return rank[which], np.array(numbers, dtype=object)
 
-    def _add_traits(
-        self,
-        given: Administrations,
-        records: list[SimulatedRecord],
-        truth: list[VaccinationEvent],
-        nhs: list[str],
-    ) -> None:
-        """Corrections, retractions, invalid copies and resubmissions; then queue everything."""
-        rates = self.rates
+    def _add_traits(self, feed: SimulatedFeed) -> Ints:
+        """Corrections, retractions, invalid copies and resubmissions; the delivery order."""
+        rates, given, nhs = self.rates, feed.given, feed.nhs_numbers
         u = _generator(f"{self.config.seed}:feed").random((4, len(given)))
         corrected = u[0] < rates.correction
         retracted = ~corrected & (u[0] < rates.correction + rates.retraction)
         invalid = u[1] < self.invalid_total
-        for i in np.flatnonzero(corrected | retracted | invalid).tolist():
-            area, event, recorded = int(given.area[i]), truth[i], int(given.recorded[i])
+        rows = np.flatnonzero(corrected | retracted | invalid)
+        wrong: dict[int, SimulatedRecord] = {}
+        for i, event in zip(rows.tolist(), feed.events_of(rows), strict=True):
+            area, recorded = int(given.area[i]), int(given.recorded[i])
             if corrected[i]:
-                records[i], truth[i] = self._corrected(area, event, nhs[i], recorded)
+                wrong[i], self.corrections[i] = self._corrected(area, event, nhs[i], recorded)
             elif retracted[i]:
                 self._retracted_entry(area, event, nhs[i], recorded)
             if invalid[i]:
@@ -151,14 +139,24 @@ class SimulationRun:
         # Any valid record may be resubmitted; those made above already were, one by one.
         again = np.flatnonzero(u[2] < rates.duplicate)
         delay = 60 + (u[3][again] * (3 * _DAY - 59)).astype(np.int64)
-        copies = [records[i].event for i in again.tolist()]
-        resubmitted = _records(copies, [nhs[i] for i in again.tolist()], repeat(Trait.DUPLICATE))
-        self.records += records + resubmitted
-        self.delivered = [
-            np.array(self._extra_times, dtype=np.int64),
-            given.recorded,
-            given.recorded[again] + delay,
-        ]
+        sent, resent = np.arange(len(given)), again + len(given)
+        # Rows first sent wrong are objects: the wrong version, and any resubmission of it.
+        for part, of_row in ((sent, sent), (resent, again)):
+            for j in np.flatnonzero(np.isin(of_row, list(wrong))).tolist():
+                record = wrong[int(of_row[j])]
+                if part is resent:
+                    record = replace(record, trait=Trait.DUPLICATE)
+                part[j] = -1 - len(self.records)
+                self.records.append(record)
+        extras = -1 - np.arange(len(self._extra_times), dtype=np.int64)
+        delivered = np.concatenate(
+            [
+                np.array(self._extra_times, dtype=np.int64),
+                given.recorded,
+                given.recorded[again] + delay,
+            ]
+        )
+        return np.concatenate([extras, sent, resent])[np.argsort(delivered, kind="stable")]
 
     def _next_id(self, area: int) -> str:
         self.event_counters[area] += 1
@@ -221,38 +219,9 @@ class SimulationRun:
         self._emit(recorded + rng.randrange(_DAY), record)
 
 
-def _in_delivery_order(
-    records: list[SimulatedRecord], delivered: list[Ints]
-) -> tuple[SimulatedRecord, ...]:
-    """The records by delivery time; those delivered in the same second in the order made."""
-    order = np.argsort(np.concatenate(delivered), kind="stable")
-    # In slices: a list of a million Python ints would cost more memory than the records.
-    pick = records.__getitem__
-    return tuple(
-        chain.from_iterable(
-            map(pick, order[start : start + 65_536].tolist())
-            for start in range(0, len(order), 65_536)
-        )
-    )
-
-
 def _generator(stream: str) -> np.random.Generator:
     """A numpy random generator seeded from a text, the same on every platform."""
     return np.random.default_rng(int.from_bytes(hashlib.sha256(stream.encode()).digest()))
-
-
-def _records(
-    events: list[VaccinationEvent], nhs_numbers: list[str], traits: Iterable[Trait]
-) -> list[SimulatedRecord]:
-    """Valid records of the events, with their NHS numbers and traits (a column or a repeat)."""
-    columns: dict[str, Iterable[object]] = {
-        "event": events,
-        "nhs_number": nhs_numbers,
-        "valid": repeat(True),
-        "trait": traits,
-        "reason": repeat(None),
-    }
-    return build(SimulatedRecord, len(events), columns)
 
 
 def _region_of(ltla: str) -> str | None:

@@ -12,10 +12,12 @@ counts the aggregator must reach.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from services.contract.events import VaccinationEvent
 from services.ingest.expected_counts import ExpectedCounts
+from services.ingest.simulated_feed import SimulatedFeed
 from services.ingest.simulation_config import (
     DEFAULT_INVALID_RATES,
     DEFAULT_PSEUDONYM_KEY,
@@ -27,10 +29,13 @@ from services.ingest.simulation_config import (
 )
 from services.ingest.simulation_run import SimulationRun
 
+T = TypeVar("T")
+
 __all__ = [
     "DEFAULT_INVALID_RATES",
     "DEFAULT_PSEUDONYM_KEY",
     "NW_LONDON",
+    "SimulatedFeed",
     "SimulatedRecord",
     "SimulationConfig",
     "Simulator",
@@ -44,35 +49,43 @@ class Simulator:
 
     def __init__(self, config: SimulationConfig | None = None) -> None:
         self.config = config or SimulationConfig()
-        self._output: tuple[tuple[SimulatedRecord, ...], tuple[VaccinationEvent, ...]] | None = None
+        self._feed: SimulatedFeed | None = None
+        self._records: tuple[SimulatedRecord, ...] | None = None
+        self._truth: tuple[VaccinationEvent, ...] | None = None
+
+    def feed(self) -> SimulatedFeed:
+        """The feed as columns, for writers that render it without making objects."""
+        if self._feed is None:
+            self._feed = _without_gc(SimulationRun(self.config).run)
+        return self._feed
 
     def iter_events(self) -> Iterator[SimulatedRecord]:
         """The records in output order (recorded time, with late deliveries)."""
-        return iter(self._run()[0])
+        return iter(self.records())
 
     def records(self) -> tuple[SimulatedRecord, ...]:
         """All records in output order."""
-        return self._run()[0]
+        if self._records is None:
+            self._records, self._truth = _without_gc(self.feed().as_objects)
+        return self._records
 
     def truth(self) -> tuple[VaccinationEvent, ...]:
         """The final event of every vaccination in the feed: what must end up counted."""
-        return self._run()[1]
+        if self._truth is None:
+            self._truth = _without_gc(self.feed().truth)
+        return self._truth
 
     def expected_counts(self, breakdowns: tuple[str, ...] | None = None) -> ExpectedCounts:
         """Exact final counts from the ground truth."""
         return ExpectedCounts.from_events(self.truth(), breakdowns)
 
-    def _run(self) -> tuple[tuple[SimulatedRecord, ...], tuple[VaccinationEvent, ...]]:
-        if self._output is None:
-            self._output = self._simulate()
-        return self._output
 
-    def _simulate(self) -> tuple[tuple[SimulatedRecord, ...], tuple[VaccinationEvent, ...]]:
-        # Millions of small objects and no cycles: the cyclic collector only slows this down.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return SimulationRun(self.config).run()
-        finally:
-            if was_enabled:
-                gc.enable()
+def _without_gc(make: Callable[[], T]) -> T:
+    # Millions of small objects and no cycles: the cyclic collector only slows this down.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return make()
+    finally:
+        if was_enabled:
+            gc.enable()
