@@ -119,8 +119,10 @@ def _disclosure(f: Figures) -> tuple[str, str, str]:
     for audit in ("propagation", "certified"):
         if f"{audit}_families" in f:
             parts.append(
-                f"{audit}: {_n(f.get(f'{audit}_wall_seconds_incl_data_generation'), ' s')}, "
-                f"{f.get(f'{audit}_families_passed')}/{f.get(f'{audit}_families')} families pass"
+                f"{audit}: {_n(f.get(f'{audit}_wall_seconds_incl_data_generation'), ' s')} "
+                "for the policy and one audit pass; "
+                f"{f.get(f'{audit}_families_passed')}/{f.get(f'{audit}_families')} families "
+                "pass it before secondary suppression"
             )
     return "; ".join(parts) or "see JSON", "(part of the release)", "—"
 
