@@ -125,6 +125,7 @@ def _aggregator_rate(bootstrap: str, client: redis.Redis, total: int) -> tuple[f
     done, started = 0, time.perf_counter()
     while first + done < total:
         done += aggregator.run_once()
+    aggregator.settle()  # the last batch has landed in Redis
     elapsed = time.perf_counter() - started
     consumer.close()
     return done / elapsed, prefix

@@ -6,6 +6,9 @@ stored offset of each of its partitions is still the one the batch started from 
 that lost its partitions in a rebalance is fenced off), that the event states it read are
 unchanged, and (live) that its generation is still active and no release barrier is crossed.
 On any refusal the batch is dropped and the consumer resumes from Redis's offsets.
+
+While Redis applies one batch, the next is polled and decoded (`ApplyInFlight`); its event
+states are read only once the previous batch has landed, and a failed apply drops it too.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
+from services.aggregate.apply_in_flight import ApplyInFlight
 from services.aggregate.counting import BatchCounter, ids_to_read
 from services.aggregate.dead_letter_sender import DeadLetterSender, dead_letter_field
 from services.aggregate.errors import DeadLetterError, FenceError, StoreUnavailableError
@@ -73,6 +77,8 @@ class Aggregator:
         self._dead_letters = dead_letters
         self.stop_event = threading.Event()
         self.positions: dict[int, int | None] = {}  # partition -> offset stored in Redis
+        self._next: dict[int, int] = {}  # partition -> offset once the batch in flight lands
+        self._in_flight = ApplyInFlight()
         self._held: set[int] = set()  # partitions whose records reached the barrier
         self._held_before: set[int] = set()
         self._resync_needed = True
@@ -96,6 +102,11 @@ class Aggregator:
         """Loop until `stop_event` is set; the batch in hand is always finished first."""
         while not self.stop_event.is_set():
             self.run_once()
+        self._in_flight.close()
+
+    def settle(self) -> None:
+        """Wait until the batch applying in Redis has landed (`positions` then include it)."""
+        self._in_flight.settle()
 
     def run_once(self) -> int:
         """One poll-count-apply round; returns the number of records applied."""
@@ -147,9 +158,11 @@ class Aggregator:
         for tp, batch in polled.items():
             kept, new_offset = self._trim(tp, batch, barrier.get(tp.partition))
             if new_offset is not None:
-                partitions.append((tp.partition, self.positions[tp.partition], new_offset))
+                start = self._next.get(tp.partition, self.positions[tp.partition])
+                partitions.append((tp.partition, start, new_offset))
                 records.extend(kept)
         if not partitions:
+            self._in_flight.settle()  # nothing new: let the last batch land
             self._update_lag()
             if self._held:
                 self.stop_event.wait(HOLD_WAIT_SECONDS)  # don't spin re-reading held records
@@ -169,7 +182,7 @@ class Aggregator:
         if tp.partition not in self.positions:
             self._resync_needed = True  # records of a partition we were never sought for
             return [], None
-        start = self.positions[tp.partition]
+        start = self._next.get(tp.partition, self.positions[tp.partition])
         kept = list(batch)
         if start is not None and kept and kept[0].offset < start:
             kept = [r for r in kept if r.offset >= start]  # never count below Redis's offset
@@ -189,7 +202,8 @@ class Aggregator:
         self, partitions: list[tuple[int, int | None, int]], records: list[LogRecord], t0: float
     ) -> None:
         spec = self._spec
-        intake = self.intake.take(records)
+        intake = self.intake.take(records)  # while Redis applies the previous batch
+        self._in_flight.settle()  # its failure drops this batch before anything is written
         stored = self.store.read_states(self.generation, spec.buckets, ids_to_read(intake.events))
         outcome = self._counter.count(intake.events, stored)
         dead: dict[str, int] = {}
@@ -207,25 +221,30 @@ class Aggregator:
             stats=stats,
             dead_letters=dead if self.mode.live else {},
         )
-        self.store.apply(
-            self.generation,
-            spec.buckets,
-            write,
-            must_be_active=self.mode.live,
-            respect_barrier=self.mode.live,
-        )
-        self.last_redis_ok = time.monotonic()
-        for partition, _, new_offset in partitions:
-            self.positions[partition] = new_offset
-        reasons = {f.partition("|")[2]: n for f, n in dead.items()}
-        self.metrics.batch({**outcome.stats, **stats}, reasons, seconds=time.perf_counter() - t0)
-        self.metrics.record_freshness(intake.events, intake.partitions)
-        self._update_lag()
+        landed = {partition: new_offset for partition, _, new_offset in partitions}
+        generation, buckets, live = self.generation, spec.buckets, self.mode.live
+
+        def apply() -> None:  # on the worker thread: Redis and the (thread-safe) metrics
+            self.store.apply(generation, buckets, write, must_be_active=live, respect_barrier=live)
+            reasons = {f.partition("|")[2]: n for f, n in dead.items()}
+            seconds = time.perf_counter() - t0
+            self.metrics.batch({**outcome.stats, **stats}, reasons, seconds=seconds)
+            self.metrics.record_freshness(intake.events, intake.partitions)
+
+        def applied() -> None:  # on this thread, which alone touches the Kafka consumer
+            self.last_redis_ok = time.monotonic()
+            self.positions.update(landed)
+            self._update_lag()
+
+        self._in_flight.submit(apply, applied)
+        self._next.update(landed)
 
     # --- offsets, generations and barriers ----------------------------------------------
 
     def _resync(self, only: Sequence[TopicPartition] | None = None) -> None:
         """Load the generation and seek partitions to Redis's offsets."""
+        self._in_flight.abandon()  # Redis's offsets then say whether it landed
+        self._next.clear()
         if not self.generation:
             self._load_generation()
         stored = self.store.offsets(self.generation)

@@ -56,6 +56,7 @@ def rebuild(
             log.info("rebuild progress", extra={"records": records, "generation": new_generation})
             if not _caught_up(aggregator, ends):
                 continue
+            aggregator.settle()  # nothing may land in the new generation after the switch
             switched = store.switch_generation(old_generation, new_generation)
             if switched == 1:
                 break

@@ -38,6 +38,9 @@ def client(stack: Stack) -> redis.Redis:
     return redis.Redis.from_url(stack.redis_url)
 
 
+LAG = "vaxshare_aggregate_consumer_lag_records{"
+
+
 def read_dead_letters(bootstrap: str, topic: str, expected: int) -> list:
     """Every dead letter on the topic (waits until at least ``expected`` arrived)."""
     consumer = KafkaConsumer(
@@ -51,6 +54,17 @@ def read_dead_letters(bootstrap: str, topic: str, expected: int) -> list:
     finally:
         consumer.close()
     return letters
+
+
+def metrics_once_caught_up(base: str, timeout: float = 10.0) -> str:
+    """The aggregator's metrics once it reports no lag (lag is set on its next poll round)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        metrics = httpx.get(f"{base}/metrics").text
+        lags = [line for line in metrics.splitlines() if line.startswith(LAG)]
+        if (lags and all(line.endswith(" 0.0") for line in lags)) or time.monotonic() > deadline:
+            return metrics
+        time.sleep(0.1)
 
 
 def test_poison_records_are_dead_lettered_with_reasons_and_counting_carries_on(
@@ -79,7 +93,7 @@ def test_poison_records_are_dead_lettered_with_reasons_and_counting_carries_on(
         base = f"http://127.0.0.1:{aggregators.metrics_port(process)}"
         assert httpx.get(f"{base}/healthz").status_code == 200
         assert httpx.get(f"{base}/readyz").status_code == 200
-        metrics = httpx.get(f"{base}/metrics").text
+        metrics = metrics_once_caught_up(base)
     finally:
         aggregators.kill_all()
     assert not differences(redis_counts(reader), dict(simulator.expected_counts().counts))
