@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from confluent_kafka import KafkaError, Producer
 from tqdm import tqdm
 
 from services.aggregate.counts_query import CountsReader
@@ -32,7 +31,7 @@ from services.contract.codec import encode
 from services.ingest.simulation_output import record_to_json
 from services.ingest.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
 from services.platform import local_runner
-from services.platform.kafka_producer import producer_config
+from services.platform.kafka_producer import AckedProducer, OutgoingRecord
 from services.platform.kafka_topics import ensure_topics
 from services.platform.key_store import KeyStore, Role
 from services.platform.redis_client import connect
@@ -44,6 +43,8 @@ AGGREGATE_PORT = AGGREGATE_PORTS[0]
 PARTITIONS = 12
 END = date(2021, 6, 30)
 HTTP_DAYS = 7
+TOPIC = "vaccination-events"
+PUBLISH_CHUNK = 20_000  # records sent, then acknowledged, at a time
 
 
 def _env(run_dir: Path) -> dict[str, str]:
@@ -81,7 +82,7 @@ def main(argv: list[str]) -> int:
     local_runner.up(run_dir)
     ensure_topics(
         env["VAXSHARE_KAFKA_BOOTSTRAP"],
-        {"vaccination-events": PARTITIONS, "vaccination-events.dlq": 3},
+        {TOPIC: PARTITIONS, f"{TOPIC}.dlq": 3},
     )
     redis = connect(env["VAXSHARE_REDIS_URL"])
     keys = _keys(KeyStore(redis, prefix=env["VAXSHARE_REDIS_PREFIX"]))
@@ -151,31 +152,15 @@ def _keys(store: KeyStore) -> dict[str, str]:
 
 def _publish_to_kafka(records: list[SimulatedRecord], bootstrap: str) -> None:
     """What a national system does: Avro single-object records, keyed by person, acks=all."""
-    config = producer_config(bootstrap, "vaxshare-demo", timeout_seconds=120, linger_ms=20)
-    producer = Producer({**config, "batch.size": 1024 * 1024})
-    failures: list[str] = []
-
-    def delivered(error: KafkaError | None, _message: object) -> None:
-        if error is not None:
-            failures.append(error.str())
-
+    producer = AckedProducer(bootstrap=bootstrap, client_id="vaxshare-demo", timeout_seconds=120)
     with tqdm(total=len(records), desc="Kafka (national system)", unit="ev") as bar:
-        for i, record in enumerate(records):
-            event = record.event
-            value, key = encode(event), event.person_key.encode()
-            while True:
-                try:
-                    producer.produce("vaccination-events", value, key, on_delivery=delivered)
-                    break
-                except BufferError:  # local queue full: wait for deliveries
-                    producer.poll(0.05)
-            if i % 5000 == 4999:
-                producer.poll(0)
-                bar.update(5000)
-        producer.flush(120)
-        bar.update(len(records) - bar.n)
-    if failures or len(producer):
-        raise SystemExit(f"Kafka did not take every record: {failures[:3]}")
+        for start in range(0, len(records), PUBLISH_CHUNK):
+            chunk = records[start : start + PUBLISH_CHUNK]
+            producer.send_all(
+                [OutgoingRecord(TOPIC, r.event.person_key.encode(), encode(r.event)) for r in chunk]
+            )
+            bar.update(len(chunk))
+    producer.close()
 
 
 def _post_to_ingest(records: list[SimulatedRecord], key: str) -> dict[str, int]:
@@ -204,7 +189,7 @@ def _post_to_ingest(records: list[SimulatedRecord], key: str) -> dict[str, int]:
 def _wait_counted(redis: object, env: dict[str, str], total: int) -> None:
     """Follow the aggregator until it has consumed every record in the topic."""
     reader = CountsReader(redis, prefix=env["VAXSHARE_REDIS_PREFIX"])  # type: ignore[arg-type]
-    target = end_offsets(env["VAXSHARE_KAFKA_BOOTSTRAP"], "vaccination-events")
+    target = end_offsets(env["VAXSHARE_KAFKA_BOOTSTRAP"], TOPIC)
     goal = sum(target.values())
     with tqdm(total=goal, desc="Aggregator counting", unit="ev") as bar:
         while True:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -156,9 +157,8 @@ class Aggregator:
         partitions: list[tuple[int, int | None, int]] = []
         records: list[LogRecord] = []
         for tp, batch in polled.items():
-            kept, new_offset = self._trim(tp, batch, barrier.get(tp.partition))
+            kept, start, new_offset = self._trim(tp, batch, barrier.get(tp.partition))
             if new_offset is not None:
-                start = self._next.get(tp.partition, self.positions[tp.partition])
                 partitions.append((tp.partition, start, new_offset))
                 records.extend(kept)
         if not partitions:
@@ -172,8 +172,9 @@ class Aggregator:
 
     def _trim(
         self, tp: TopicPartition, batch: Sequence[LogRecord], barrier: int | None
-    ) -> tuple[list[LogRecord], int | None]:
-        """Records of a partition still to count, and the offset after them (None: nothing).
+    ) -> tuple[list[LogRecord], int | None, int | None]:
+        """Records of a partition still to count, the offset Redis will hold before them, and
+        the offset after them (None: nothing to count).
 
         Records at or beyond a release barrier are dropped and the partition is sought back
         to the barrier, so they are fetched again once it is lifted. (Pausing the partition
@@ -181,7 +182,8 @@ class Aggregator:
         """
         if tp.partition not in self.positions:
             self._resync_needed = True  # records of a partition we were never sought for
-            return [], None
+            return [], None, None
+        # Redis's offset once the batch in flight (if any) has landed.
         start = self._next.get(tp.partition, self.positions[tp.partition])
         kept = list(batch)
         if start is not None and kept and kept[0].offset < start:
@@ -195,8 +197,8 @@ class Aggregator:
                 log.info("holding at the release barrier", extra={"partition": tp.partition})
             self._held.add(tp.partition)
         if new_offset is not None and start is not None and new_offset <= start:
-            return [], None
-        return kept, new_offset
+            return [], start, None
+        return kept, start, new_offset
 
     def _apply(
         self, partitions: list[tuple[int, int | None, int]], records: list[LogRecord], t0: float
@@ -206,27 +208,23 @@ class Aggregator:
         self._in_flight.settle()  # its failure drops this batch before anything is written
         stored = self.store.read_states(self.generation, spec.buckets, ids_to_read(intake.events))
         outcome = self._counter.count(intake.events, stored)
-        dead: dict[str, int] = {}
-        for refused in intake.refused:
-            field = dead_letter_field(refused)
-            dead[field] = dead.get(field, 0) + 1
+        dead = Counter(dead_letter_field(refused) for refused in intake.refused)
+        reasons = {field.partition("|")[2]: n for field, n in dead.items()}
         stats = {"consumed": len(records), "dead_lettered": len(intake.refused)}
-        for field, n in dead.items():
-            stats[f"dead_lettered:{field.partition('|')[2]}"] = n
+        stats.update({f"dead_lettered:{reason}": n for reason, n in reasons.items()})
         if self.mode.live and self._dead_letters is not None:
             self._dead_letters.send(intake.refused)
         write = BatchWrite(
             partitions=partitions,
             outcome=outcome,
             stats=stats,
-            dead_letters=dead if self.mode.live else {},
+            dead_letters=dict(dead) if self.mode.live else {},
         )
         landed = {partition: new_offset for partition, _, new_offset in partitions}
         generation, buckets, live = self.generation, spec.buckets, self.mode.live
 
         def apply() -> None:  # on the worker thread: Redis and the (thread-safe) metrics
             self.store.apply(generation, buckets, write, must_be_active=live, respect_barrier=live)
-            reasons = {f.partition("|")[2]: n for f, n in dead.items()}
             seconds = time.perf_counter() - t0
             self.metrics.batch({**outcome.stats, **stats}, reasons, seconds=seconds)
             self.metrics.record_freshness(intake.events, intake.partitions)

@@ -30,22 +30,23 @@ def family_mapper(workers: int) -> Iterator[FamilyMapper]:
     if workers <= 1:
         yield map
         return
-    pools: list[ProcessPoolExecutor] = []
+    pool: ProcessPoolExecutor | None = None
 
     def mapper(
         protect: Callable[[FamilyInput], ProtectedFamily], families: Sequence[FamilyInput]
     ) -> list[ProtectedFamily]:
+        nonlocal pool
         work = [_work(family) for family in families]
         busy = sorted((i for i, w in enumerate(work) if w), key=lambda i: -work[i])
         if len(busy) < 2:
             return [protect(family) for family in families]
-        if not pools:
+        if pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
-            pools.append(ProcessPoolExecutor(max_workers=workers, mp_context=context))
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         # The largest families first, so no worker is left with a big one at the end.
         futures: dict[int, Future[ProtectedFamily]] = {
-            i: pools[0].submit(protect, families[i]) for i in busy
+            i: pool.submit(protect, families[i]) for i in busy
         }
         return [
             futures[i].result() if i in futures else protect(family)
@@ -55,5 +56,5 @@ def family_mapper(workers: int) -> Iterator[FamilyMapper]:
     try:
         yield mapper
     finally:
-        for pool in pools:
+        if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -38,9 +38,7 @@ class OutgoingRecord:
     headers: tuple[tuple[str, bytes], ...] = ()
 
 
-def producer_config(
-    bootstrap: str, client_id: str, *, timeout_seconds: float, linger_ms: int = 2
-) -> dict[str, Any]:
+def producer_config(bootstrap: str, client_id: str, *, timeout_seconds: float) -> dict[str, Any]:
     """librdkafka settings for an idempotent, acks=all producer with Java-compatible keys."""
     timeout_ms = int(timeout_seconds * 1000)
     return {
@@ -49,7 +47,7 @@ def producer_config(
         "acks": "all",
         "enable.idempotence": True,
         "partitioner": "murmur2_random",
-        "linger.ms": linger_ms,
+        "linger.ms": 2,
         "message.timeout.ms": timeout_ms,
         "socket.timeout.ms": max(1000, timeout_ms // 2),
         "reconnect.backoff.max.ms": 1000,
