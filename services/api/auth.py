@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from services.api.context import ApiContext, get_context
 from services.api.errors import UnauthenticatedError
 from services.api.scope import check_operator, may_read
-from services.platform.key_store import Principal, parse_key_id
+from services.platform.key_store import Principal
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -38,19 +38,14 @@ def authenticate(
             "an API key is required: send it as 'Authorization: Bearer vx_<id>_<secret>'",
             headers=_CHALLENGE,
         )
-    # One round trip: the address's failed attempts, the key's record, and (by the id the key
-    # names) one more request in its window. Ids are random 48-bit strings, so counting
-    # before the secret is checked cannot be aimed at someone else's key.
+    # One round trip reads both the address's failed attempts and the key's record.
     token = credentials.credentials
-    key_id = parse_key_id(token)
-    pipe = ctx.client.pipeline(transaction=True)
+    pipe = ctx.client.pipeline(transaction=False)
     ctx.auth_limiter.queue_read(pipe, address, now)
     ctx.keys.queue_lookup(pipe, token)
-    if key_id is not None:
-        ctx.limiter.queue_hit(pipe, key_id, now)
-    replies = pipe.execute()
-    ctx.auth_limiter.refuse_if_over(replies[0], now)
-    principal = ctx.keys.verify(token, replies[1])
+    failed, record = pipe.execute()
+    ctx.auth_limiter.refuse_if_over(failed, now)
+    principal = ctx.keys.verify(token, record)
     if principal is None:
         ctx.auth_limiter.record(address, now)
         raise UnauthenticatedError(
@@ -58,7 +53,9 @@ def authenticate(
             headers=_CHALLENGE,
         )
     request.state.principal = principal
-    ctx.limiter.refuse_if_exceeded(int(replies[2]), now)
+    # Counted only once the secret matched: key ids are not secret (operators list them, the
+    # audit log names them), so a guess must not spend someone else's allowance.
+    ctx.limiter.hit(principal.key_id, now)
     return principal
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -21,7 +22,7 @@ from services.api.rows import COLUMNS, count_rows, table_rows
 from services.api.scope import check_breakdown
 from services.api.streaming import csv_response, json_response, json_stream, slug
 from services.disclosure.registry import get_policy
-from services.platform.release_store import ReleaseMeta
+from services.platform.release_store import ReleaseMeta, ReleaseStatus
 from services.reference.areas import Area
 
 router = APIRouter(prefix="/v1/areas", tags=["vaccinations"])
@@ -76,6 +77,13 @@ def _area(ctx: Context, code: str) -> Area:
 
 def _doses(dose: DoseChoice) -> list[int]:
     return [1, 2, 3] if dose == "all" else [int(dose)]
+
+
+def _permalink(request: Request, meta: ReleaseMeta, **params: object) -> str:
+    """The query pinned to its release, in one canonical form whatever the caller sent."""
+    names = {"start": "from", "end": "to"}
+    query = {names.get(k, k): str(v) for k, v in params.items() if v is not None}
+    return str(request.url.replace(query=urlencode({**query, "release": meta.id})))
 
 
 def _cache_headers(meta: ReleaseMeta, etag: str, named: bool) -> dict[str, str]:
@@ -138,8 +146,11 @@ def vaccinations(
                 **headers,
                 "Content-Disposition": f'attachment; filename="{name}_release-{meta.id}.csv"',
             }
-        cache_key = f"{etag}|{request.base_url}"  # the JSON body carries a permalink
-        cached = ctx.answers.get(cache_key)
+        # The body names the release's status and a permalink on this host; only a published
+        # release never changes, so only its answers are kept.
+        cacheable = meta.status is ReleaseStatus.PUBLISHED
+        cache_key = f"{etag}|{request.base_url}"
+        cached = ctx.answers.get(cache_key) if cacheable else None
         if cached is not None:
             record.rows = cached.rows
             ctx.metrics.rows_served.inc(cached.rows)
@@ -168,12 +179,18 @@ def vaccinations(
                 "release": release_ref(meta),
                 "area": area_ref(area),
                 "query": {k: v.isoformat() if isinstance(v, date) else v for k, v in query.items()},
-                "permalink": str(request.url.include_query_params(release=meta.id)),
+                "permalink": _permalink(
+                    request, meta, dose=dose, breakdown=breakdown, start=start, end=end
+                ),
                 "columns": list(COLUMNS),
                 "row_count": total,
             }
             chunks = json_stream(head, "rows", (r.as_dict() for r in rows))
-        if total <= ctx.settings.answer_cache_rows and ctx.settings.answer_cache_bytes:
+        if (
+            cacheable
+            and total <= ctx.settings.answer_cache_rows
+            and ctx.settings.answer_cache_bytes
+        ):
             body = "".join(chunks).encode()
             ctx.answers.put(cache_key, CachedAnswer(body, total))
             return Response(body, media_type=media, headers=headers)
@@ -262,6 +279,6 @@ def summary(
             "release": release_ref(meta),
             "area": area_ref(area),
             "breakdown": breakdown,
-            "permalink": str(request.url.include_query_params(release=meta.id)),
+            "permalink": _permalink(request, meta, breakdown=breakdown, dose=dose),
         }
         return json_response(json_stream(head, "groups", groups), headers)

@@ -45,25 +45,22 @@ class RateLimiter:
 
     def record(self, subject: str, now: float) -> Window:
         """Count one event (such as a failed authentication) without raising."""
-        pipe = self._redis.pipeline(transaction=True)
-        self.queue_hit(pipe, subject, now)
-        return self._state(int(pipe.execute()[0]), now)
-
-    def queue_hit(self, pipe: redis.client.Pipeline, subject: str, now: float) -> None:
-        """Queue counting one request (two replies: the count, then the expiry's)."""
         key = self._key_of(subject, now)
+        pipe = self._redis.pipeline(transaction=True)
         pipe.incr(key)
         pipe.expire(key, WINDOW_SECONDS * 2)
+        return self._state(int(pipe.execute()[0]), now)
 
-    def refuse_if_exceeded(self, count: int, now: float) -> None:
-        """Raise when a count (from `queue_hit`) is over the limit."""
-        state = self._state(count, now)
+    def hit(self, subject: str, now: float) -> Window:
+        """Count one request; raise when the subject is over its limit."""
+        state = self.record(subject, now)
         if state.exceeded:
             raise RateLimitedError(
                 f"rate limit of {self._limit} requests per minute exceeded; "
                 f"retry after {state.retry_after} seconds",
                 headers={"Retry-After": str(state.retry_after)},
             )
+        return state
 
     def queue_read(self, pipe: redis.client.Pipeline, subject: str, now: float) -> None:
         """Queue the read `refuse_if_over` needs, so a caller can share one round trip."""

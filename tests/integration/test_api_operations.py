@@ -130,6 +130,13 @@ def test_rate_limit_answers_429_with_retry_after(stack: Stack, prefix: str) -> N
         assert "5 requests per minute" in limited.json()["error"]["message"]
         # Another key has its own allowance.
         assert api.get("/v1/areas/E09000013", "brent").status_code == 200
+        # Guesses at a key's secret (its id is not secret) do not spend the key's allowance.
+        brent_id = api.key["brent"].split("_")[1]
+        wrong = {"Authorization": f"Bearer vx_{brent_id}_wrong-secret"}
+        assert [api.client.get("/v1/areas", headers=wrong).status_code for _ in range(6)] == [
+            401
+        ] * 6
+        assert api.get("/v1/areas/E09000013", "brent").status_code == 200
 
 
 def test_repeated_failed_logins_from_one_address_are_slowed(stack: Stack, prefix: str) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from services.api.rows import COLUMNS
+from services.platform.release_store import ReleaseStatus
 from services.reference.areas import load_areas
 from tests.conftest import Stack
 from tests.unit.api.api_harness import DAYS, Harness, running_harness
@@ -193,3 +195,23 @@ def test_summary_ranks_groups_by_gap_to_the_borough(api: Harness) -> None:
     assert any(g["withheld_reason"] == "no_denominator" for g in withheld)
     headline = api.get(VACCINATIONS.format(HAMMERSMITH), "hammersmith", dose="1").json()["rows"]
     assert ranked[0]["area_uptake_percent"] == headline[-1]["uptake_percent"]
+
+
+def test_a_draft_read_before_it_is_published_is_not_served_stale_after(api: Harness) -> None:
+    path = VACCINATIONS.format(HAMMERSMITH)
+    draft = api.releases["draft"]
+    before = api.get(path, "operator", breakdown="sex", release=draft.id)
+    assert before.json()["release"]["status"] == "draft"
+    api.store.publish(replace(draft, status=ReleaseStatus.PUBLISHED))
+    after = api.get(path, "hammersmith", breakdown="sex", release=draft.id)
+    assert after.status_code == 200
+    assert after.json()["release"]["status"] == "published"
+
+
+def test_the_permalink_is_one_canonical_query_whatever_the_caller_sent(api: Harness) -> None:
+    path = VACCINATIONS.format(HAMMERSMITH)
+    second = api.releases["second"].id
+    plain = api.get(path, "hammersmith", dose="1", breakdown="sex")
+    shuffled = api.get(path, "hammersmith", breakdown="sex", format="json", dose="1")
+    want = f"{api.client.base_url}{path}?dose=1&breakdown=sex&release={second}"
+    assert plain.json()["permalink"] == shuffled.json()["permalink"] == want
