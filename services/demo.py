@@ -59,7 +59,6 @@ def _env(run_dir: Path) -> dict[str, str]:
         "VAXSHARE_PSEUDONYM_KEY": key_file.read_text().strip(),
         "VAXSHARE_INGEST_PORT": str(INGEST_PORT),
         "VAXSHARE_API_PORT": str(API_PORT),
-        "VAXSHARE_AGGREGATE_METRICS_PORT": str(AGGREGATE_PORT),
     }
 
 

@@ -280,6 +280,7 @@ class Aggregator:
         log.info("counting into generation", extra={"generation": generation})
 
     def _revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        self._in_flight.abandon()  # or its landing would bring the partitions' positions back
         for tp in revoked:
             self.positions.pop(tp.partition, None)
 

@@ -62,9 +62,11 @@ class CountsReader:
         )
         return _parse(raw, {})
 
-    def tables(self, keys: Sequence[tuple[str, int, str]]) -> dict[tuple[str, int, str], Table]:
-        """Several tables of one generation, pipelined: (ltla, dose, breakdown) -> cells."""
-        base = self._base()
+    def tables(
+        self, keys: Sequence[tuple[str, int, str]], *, generation: str | None = None
+    ) -> dict[tuple[str, int, str], Table]:
+        """Several tables of one generation (default: the active one), pipelined."""
+        base = self._base(generation)
         pipe = self.client.pipeline(transaction=False)
         for ltla, dose, breakdown in keys:
             pipe.hgetall(f"{base}c:{ltla}:{dose}:{breakdown}")

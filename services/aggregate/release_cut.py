@@ -68,8 +68,9 @@ def take_snapshot(
             reached = reader.offsets()
         snapshot = Snapshot(cut=cut, reached=reached, consumed_to_cut=_at_cut(reached, cut))
         keys = [(ltla, dose, b) for ltla in ltlas for dose in doses for b in breakdowns]
+        generation = reader.generation()  # the barrier holds switches off while it is up
         for start in range(0, len(keys), 300):
-            snapshot.cells.update(reader.tables(keys[start : start + 300]))
+            snapshot.cells.update(reader.tables(keys[start : start + 300], generation=generation))
         snapshot.stats = reader.stats()
         raw_dead: dict[bytes, bytes] = client.hgetall(f"{prefix}:dlq:counts")  # type: ignore[assignment]
         snapshot.dead_letters = {k.decode(): int(v) for k, v in raw_dead.items()}

@@ -38,8 +38,6 @@ ERRORS: dict[int | str, dict[str, object]] = {
     429: {"model": ErrorBody, "description": "Rate limit exceeded; see Retry-After"},
 }
 
-# Checks whose failure means the release would disclose or is wrong: no override.
-
 ReleaseId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", examples=["3f9a0c1b2d4e"])]
 

@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from datetime import date
 from io import BytesIO
 
-import numpy as np
 from fastavro import parse_schema, schemaless_writer
 
 from services.contract.codec import event_to_record, parsed_event_schema
 from services.contract.events import EventKind
 from services.contract.reasons import Reason
 from services.contract.schema_files import event_schema
+from services.ingest.avro_blocks import avro_longs
 from services.ingest.feed_lines import FeedLines, plain, plain_prefix, span, table
 from services.ingest.simulated_events import ID_NUMBER_FORMAT
 from services.ingest.simulated_feed import SimulatedFeed
@@ -45,22 +45,6 @@ class _FieldEncoder:
         out = BytesIO()
         schemaless_writer(out, self._schemas[name], {name: value})
         return out.getvalue().decode("latin-1")
-
-
-def avro_longs(values: Ints) -> list[str]:
-    """Avro longs (zigzag varints) of many values, as Latin-1 text."""
-    signed = values.astype(np.int64)
-    zigzag = ((signed << 1) ^ (signed >> 63)).view(np.uint64)
-    encoded = np.zeros((len(values), 10), dtype=np.uint32)
-    for place in range(10):
-        low = (zigzag >> np.uint64(7 * place)) & np.uint64(0x7F)
-        more = (zigzag >> np.uint64(7 * place + 7)) != 0
-        encoded[:, place] = low.astype(np.uint32) | (more.astype(np.uint32) << 7)
-    # Trailing zeros are no part of a varint (but the whole of the varint of 0).
-    texts: list[str] = encoded.view("U10")[:, 0].tolist()
-    for i in np.flatnonzero(zigzag == 0).tolist():
-        texts[i] = "\0"
-    return texts
 
 
 class FeedAvro(FeedLines):

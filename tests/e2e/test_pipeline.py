@@ -39,7 +39,7 @@ from tests.integration.aggregate_harness import wait_until_counted
 
 pytestmark = pytest.mark.slow
 
-HF, BRENT = "E09000013", "E09000005"
+HF, BRENT, LONDON = "E09000013", "E09000005", "E12000007"
 END = date(2021, 2, 28)
 PSEUDONYM_KEY = "5f" * 32
 
@@ -221,9 +221,24 @@ def test_csv_and_json_agree_and_utla_is_served(pipeline: Pipeline) -> None:
     assert f"release-{pipeline.release_id}" in as_csv.headers["content-disposition"]
     parsed = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert len(parsed) == len(as_json)
+    assert as_json, "the borough has rows"
     for j, c in zip(as_json, parsed, strict=True):
         assert c["date"] == j["date"] and c["group"] == j["group"]
         assert c["new"] == ("" if j["new"] is None else str(j["new"]))
+    # London's boroughs are unitary; their upper tier, London, is served from its LTLAs'
+    # exact sum (here the two simulated boroughs) with the policy applied once to the sum.
+    policy = get_policy("nhs-digital")
+    expected = pipeline.simulator.expected_counts().counts
+    answer = _get(pipeline, "hf", f"/areas/{LONDON}/vaccinations", dose="1")
+    assert answer.status_code == 200, answer.text[:300]
+    shown = 0
+    for row in answer.json()["rows"]:
+        day = date.fromisoformat(row["date"])
+        exact = sum(expected.get((ltla, day, 1, "none", row["group"]), 0) for ltla in (HF, BRENT))
+        if not row["new_suppressed"]:
+            assert row["new"] == policy.publish_value(exact), (row, exact)
+            shown += exact > 0
+    assert shown, "the region shows days with vaccinations"
 
 
 def test_scope_headlines_for_neighbours_breakdowns_only_for_own_area(pipeline: Pipeline) -> None:

@@ -144,7 +144,7 @@ class Aggregators:
             if consumed > 0:
                 return consumed
             time.sleep(0.1)
-        return 0.0
+        raise AssertionError(f"the process took in no record in {timeout}s")
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
         """SIGKILL a process: no batch finished, nothing flushed."""
@@ -197,7 +197,7 @@ def wait_for_progress(reader: CountsReader, *, beyond: int, timeout: float = 30.
         if progress > beyond:
             return progress
         time.sleep(0.05)
-    return beyond
+    raise AssertionError(f"no more than {beyond} records counted in {timeout}s")
 
 
 def redis_counts(reader: CountsReader) -> dict[CellKey, int]:

@@ -62,8 +62,10 @@ def metrics_once_caught_up(base: str, timeout: float = 10.0) -> str:
     while True:
         metrics = httpx.get(f"{base}/metrics").text
         lags = [line for line in metrics.splitlines() if line.startswith(LAG)]
-        if (lags and all(line.endswith(" 0.0") for line in lags)) or time.monotonic() > deadline:
+        if lags and all(line.endswith(" 0.0") for line in lags):
             return metrics
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the aggregator still reports lag after {timeout}s: {lags}")
         time.sleep(0.1)
 
 

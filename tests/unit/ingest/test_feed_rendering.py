@@ -24,8 +24,7 @@ from services.contract.container import read_container
 from services.contract.json_codec import event_from_json, event_to_json
 from services.contract.pseudonym import Pseudonymiser
 from services.contract.reasons import Reason
-from services.ingest.avro_blocks import avro_long
-from services.ingest.feed_avro import avro_longs
+from services.ingest.avro_blocks import avro_longs
 from services.ingest.simulated_faults import FAULT_MAKERS
 from services.ingest.simulation_output import csv_columns, write_avro, write_csv, write_jsonl
 from services.ingest.simulator import (
@@ -195,4 +194,3 @@ def test_longs_are_encoded_as_fastavro_encodes_them(values: list[int]) -> None:
     expected = [_fastavro_long(v) for v in values]
     encoded = avro_longs(np.array(values, dtype=np.int64))
     assert [text.encode("latin-1") for text in encoded] == expected
-    assert [avro_long(v) for v in values] == expected
