@@ -29,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="every release, newest first")
     show = sub.add_parser("show", help="one release's checks and disclosure audit")
     show.add_argument("id", type=int)
-    publish = sub.add_parser("publish", help="publish a draft, or a held release an operator has reviewed")
+    publish = sub.add_parser(
+        "publish", help="publish a draft, or a held release an operator has reviewed"
+    )
     publish.add_argument("id", type=int)
     hold = sub.add_parser("hold", help="hold a draft release with a reason")
     hold.add_argument("id", type=int)
