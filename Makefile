@@ -39,8 +39,8 @@ test-fast: $(STAMP)
 
 ## lint: formatting, lint rules, types and import layering
 lint: $(STAMP)
-	$(VENV)/bin/ruff format --check services tests bench
-	$(VENV)/bin/ruff check services tests bench
+	$(VENV)/bin/ruff format --check services devtools tests bench
+	$(VENV)/bin/ruff check services devtools tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

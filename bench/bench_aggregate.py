@@ -22,6 +22,8 @@ from typing import Any
 import redis
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from devtools.localstack import servers
+from devtools.simulator.simulator import NW_LONDON, SimulationConfig, Simulator
 from services.aggregate.consumer import Aggregator
 from services.aggregate.generation import GenerationSpec
 from services.aggregate.metrics import AggregateMetrics
@@ -30,8 +32,6 @@ from services.aggregate.redis_store import RedisStore
 from services.contract import codec
 from services.contract.errors import CodecError, ContractError
 from services.contract.validation import validate
-from services.ingest.simulator import NW_LONDON, SimulationConfig, Simulator
-from services.platform import local_stack
 from services.platform.kafka_topics import ensure_topics
 from services.reference.areas import load_areas
 from services.reference.breakdowns import DEFAULT_BREAKDOWNS
@@ -151,13 +151,13 @@ def _bytes_per_event(client: redis.Redis, prefix: str) -> dict[str, float]:
 def run(workdir: Path, *, events: int | None = None) -> dict[str, Any]:
     """Start a local Kafka and Redis in ``workdir``, measure, stop them, return the figures."""
     total_wanted = events or int(os.environ.get("VAXSHARE_BENCH_AGGREGATE_EVENTS", "200000"))
-    redis_server = local_stack.start_redis(workdir / "redis", port=local_stack.free_port())
+    redis_server = servers.start_redis(workdir / "redis", port=servers.free_port())
     kafka = None
     try:
-        kafka = local_stack.start_kafka(
+        kafka = servers.start_kafka(
             workdir / "kafka",
-            port=local_stack.free_port(),
-            controller_port=local_stack.free_port(),
+            port=servers.free_port(),
+            controller_port=servers.free_port(),
         )
         bootstrap = f"127.0.0.1:{kafka.port}"
         ensure_topics(bootstrap, {TOPIC: PARTITIONS})
@@ -180,8 +180,8 @@ def run(workdir: Path, *, events: int | None = None) -> dict[str, Any]:
         return figures
     finally:
         if kafka is not None:
-            local_stack.stop(kafka.pid)
-        local_stack.stop(redis_server.pid)
+            servers.stop(kafka.pid)
+        servers.stop(redis_server.pid)
 
 
 def main() -> None:

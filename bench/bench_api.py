@@ -25,8 +25,8 @@ from bench.measures import median, ms
 from bench.profiling import start_sampling, summarise
 from bench.published_release import write_published_release
 from bench.stack import PREFIX, BenchStack, running_stack
-from services.ingest.simulator import NW_LONDON
-from services.platform import local_stack
+from devtools.localstack import servers
+from devtools.simulator.simulator import NW_LONDON
 from services.platform.key_store import KeyStore, Role
 
 AREA = "E09000013"
@@ -45,7 +45,7 @@ def start_api(stack: BenchStack) -> tuple[str, str]:
     key, _ = KeyStore(client, prefix=PREFIX).create(
         Role.COUNCIL, "Hammersmith and Fulham public health", (AREA,)
     )
-    port = local_stack.free_port()
+    port = servers.free_port()
     env = stack.env(
         VAXSHARE_API_PORT=str(port),
         VAXSHARE_RATE_LIMIT_PER_MINUTE=str(10**9),  # the bench is one key at full speed

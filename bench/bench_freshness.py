@@ -31,8 +31,8 @@ from bench.bench_ingest import start_ingest
 from bench.measures import ms, percentile
 from bench.simulated_batches import jsonl_bodies
 from bench.stack import EVENTS_TOPIC, PARTITIONS, PREFIX, BenchStack, running_stack
+from devtools.localstack import servers
 from services.aggregate.counts_query import CountsReader
-from services.platform import local_stack
 
 BATCH = 100
 SENDERS = 8
@@ -52,7 +52,7 @@ class Pending:
 
 def start_aggregator(stack: BenchStack) -> int:
     """Start one aggregator process in the default consumer group; return its pid."""
-    port = local_stack.free_port()
+    port = servers.free_port()
     env = stack.env(
         VAXSHARE_AGGREGATE_METRICS_PORT=str(port),
         VAXSHARE_AGGREGATE_METRICS_HOST="127.0.0.1",

@@ -25,7 +25,7 @@ from bench.measures import median, ms, percentile
 from bench.profiling import start_sampling, summarise
 from bench.simulated_batches import avro_records, jsonl_bodies
 from bench.stack import EVENTS_TOPIC, PREFIX, BenchStack, running_stack
-from services.platform import local_stack
+from devtools.localstack import servers
 from services.platform.kafka_producer import AckedProducer, OutgoingRecord
 from services.platform.key_store import KeyStore, Role
 
@@ -37,7 +37,7 @@ PROFILE_SECONDS = 5
 
 def start_ingest(stack: BenchStack) -> tuple[str, str]:
     """Start an ingest process and make a publisher key; return its URL and the key."""
-    port = local_stack.free_port()
+    port = servers.free_port()
     stack.start_service(
         "ingest", ["ingest"], port=port, env=stack.env(VAXSHARE_INGEST_PORT=str(port))
     )

@@ -28,7 +28,7 @@ from typing import Any
 from bench.national_counts import PROGRAMME_START, write_counts
 from bench.profiling import start_sampling, summarise
 from bench.stack import PREFIX, BenchStack, running_stack
-from services.platform.local_stack import REPO_ROOT
+from devtools.localstack.servers import REPO_ROOT
 from services.platform.release_store import ReleaseMeta, ReleaseStore
 from services.reference.areas import load_areas
 

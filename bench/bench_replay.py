@@ -32,7 +32,7 @@ from bench.process_usage import PeakRss, cpu_seconds
 from bench.profiling import start_sampling, summarise
 from bench.simulated_batches import avro_records
 from bench.stack import EVENTS_TOPIC, PARTITIONS, PREFIX, BenchStack, running_stack
-from services.platform.local_stack import REPO_ROOT
+from devtools.localstack.servers import REPO_ROOT
 
 UK_DOSES = 130_000_000
 MEMORY_EVENTS = 150_000_000

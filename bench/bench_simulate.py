@@ -1,6 +1,6 @@
 """Benchmark: the simulator writing a feed file end to end, in each format.
 
-Runs ``python -m services.ingest.simulate_cli`` as its own process for North West London (the
+Runs ``python -m devtools.simulator.cli`` as its own process for North West London (the
 default areas) at scale 1.0 (about 1.56 million records), writing JSON Lines, CSV and an Avro
 container file in turn, a few times each. The rate is records written over the wall time of
 the whole command (interpreter start, simulation, rendering and writing); the CPU seconds are
@@ -42,7 +42,7 @@ def simulate_once(workdir: Path, fmt: str, scale: float) -> dict[str, float]:
     """One run of the simulator writing a file: records, wall and CPU seconds, bytes."""
     output = workdir / f"feed.{fmt}"
     output.unlink(missing_ok=True)  # truncating a large file would be timed too
-    command = [sys.executable, "-m", "services.ingest.simulate_cli"]
+    command = [sys.executable, "-m", "devtools.simulator.cli"]
     command += ["--scale", str(scale), "--format", fmt, "--output", str(output)]
     cpu, started = _children_cpu(), time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from devtools.simulator.output import jsonl_line
+from devtools.simulator.simulator import NW_LONDON, SimulationConfig, Simulator
 from services.contract import codec
 from services.contract.errors import CodecError
-from services.ingest.simulation_output import jsonl_line
-from services.ingest.simulator import NW_LONDON, SimulationConfig, Simulator
 
 # Records the simulator gives for North West London at scale 1 (about 1.56 million).
 NW_LONDON_RECORDS = 1_560_000

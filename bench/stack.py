@@ -14,7 +14,7 @@ from pathlib import Path
 
 import redis
 
-from services.platform import local_runner, local_stack
+from devtools.localstack import runner, servers
 from services.platform.kafka_topics import ensure_topics
 
 EVENTS_TOPIC = "vaccination-events"
@@ -64,7 +64,7 @@ class BenchStack:
         self, name: str, args: list[str], *, port: int, env: dict[str, str], ready: str = "/readyz"
     ) -> int:
         """Start `python -m services.cli <args>`, wait until it is ready; return its pid."""
-        process = local_runner.start_service(
+        process = runner.start_service(
             name,
             ["-m", "services.cli", *args],
             port=port,
@@ -78,7 +78,7 @@ class BenchStack:
 
     def stop_service(self, pid: int) -> None:
         """Stop one service started by `start_service`."""
-        local_stack.stop(pid)
+        servers.stop(pid)
         if pid in self.pids:
             self.pids.remove(pid)
 
@@ -86,24 +86,24 @@ class BenchStack:
 @contextmanager
 def running_stack(workdir: Path, *, kafka: bool = True) -> Iterator[BenchStack]:
     """Start Redis (and Kafka with the events and dead-letter topics); stop all on exit."""
-    redis_server = local_stack.start_redis(workdir / "redis", port=local_stack.free_port())
+    redis_server = servers.start_redis(workdir / "redis", port=servers.free_port())
     kafka_server = None
     stack = BenchStack(
         workdir, kafka_port=0, redis_port=redis_server.port, redis_pid=redis_server.pid
     )
     try:
         if kafka:
-            kafka_server = local_stack.start_kafka(
+            kafka_server = servers.start_kafka(
                 workdir / "kafka",
-                port=local_stack.free_port(),
-                controller_port=local_stack.free_port(),
+                port=servers.free_port(),
+                controller_port=servers.free_port(),
             )
             stack.kafka_port = kafka_server.port
             ensure_topics(stack.bootstrap, {EVENTS_TOPIC: PARTITIONS, DLQ_TOPIC: 3})
         yield stack
     finally:
         for pid in reversed(stack.pids):
-            local_stack.stop(pid)
+            servers.stop(pid)
         if kafka_server is not None:
-            local_stack.stop(kafka_server.pid)
-        local_stack.stop(redis_server.pid)
+            servers.stop(kafka_server.pid)
+        servers.stop(redis_server.pid)

@@ -1,16 +1,21 @@
-"""`vaxshare`: one command line for operators and developers, dispatching to each service."""
+"""`vaxshare`: one command line for operators, publishers and the services themselves.
+
+The commands below ship with the services. Development tooling (the simulator, the local
+stack, the demo) lives outside `services/` and adds its own commands through the
+`vaxshare.commands` entry point when it is installed (an install from the repository, never
+the production image); this module never imports it by name.
+"""
 
 from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from importlib.metadata import entry_points
 
 # command -> (module, function, one-line help); imported only when the command runs.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "stack": ("services.platform.stack_cli", "main", "start/stop local Kafka and Redis"),
-    "topics": ("services.platform.stack_cli", "topics_main", "create the Kafka topics"),
-    "simulate": ("services.ingest.simulate_cli", "simulate_main", "generate a simulated feed"),
+    "topics": ("services.platform.topics_cli", "main", "create the Kafka topics"),
     "publish": ("services.ingest.publish_cli", "main", "post a file of events to the ingest"),
     "keys": ("services.ingest.keys_cli", "main", "create, revoke and list API keys"),
     "ingest": ("services.ingest.main", "main", "run the publisher HTTP service"),
@@ -18,27 +23,42 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "release": ("services.aggregate.release_cli", "main", "create, list, publish releases"),
     "api": ("services.api.main", "main", "run the council HTTP API"),
     "audit": ("services.api.audit_cli", "main", "read the data-access audit log"),
-    "demo": ("services.demo", "main", "run the whole demo stack"),
 }
 
+EXTENSIONS = "vaxshare.commands"
+"""Entry-point group whose values are mappings shaped like `COMMANDS`."""
 
-def _usage() -> str:
+
+def commands() -> dict[str, tuple[str, str, str]]:
+    """The service commands and those of every installed extension (development tooling)."""
+    found = dict(COMMANDS)
+    for entry in entry_points(group=EXTENSIONS):
+        try:
+            extra: Mapping[str, tuple[str, str, str]] = entry.load()
+        except ModuleNotFoundError:
+            continue  # registered by the project's metadata, but not installed here
+        found.update({name: spec for name, spec in extra.items() if name not in COMMANDS})
+    return found
+
+
+def _usage(known: Mapping[str, tuple[str, str, str]]) -> str:
     lines = ["usage: vaxshare COMMAND [ARGS...]", "", "commands:"]
-    lines += [f"  {name:<10} {help_}" for name, (_, _, help_) in COMMANDS.items()]
+    lines += [f"  {name:<10} {help_}" for name, (_, _, help_) in known.items()]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run a `vaxshare` sub-command and return its exit status."""
     args = sys.argv[1:] if argv is None else argv
+    known = commands()
     if not args or args[0] in ("-h", "--help"):
-        print(_usage())
+        print(_usage(known))
         return 0 if args else 2
     name, rest = args[0], args[1:]
-    if name not in COMMANDS:
-        print(f"vaxshare: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
+    if name not in known:
+        print(f"vaxshare: unknown command {name!r}\n\n{_usage(known)}", file=sys.stderr)
         return 2
-    module, func, _ = COMMANDS[name]
+    module, func, _ = known[name]
     run: Callable[[list[str]], int | None] = getattr(importlib.import_module(module), func)
     return run(rest) or 0
 

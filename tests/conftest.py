@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from services.platform import local_stack
+from devtools.localstack import servers
 from services.platform.kafka_topics import ensure_topics
 
 
@@ -17,8 +17,8 @@ from services.platform.kafka_topics import ensure_topics
 class Stack:
     """The session's Kafka and Redis."""
 
-    kafka: local_stack.Server
-    redis: local_stack.Server
+    kafka: servers.Server
+    redis: servers.Server
     kafka_controller_port: int
 
     @property
@@ -34,20 +34,20 @@ class Stack:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Start Kafka and Redis once for the whole session and stop them at the end."""
     root = tmp_path_factory.mktemp("stack")
-    redis = local_stack.start_redis(root / "redis", port=local_stack.free_port())
+    redis = servers.start_redis(root / "redis", port=servers.free_port())
     try:
-        controller = local_stack.free_port()
-        kafka = local_stack.start_kafka(
-            root / "kafka", port=local_stack.free_port(), controller_port=controller
+        controller = servers.free_port()
+        kafka = servers.start_kafka(
+            root / "kafka", port=servers.free_port(), controller_port=controller
         )
     except BaseException:
-        local_stack.stop(redis.pid)
+        servers.stop(redis.pid)
         raise
     started = Stack(kafka=kafka, redis=redis, kafka_controller_port=controller)
     yield started
     # Tests may restart a server in place (the Stack then holds the new process): stop those.
     for pid in {kafka.pid, redis.pid, started.kafka.pid, started.redis.pid}:
-        local_stack.stop(pid)
+        servers.stop(pid)
 
 
 @pytest.fixture

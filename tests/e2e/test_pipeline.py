@@ -22,16 +22,16 @@ import pytest
 import redis
 from kafka import KafkaConsumer, KafkaProducer
 
+from devtools.localstack import runner
+from devtools.localstack.servers import free_port
+from devtools.simulator.output import record_to_json
+from devtools.simulator.simulator import SimulatedRecord, SimulationConfig, Simulator
 from services.aggregate.counts_query import CountsReader
 from services.aggregate.release_builder import ReleaseBuilder
 from services.aggregate.release_settings import ReleaseSettings
 from services.contract import codec
 from services.disclosure.registry import get_policy
-from services.ingest.simulation_output import record_to_json
-from services.ingest.simulator import SimulatedRecord, SimulationConfig, Simulator
-from services.platform import local_runner
 from services.platform.key_store import KeyStore, Role
-from services.platform.local_stack import free_port
 from services.platform.release_store import ReleaseStatus
 from services.reference.areas import load_areas
 from tests.conftest import Stack
@@ -97,7 +97,7 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         ("aggregate", ["aggregate", "run"]),
         ("api", ["api"]),
     ):
-        local_runner.start_service(name, [*cli, *args], port=ports[name], env=env, run_dir=run_dir)
+        runner.start_service(name, [*cli, *args], port=ports[name], env=env, run_dir=run_dir)
     try:
         simulator = Simulator(
             SimulationConfig(
@@ -134,7 +134,7 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             prefix=prefix,
         )
     finally:
-        local_runner.down(run_dir)
+        runner.down(run_dir)
 
 
 def _to_kafka(bootstrap: str, topic: str, records: list[SimulatedRecord]) -> None:

@@ -17,11 +17,11 @@ from typing import Protocol
 import httpx
 from kafka import KafkaProducer
 
+from devtools.simulator.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
 from services.aggregate.counts_query import CountsReader
 from services.aggregate.release_cut import end_offsets
 from services.contract import codec
 from services.contract.errors import CodecError
-from services.ingest.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
 from tests.conftest import Topics
 
 CellKey = tuple[str, date, int, str, str]

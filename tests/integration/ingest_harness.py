@@ -16,12 +16,12 @@ import uvicorn
 from fastapi import FastAPI
 from kafka import KafkaConsumer, TopicPartition
 
+from devtools.localstack.servers import free_port
 from services.ingest.app import create_app
 from services.ingest.settings import IngestSettings
 from services.platform.dead_letters import DeadLetterPublisher
 from services.platform.kafka_producer import AckedProducer
 from services.platform.key_store import KeyStore, Role
-from services.platform.local_stack import free_port
 from services.reference.areas import load_areas
 
 NOW = datetime(2021, 6, 30, 12, 0, tzinfo=UTC)

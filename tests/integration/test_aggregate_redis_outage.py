@@ -12,8 +12,8 @@ import httpx
 import pytest
 import redis
 
+from devtools.localstack import servers
 from services.aggregate.counts_query import CountsReader
-from services.platform import local_stack
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import (
     Aggregators,
@@ -33,8 +33,8 @@ def test_aggregator_survives_redis_being_killed_and_restarted(
 ) -> None:
     simulator = simulation(0.02, ("E09000013", "E09000005"))
     records = simulator.records()
-    port = local_stack.free_port()
-    server = local_stack.start_redis(tmp_path / "redis", port=port)
+    port = servers.free_port()
+    server = servers.start_redis(tmp_path / "redis", port=port)
     url = f"redis://127.0.0.1:{port}/0"
     aggregators = Aggregators(
         stack,
@@ -53,8 +53,8 @@ def test_aggregator_survives_redis_being_killed_and_restarted(
         # SIGKILL: Redis may lose its last second of writes (counts and offsets together).
         os.kill(server.pid, signal.SIGKILL)
         time.sleep(3)
-        local_stack.stop(server.pid)  # reaps it
-        server = local_stack.start_redis(tmp_path / "redis", port=port)
+        servers.stop(server.pid)  # reaps it
+        server = servers.start_redis(tmp_path / "redis", port=port)
         publisher.join()
         reader = CountsReader(redis.Redis.from_url(url), prefix=prefix)
         wait_until_counted(stack, topics.events, reader, timeout=90)
@@ -63,7 +63,7 @@ def test_aggregator_survives_redis_being_killed_and_restarted(
         counts, stats = redis_counts(reader), reader.stats()
     finally:
         aggregators.kill_all()
-        local_stack.stop(server.pid)
+        servers.stop(server.pid)
     assert not differences(counts, dict(simulator.expected_counts().counts))
     assert stats["net_counted"] == len(simulator.truth())
     errors = next(

@@ -7,7 +7,7 @@ import time
 import redis
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from services.platform import local_stack
+from devtools.localstack import servers
 from tests.conftest import Stack, Topics
 
 
@@ -55,8 +55,8 @@ def test_redis_keeps_appended_data_across_a_restart(stack: Stack, prefix: str) -
     client.incrby(f"{prefix}:total", 7)
     client.close()
 
-    local_stack.stop(stack.redis.pid)
-    restarted = local_stack.start_redis(stack.redis.data_dir, port=stack.redis.port)
+    servers.stop(stack.redis.pid)
+    restarted = servers.start_redis(stack.redis.data_dir, port=stack.redis.port)
     object.__setattr__(stack, "redis", restarted)  # later tests use the new process
 
     client = redis.Redis.from_url(stack.redis_url)

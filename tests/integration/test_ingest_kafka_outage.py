@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.localstack import servers
 from services.contract.codec import decode
-from services.platform import local_stack
 from services.platform.kafka_topics import ensure_topics
 from tests.conftest import Stack
 from tests.integration.ingest_harness import build_ingest, event_json, read_topic, serve
@@ -20,8 +20,8 @@ from tests.integration.ingest_harness import build_ingest, event_json, read_topi
 def test_posting_while_kafka_is_stopped_gets_503_and_the_same_post_succeeds_after(
     stack: Stack, prefix: str, tmp_path: Path
 ) -> None:
-    port, controller = local_stack.free_port(), local_stack.free_port()
-    kafka = local_stack.start_kafka(tmp_path / "kafka", port=port, controller_port=controller)
+    port, controller = servers.free_port(), servers.free_port()
+    kafka = servers.start_kafka(tmp_path / "kafka", port=port, controller_port=controller)
     bootstrap = f"127.0.0.1:{port}"
     events, dlq = f"{prefix}.events", f"{prefix}.dlq"
     try:
@@ -41,7 +41,7 @@ def test_posting_while_kafka_is_stopped_gets_503_and_the_same_post_succeeds_afte
             before = client.post("/v1/events", json=[event_json("before-1")], headers=auth)
             assert before.status_code == 200
 
-            local_stack.stop(kafka.pid)
+            servers.stop(kafka.pid)
             started = time.monotonic()
             down = client.post("/v1/events", json=batch, headers=auth)
             assert down.status_code == 503
@@ -51,9 +51,7 @@ def test_posting_while_kafka_is_stopped_gets_503_and_the_same_post_succeeds_afte
             assert time.monotonic() - started < 15, "the answer comes within the Kafka timeout"
             assert client.get("/readyz").status_code == 503
 
-            kafka = local_stack.start_kafka(
-                tmp_path / "kafka", port=port, controller_port=controller
-            )
+            kafka = servers.start_kafka(tmp_path / "kafka", port=port, controller_port=controller)
             assert client.get("/readyz").status_code == 200
             again = client.post("/v1/events", json=batch, headers=auth)
             assert again.status_code == 207
@@ -68,4 +66,4 @@ def test_posting_while_kafka_is_stopped_gets_503_and_the_same_post_succeeds_afte
         ingest.producer.close()
         ingest.redis.close()
     finally:
-        local_stack.stop(kafka.pid)
+        servers.stop(kafka.pid)

@@ -10,18 +10,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from services.contract.codec import decode
-from services.contract.dead_letter import decode_dead_letter
-from services.ingest import publish_cli
-from services.ingest.simulated_faults import FAULT_MAKERS
-from services.ingest.simulation_output import write_avro, write_csv, write_jsonl
-from services.ingest.simulator import (
+from devtools.simulator.faults import FAULT_MAKERS
+from devtools.simulator.output import write_avro, write_csv, write_jsonl
+from devtools.simulator.simulator import (
     SimulatedRecord,
     SimulationConfig,
     Simulator,
     Trait,
     TraitRates,
 )
+from services.contract.codec import decode
+from services.contract.dead_letter import decode_dead_letter
+from services.ingest import publish_cli
 from tests.conftest import Stack, Topics
 from tests.integration.ingest_harness import Ingest, read_topic, serve
 

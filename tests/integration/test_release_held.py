@@ -5,10 +5,10 @@ from __future__ import annotations
 import redis
 from kafka import KafkaProducer
 
+from devtools.simulator.simulator import SimulationConfig, Simulator
 from services.aggregate.release_builder import ReleaseBuilder
 from services.aggregate.release_settings import ReleaseSettings
 from services.contract import codec
-from services.ingest.simulator import SimulationConfig, Simulator
 from services.platform.release_store import ReleaseStatus, ReleaseStore
 from services.reference.areas import load_areas
 from tests.conftest import Stack, Topics

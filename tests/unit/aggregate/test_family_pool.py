@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from devtools.simulator.simulator import SimulationConfig, Simulator
 from services.aggregate.family_pool import family_mapper
 from services.aggregate.release_tables import build_tables, date_range
 from services.disclosure.registry import get_policy
-from services.ingest.simulator import SimulationConfig, Simulator
 from services.reference.areas import load_areas
 
 BREAKDOWNS = ("none", "sex", "ethnic_group")

@@ -8,10 +8,10 @@ from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 
+from devtools.simulator import rollout as model
+from devtools.simulator.faults import FAULT_MAKERS
 from services.contract.events import VaccinationEvent
 from services.contract.reasons import Reason
-from services.ingest import rollout_model as model
-from services.ingest.simulated_faults import FAULT_MAKERS
 from services.reference.areas import load_areas
 from services.reference.errors import UnknownAreaError
 

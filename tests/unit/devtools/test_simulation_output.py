@@ -9,19 +9,19 @@ from pathlib import Path
 import orjson
 import pytest
 
-from services.contract.container import read_container
-from services.contract.json_codec import event_from_json, event_to_json
-from services.contract.pseudonym import Pseudonymiser
-from services.contract.reasons import Reason
-from services.ingest.expected_counts import CSV_COLUMNS
-from services.ingest.simulate_cli import simulate_main
-from services.ingest.simulation_output import csv_columns, write_avro, write_csv, write_jsonl
-from services.ingest.simulator import (
+from devtools.simulator.cli import simulate_main
+from devtools.simulator.expected_counts import CSV_COLUMNS
+from devtools.simulator.output import csv_columns, write_avro, write_csv, write_jsonl
+from devtools.simulator.simulator import (
     DEFAULT_PSEUDONYM_KEY,
     SimulationConfig,
     Simulator,
     TraitRates,
 )
+from services.contract.container import read_container
+from services.contract.json_codec import event_from_json, event_to_json
+from services.contract.pseudonym import Pseudonymiser
+from services.contract.reasons import Reason
 
 HARROW = "E09000015"
 

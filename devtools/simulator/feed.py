@@ -15,10 +15,10 @@ from itertools import chain, repeat
 
 import numpy as np
 
+from devtools.simulator.config import SimulatedRecord, Trait
+from devtools.simulator.events import Administrations, build, events, id_format
+from devtools.simulator.population import Identities, Ints, Objects
 from services.contract.events import VaccinationEvent
-from services.ingest.simulated_events import Administrations, build, events, id_format
-from services.ingest.simulated_population import Identities, Ints, Objects
-from services.ingest.simulation_config import SimulatedRecord, Trait
 
 _ON_TIME_TRAITS = np.array((Trait.ORIGINAL, Trait.LATE), dtype=object)
 _SLICE = 65_536  # rows picked at once: a million Python ints would cost more than the records

@@ -15,19 +15,19 @@ from dataclasses import replace
 
 import numpy as np
 
-from services.contract.events import EventKind, VaccinationEvent
-from services.ingest import rollout_model as model
-from services.ingest.simulated_events import Administrations, administer, id_format, timestamp
-from services.ingest.simulated_faults import (
+from devtools.simulator import rollout as model
+from devtools.simulator.config import SimulatedRecord, SimulationConfig, Trait
+from devtools.simulator.events import Administrations, administer, id_format, timestamp
+from devtools.simulator.faults import (
     FAULT_MAKERS,
     NHS_NUMBER_ONLY,
     PERSON_KEY_ONLY,
     FaultContext,
     wrong_version,
 )
-from services.ingest.simulated_feed import SimulatedFeed
-from services.ingest.simulated_population import Identities, Ints, Objects, ResidentSampler
-from services.ingest.simulation_config import SimulatedRecord, SimulationConfig, Trait
+from devtools.simulator.feed import SimulatedFeed
+from devtools.simulator.population import Identities, Ints, Objects, ResidentSampler
+from services.contract.events import EventKind, VaccinationEvent
 from services.reference.areas import load_areas
 
 LONDON = "E12000007"

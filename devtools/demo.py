@@ -23,14 +23,14 @@ from pathlib import Path
 import httpx
 from tqdm import tqdm
 
+from devtools.localstack import runner
+from devtools.simulator.output import record_to_json
+from devtools.simulator.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
 from services.aggregate.counts_query import CountsReader
 from services.aggregate.release_builder import ReleaseBuilder
 from services.aggregate.release_cut import end_offsets
 from services.aggregate.release_settings import ReleaseSettings
 from services.contract.codec import encode
-from services.ingest.simulation_output import record_to_json
-from services.ingest.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
-from services.platform import local_runner
 from services.platform.kafka_producer import AckedProducer, OutgoingRecord
 from services.platform.kafka_topics import ensure_topics
 from services.platform.key_store import KeyStore, Role
@@ -52,8 +52,8 @@ def _env(run_dir: Path) -> dict[str, str]:
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))
     return {
-        "VAXSHARE_KAFKA_BOOTSTRAP": f"127.0.0.1:{local_runner.KAFKA_PORT}",
-        "VAXSHARE_REDIS_URL": f"redis://127.0.0.1:{local_runner.REDIS_PORT}/0",
+        "VAXSHARE_KAFKA_BOOTSTRAP": f"127.0.0.1:{runner.KAFKA_PORT}",
+        "VAXSHARE_REDIS_URL": f"redis://127.0.0.1:{runner.REDIS_PORT}/0",
         "VAXSHARE_REDIS_PREFIX": "vaxshare",
         "VAXSHARE_EVENTS_PARTITIONS": str(PARTITIONS),
         "VAXSHARE_PSEUDONYM_KEY": key_file.read_text().strip(),
@@ -66,19 +66,19 @@ def main(argv: list[str]) -> int:
     """Run the demo; return 0 with the stack up, or 1 with the reason."""
     parser = argparse.ArgumentParser(prog="vaxshare demo", description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="share of the real population")
-    parser.add_argument("--run-dir", type=Path, default=local_runner.DEFAULT_RUN_DIR)
+    parser.add_argument("--run-dir", type=Path, default=runner.DEFAULT_RUN_DIR)
     args = parser.parse_args(argv)
     run_dir: Path = args.run_dir
     started = time.monotonic()
 
-    if not local_runner.running(run_dir):
+    if not runner.running(run_dir):
         for stale in ("kafka", "redis"):  # a fresh demo each time the stack was down
             shutil.rmtree(run_dir / stale, ignore_errors=True)
     run_dir.mkdir(parents=True, exist_ok=True)
     env = _env(run_dir)
     os.environ.update(env)
     print("Starting Kafka and Redis ...", flush=True)
-    local_runner.up(run_dir)
+    runner.up(run_dir)
     ensure_topics(
         env["VAXSHARE_KAFKA_BOOTSTRAP"],
         {TOPIC: PARTITIONS, f"{TOPIC}.dlq": 3},
@@ -88,18 +88,16 @@ def main(argv: list[str]) -> int:
 
     print("Starting the ingest, two aggregators and the council API ...", flush=True)
     cli = ["-m", "services.cli"]
-    local_runner.start_service(
-        "ingest", [*cli, "ingest"], port=INGEST_PORT, env=env, run_dir=run_dir
-    )
+    runner.start_service("ingest", [*cli, "ingest"], port=INGEST_PORT, env=env, run_dir=run_dir)
     for i, port in enumerate(AGGREGATE_PORTS):  # one consumer group: they share the partitions
-        local_runner.start_service(
+        runner.start_service(
             "aggregate" if i == 0 else f"aggregate-{i + 1}",
             [*cli, "aggregate", "run"],
             port=port,
             env={**env, "VAXSHARE_AGGREGATE_METRICS_PORT": str(port)},
             run_dir=run_dir,
         )
-    local_runner.start_service("api", [*cli, "api"], port=API_PORT, env=env, run_dir=run_dir)
+    runner.start_service("api", [*cli, "api"], port=API_PORT, env=env, run_dir=run_dir)
 
     print(f"Simulating North West London at scale {args.scale} ...", flush=True)
     config = SimulationConfig(

@@ -19,9 +19,9 @@ from typing import Any
 
 import orjson
 
+from devtools.simulator.config import SimulatedRecord
 from services.contract.events import VaccinationEvent
 from services.contract.json_codec import event_to_json
-from services.ingest.simulation_config import SimulatedRecord
 
 PERSON_COLUMNS = {True: "nhs_number", False: "person_key"}
 # Printable ASCII but the delimiter and the quote is never quoted; the csv module decides the rest.

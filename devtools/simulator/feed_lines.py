@@ -20,10 +20,10 @@ from typing import TypeVar
 
 import numpy as np
 
-from services.ingest.simulated_events import PRODUCTS, SITES, SOURCE_SYSTEMS
-from services.ingest.simulated_feed import SimulatedFeed
-from services.ingest.simulated_population import Ints, Objects
-from services.ingest.simulation_config import SimulatedRecord
+from devtools.simulator.config import SimulatedRecord
+from devtools.simulator.events import PRODUCTS, SITES, SOURCE_SYSTEMS
+from devtools.simulator.feed import SimulatedFeed
+from devtools.simulator.population import Ints, Objects
 
 CHUNK = 8_192
 K = TypeVar("K", bound=Hashable)

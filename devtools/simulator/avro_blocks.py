@@ -19,8 +19,8 @@ from typing import IO
 import numpy as np
 from fastavro.write import Writer
 
+from devtools.simulator.population import Ints
 from services.contract.codec import parsed_event_schema
-from services.ingest.simulated_population import Ints
 
 CODEC = "deflate"
 # Level 1 compresses the feed about a tenth less than the default level, in a third of the time.

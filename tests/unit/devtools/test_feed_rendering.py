@@ -20,14 +20,10 @@ from fastavro import parse_schema, schemaless_writer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.contract.container import read_container
-from services.contract.json_codec import event_from_json, event_to_json
-from services.contract.pseudonym import Pseudonymiser
-from services.contract.reasons import Reason
-from services.ingest.avro_blocks import avro_longs
-from services.ingest.simulated_faults import FAULT_MAKERS
-from services.ingest.simulation_output import csv_columns, write_avro, write_csv, write_jsonl
-from services.ingest.simulator import (
+from devtools.simulator.avro_blocks import avro_longs
+from devtools.simulator.faults import FAULT_MAKERS
+from devtools.simulator.output import csv_columns, write_avro, write_csv, write_jsonl
+from devtools.simulator.simulator import (
     DEFAULT_PSEUDONYM_KEY,
     NW_LONDON,
     SimulatedFeed,
@@ -36,6 +32,10 @@ from services.ingest.simulator import (
     Simulator,
     TraitRates,
 )
+from services.contract.container import read_container
+from services.contract.json_codec import event_from_json, event_to_json
+from services.contract.pseudonym import Pseudonymiser
+from services.contract.reasons import Reason
 
 # Every trait often, so that chunks mix rows rendered from columns with records made whole.
 BUSY = TraitRates(

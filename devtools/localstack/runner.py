@@ -14,10 +14,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from services.platform import local_stack
-from services.platform.errors import StackError
+from devtools.localstack import servers
+from devtools.localstack.errors import StackError
 
-DEFAULT_RUN_DIR = local_stack.REPO_ROOT / ".run"
+DEFAULT_RUN_DIR = servers.REPO_ROOT / ".run"
 KAFKA_PORT = 19092
 KAFKA_CONTROLLER_PORT = 19093
 REDIS_PORT = 16379
@@ -43,7 +43,7 @@ def running(run_dir: Path = DEFAULT_RUN_DIR) -> dict[str, Process]:
     if not path.exists():
         return {}
     entries = json.loads(path.read_text())
-    alive = {name: Process(**p) for name, p in entries.items() if local_stack.is_alive(p["pid"])}
+    alive = {name: Process(**p) for name, p in entries.items() if servers.is_alive(p["pid"])}
     return alive
 
 
@@ -57,11 +57,11 @@ def up(run_dir: Path = DEFAULT_RUN_DIR) -> dict[str, Process]:
     """Start Kafka and Redis unless they already run; return what runs."""
     procs = running(run_dir)
     if "redis" not in procs:
-        server = local_stack.start_redis(run_dir / "redis", port=REDIS_PORT)
+        server = servers.start_redis(run_dir / "redis", port=REDIS_PORT)
         procs["redis"] = Process("redis", server.pid, server.port, str(server.log))
         _record(run_dir, procs)
     if "kafka" not in procs:
-        server = local_stack.start_kafka(
+        server = servers.start_kafka(
             run_dir / "kafka", port=KAFKA_PORT, controller_port=KAFKA_CONTROLLER_PORT
         )
         procs["kafka"] = Process("kafka", server.pid, server.port, str(server.log))
@@ -86,11 +86,11 @@ def start_service(
     if name in procs:
         return procs[name]
     log = run_dir / f"{name}.log"
-    pid = local_stack.spawn([sys.executable, *args], log=log, env={**os.environ, **env})
+    pid = servers.spawn([sys.executable, *args], log=log, env={**os.environ, **env})
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not local_stack.is_alive(pid):
-            raise StackError(f"{name} exited while starting:\n{local_stack.tail(log)}")
+        if not servers.is_alive(pid):
+            raise StackError(f"{name} exited while starting:\n{servers.tail(log)}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=1).status_code == 200:
                 break
@@ -98,8 +98,8 @@ def start_service(
             pass
         time.sleep(0.3)
     else:
-        local_stack.stop(pid)
-        raise StackError(f"{name} not ready on port {port}:\n{local_stack.tail(log)}")
+        servers.stop(pid)
+        raise StackError(f"{name} not ready on port {port}:\n{servers.tail(log)}")
     procs[name] = Process(name, pid, port, str(log))
     _record(run_dir, procs)
     return procs[name]
@@ -112,7 +112,7 @@ def down(run_dir: Path = DEFAULT_RUN_DIR) -> list[str]:
     stopped = []
     for name in order:
         if name in procs:
-            local_stack.stop(procs[name].pid)
+            servers.stop(procs[name].pid)
             stopped.append(name)
     if _state_file(run_dir).exists():
         _state_file(run_dir).unlink()

@@ -10,15 +10,15 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from services.contract.reasons import Reason
-from services.ingest.simulation_output import write_avro, write_csv, write_jsonl
-from services.ingest.simulator import (
+from devtools.simulator.output import write_avro, write_csv, write_jsonl
+from devtools.simulator.simulator import (
     DEFAULT_INVALID_RATES,
     NW_LONDON,
     SimulationConfig,
     Simulator,
     TraitRates,
 )
+from services.contract.reasons import Reason
 from services.reference.errors import UnknownAreaError
 
 

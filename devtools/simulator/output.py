@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from services.contract.container import write_container
-from services.contract.reasons import Reason
-from services.ingest.avro_blocks import write_blocks
-from services.ingest.feed_avro import FeedAvro
-from services.ingest.feed_text import FeedText
-from services.ingest.record_lines import (
+from devtools.simulator.avro_blocks import write_blocks
+from devtools.simulator.feed import SimulatedFeed
+from devtools.simulator.feed_avro import FeedAvro
+from devtools.simulator.feed_text import FeedText
+from devtools.simulator.record_lines import (
     PERSON_COLUMNS,
     TextFormat,
     csv_columns,
@@ -26,8 +25,9 @@ from services.ingest.record_lines import (
     jsonl_line,
     record_to_json,
 )
-from services.ingest.simulated_feed import SimulatedFeed
-from services.ingest.simulator import SimulatedRecord
+from devtools.simulator.simulator import SimulatedRecord
+from services.contract.container import write_container
+from services.contract.reasons import Reason
 
 __all__ = [
     "PERSON_COLUMNS",

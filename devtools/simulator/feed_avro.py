@@ -16,16 +16,16 @@ from io import BytesIO
 
 from fastavro import parse_schema, schemaless_writer
 
+from devtools.simulator.avro_blocks import avro_longs
+from devtools.simulator.config import SimulatedRecord
+from devtools.simulator.events import ID_NUMBER_FORMAT
+from devtools.simulator.feed import SimulatedFeed
+from devtools.simulator.feed_lines import FeedLines, plain, plain_prefix, span, table
+from devtools.simulator.population import Ints
 from services.contract.codec import event_to_record, parsed_event_schema
 from services.contract.events import EventKind
 from services.contract.reasons import Reason
 from services.contract.schema_files import event_schema
-from services.ingest.avro_blocks import avro_longs
-from services.ingest.feed_lines import FeedLines, plain, plain_prefix, span, table
-from services.ingest.simulated_events import ID_NUMBER_FORMAT
-from services.ingest.simulated_feed import SimulatedFeed
-from services.ingest.simulated_population import Ints
-from services.ingest.simulation_config import SimulatedRecord
 
 _ID_DIGITS = len(ID_NUMBER_FORMAT % 0)
 

@@ -13,13 +13,13 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
+from devtools.simulator.config import SimulatedRecord
+from devtools.simulator.events import ID_NUMBER_FORMAT
+from devtools.simulator.feed import SimulatedFeed
+from devtools.simulator.feed_lines import FeedLines, Fragments, plain, plain_prefix, span, table
+from devtools.simulator.population import Ints
+from devtools.simulator.record_lines import TextFormat
 from services.contract.events import EventKind
-from services.ingest.feed_lines import FeedLines, Fragments, plain, plain_prefix, span, table
-from services.ingest.record_lines import TextFormat
-from services.ingest.simulated_events import ID_NUMBER_FORMAT
-from services.ingest.simulated_feed import SimulatedFeed
-from services.ingest.simulated_population import Ints
-from services.ingest.simulation_config import SimulatedRecord
 
 _DAY = 86_400
 

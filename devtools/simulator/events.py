@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from devtools.simulator import rollout as model
+from devtools.simulator.population import Bools, Ints, Objects, Residents
+from devtools.simulator.rollout import Doses
 from services.contract.events import EventKind, SiteType, VaccinationEvent
-from services.ingest import rollout_model as model
-from services.ingest.rollout_model import Doses
-from services.ingest.simulated_population import Bools, Ints, Objects, Residents
 
 T = TypeVar("T")
 _DAY = 86_400

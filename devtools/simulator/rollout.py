@@ -31,7 +31,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from services.ingest.simulated_population import (
+from devtools.simulator.population import (
     MAX_SIMULATED_AGE,
     Ints,
     Objects,

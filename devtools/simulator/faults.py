@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 
+from devtools.simulator.rollout import PROGRAMME_START
 from services.contract.events import EventKind, VaccinationEvent
 from services.contract.reasons import Reason
-from services.ingest.rollout_model import PROGRAMME_START
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,15 +12,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from services.contract.errors import InvalidEvent
-from services.contract.events import EventKind, VaccinationEvent
-from services.contract.json_codec import event_from_json, event_to_json
-from services.contract.pseudonym import Pseudonymiser, is_valid_nhs_number
-from services.contract.reasons import Reason
-from services.contract.validation import validate
-from services.ingest.expected_counts import ExpectedCounts
-from services.ingest.simulation_output import write_jsonl
-from services.ingest.simulator import (
+from devtools.simulator.expected_counts import ExpectedCounts
+from devtools.simulator.output import write_jsonl
+from devtools.simulator.simulator import (
     DEFAULT_PSEUDONYM_KEY,
     SimulatedRecord,
     SimulationConfig,
@@ -28,6 +22,12 @@ from services.ingest.simulator import (
     Trait,
     TraitRates,
 )
+from services.contract.errors import InvalidEvent
+from services.contract.events import EventKind, VaccinationEvent
+from services.contract.json_codec import event_from_json, event_to_json
+from services.contract.pseudonym import Pseudonymiser, is_valid_nhs_number
+from services.contract.reasons import Reason
+from services.contract.validation import validate
 from services.reference.areas import load_areas
 from services.reference.breakdowns import BREAKDOWNS
 

@@ -1,10 +1,10 @@
 """A deterministic, realistic feed of vaccination events for chosen LTLAs.
 
-People are drawn from the real populations (`simulated_population`), vaccinated following the
-2020-21 roll-out (`rollout_model`), and their events are emitted in recorded-time order with
+People are drawn from the real populations (`population`), vaccinated following the
+2020-21 roll-out (`rollout`), and their events are emitted in recorded-time order with
 the data-quality traits real feeds have: resubmitted duplicates, corrections, retractions of
 duplicate entries (some arriving before the entry they retract), late arrivals and invalid
-records of each validation reason (`simulated_faults`). The simulator keeps the ground truth
+records of each validation reason (`faults`). The simulator keeps the ground truth
 (the one final event of every real vaccination), from which `ExpectedCounts` gives the exact
 counts the aggregator must reach.
 """
@@ -15,10 +15,7 @@ import gc
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from services.contract.events import VaccinationEvent
-from services.ingest.expected_counts import ExpectedCounts
-from services.ingest.simulated_feed import SimulatedFeed
-from services.ingest.simulation_config import (
+from devtools.simulator.config import (
     DEFAULT_INVALID_RATES,
     DEFAULT_PSEUDONYM_KEY,
     NW_LONDON,
@@ -27,7 +24,10 @@ from services.ingest.simulation_config import (
     Trait,
     TraitRates,
 )
-from services.ingest.simulation_run import SimulationRun
+from devtools.simulator.expected_counts import ExpectedCounts
+from devtools.simulator.feed import SimulatedFeed
+from devtools.simulator.run import SimulationRun
+from services.contract.events import VaccinationEvent
 
 T = TypeVar("T")
 

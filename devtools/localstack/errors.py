@@ -1,0 +1,5 @@
+"""Errors of the local development stack."""
+
+
+class StackError(Exception):
+    """A local Kafka or Redis server could not be started or reached."""
