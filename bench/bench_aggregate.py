@@ -33,6 +33,7 @@ from services.contract import codec
 from services.contract.errors import CodecError, ContractError
 from services.contract.validation import validate
 from services.platform.kafka_topics import ensure_topics
+from services.platform.redis_keys import RedisKeys
 from services.reference.areas import load_areas
 from services.reference.breakdowns import DEFAULT_BREAKDOWNS
 
@@ -132,7 +133,9 @@ def _aggregator_rate(bootstrap: str, client: redis.Redis, total: int) -> tuple[f
 
 
 def _bytes_per_event(client: redis.Redis, prefix: str) -> dict[str, float]:
-    keys = list(client.scan_iter(match=f"{prefix}:g1:e:*", count=1000))
+    keys = list(
+        client.scan_iter(match=RedisKeys(prefix).event_states_prefix("1") + "*", count=1000)
+    )
     pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.memory_usage(key, samples=0)

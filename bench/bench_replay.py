@@ -33,6 +33,7 @@ from bench.profiling import start_sampling, summarise
 from bench.simulated_batches import avro_records
 from bench.stack import EVENTS_TOPIC, PARTITIONS, PREFIX, BenchStack, running_stack
 from devtools.localstack.servers import REPO_ROOT
+from services.platform.redis_keys import RedisKeys
 
 UK_DOSES = 130_000_000
 MEMORY_EVENTS = 150_000_000
@@ -60,8 +61,13 @@ def prefill(bootstrap: str, records: list[tuple[bytes, bytes]]) -> float:
 def _memory_by_kind(client: redis.Redis, generation: str) -> dict[str, int]:
     """Bytes Redis holds for one generation's counts (`c:`) and event states (`e:`)."""
     sizes = {"counts": 0, "count_fields": 0, "states": 0, "state_entries": 0}
-    for kind, pattern in (("counts", "c:*"), ("states", "e:*")):
-        keys = list(client.scan_iter(match=f"{PREFIX}:g{generation}:{pattern}", count=2000))
+    names = RedisKeys(PREFIX)
+    prefixes = (
+        ("counts", names.counts_prefix(generation)),
+        ("states", names.event_states_prefix(generation)),
+    )
+    for kind, pattern in prefixes:
+        keys = list(client.scan_iter(match=f"{pattern}*", count=2000))
         pipe = client.pipeline(transaction=False)
         for key in keys:
             pipe.memory_usage(key, samples=0)

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 import redis
 
+from services.platform.redis_keys import RedisKeys
 from services.reference.breakdowns import BREAKDOWNS, CROSS_SEPARATOR, DEFAULT_BREAKDOWNS
 
 PROGRAMME_START = date(2020, 12, 8)
@@ -100,7 +101,7 @@ def write_counts(
     rng = np.random.default_rng(seed)
     upto = days if upto is None else upto
     dates = [(PROGRAMME_START + timedelta(days=i)).isoformat() for i in range(days)]
-    base = f"{prefix}:g1:"
+    keys = RedisKeys(prefix)
     vaccinations = cells = 0
     pipe = client.pipeline(transaction=False)
     for n, ltla in enumerate(ltlas):
@@ -117,14 +118,14 @@ def write_counts(
                         day_index.tolist(), group_index.tolist(), values, strict=True
                     )
                 }
-                pipe.hset(f"{base}c:{ltla}:{dose}:{name}", mapping=mapping)  # type: ignore[arg-type]
+                pipe.hset(keys.counts("1", ltla, dose, name), mapping=mapping)  # type: ignore[arg-type]
                 cells += len(mapping)
                 if name == "none":
                     vaccinations += sum(values)
         if n % 20 == 19:
             pipe.execute()
     pipe.hset(
-        f"{base}stats",
+        keys.stats("1"),
         mapping={"consumed": vaccinations, "counted": vaccinations, "net_counted": vaccinations},
     )
     pipe.execute()

@@ -25,7 +25,7 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
 from services.aggregate.apply_in_flight import ApplyInFlight
 from services.aggregate.counting import BatchCounter, ids_to_read
-from services.aggregate.dead_letter_sender import DeadLetterSender, dead_letter_field
+from services.aggregate.dead_letter_sender import DeadLetterSender
 from services.aggregate.errors import DeadLetterError, FenceError, StoreUnavailableError
 from services.aggregate.generation import GenerationSpec
 from services.aggregate.metrics import AggregateMetrics
@@ -208,8 +208,7 @@ class Aggregator:
         self._in_flight.settle()  # its failure drops this batch before anything is written
         stored = self.store.read_states(self.generation, spec.buckets, ids_to_read(intake.events))
         outcome = self._counter.count(intake.events, stored)
-        dead = Counter(dead_letter_field(refused) for refused in intake.refused)
-        reasons = {field.partition("|")[2]: n for field, n in dead.items()}
+        reasons = dict(Counter(refused.error.reason.value for refused in intake.refused))
         stats = {"consumed": len(records), "dead_lettered": len(intake.refused)}
         stats.update({f"dead_lettered:{reason}": n for reason, n in reasons.items()})
         if self.mode.live and self._dead_letters is not None:
@@ -218,7 +217,7 @@ class Aggregator:
             partitions=partitions,
             outcome=outcome,
             stats=stats,
-            dead_letters=dict(dead) if self.mode.live else {},
+            dead_letters=reasons if self.mode.live else {},
         )
         landed = {partition: new_offset for partition, _, new_offset in partitions}
         generation, buckets, live = self.generation, spec.buckets, self.mode.live

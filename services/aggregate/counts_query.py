@@ -14,6 +14,7 @@ from typing import cast
 
 import redis
 
+from services.platform.redis_keys import RedisKeys, count_table, parse_count_table
 from services.reference.areas import load_areas
 from services.reference.errors import UnknownAreaError
 
@@ -35,41 +36,37 @@ class CountsReader:
 
     def __init__(self, client: redis.Redis, *, prefix: str) -> None:
         self.client = client
-        self.prefix = prefix
+        self.keys = RedisKeys(prefix)
 
     def generation(self) -> str:
         """The active generation id."""
-        raw = cast("bytes | None", self.client.get(f"{self.prefix}:agg:generation"))
+        raw = cast("bytes | None", self.client.get(self.keys.active_generation))
         return raw.decode() if raw else "1"
-
-    def _base(self, generation: str | None = None) -> str:
-        return f"{self.prefix}:g{generation or self.generation()}:"
 
     def offsets(self) -> dict[int, int]:
         """Next offset to count, per partition, of the active generation."""
-        raw = cast("dict[bytes, bytes]", self.client.hgetall(self._base() + "offsets"))
+        raw = cast("dict[bytes, bytes]", self.client.hgetall(self.keys.offsets(self.generation())))
         return {int(p): int(o) for p, o in raw.items()}
 
     def stats(self) -> dict[str, int]:
         """The active generation's counters (consumed, counted, duplicates, ...)."""
-        raw = cast("dict[bytes, bytes]", self.client.hgetall(self._base() + "stats"))
+        raw = cast("dict[bytes, bytes]", self.client.hgetall(self.keys.stats(self.generation())))
         return {k.decode(): int(v) for k, v in raw.items()}
 
     def cells(self, ltla: str, dose: int, breakdown: str) -> Table:
         """Every non-zero daily cell of one table: (date, group) -> count."""
-        raw = cast(
-            "dict[bytes, bytes]", self.client.hgetall(self._base() + f"c:{ltla}:{dose}:{breakdown}")
-        )
+        key = self.keys.counts(self.generation(), ltla, dose, breakdown)
+        raw = cast("dict[bytes, bytes]", self.client.hgetall(key))
         return _parse(raw, {})
 
     def tables(
         self, keys: Sequence[tuple[str, int, str]], *, generation: str | None = None
     ) -> dict[tuple[str, int, str], Table]:
         """Several tables of one generation (default: the active one), pipelined."""
-        base = self._base(generation)
+        tables = self.keys.counts_prefix(generation or self.generation())
         pipe = self.client.pipeline(transaction=False)
         for ltla, dose, breakdown in keys:
-            pipe.hgetall(f"{base}c:{ltla}:{dose}:{breakdown}")
+            pipe.hgetall(tables + count_table(ltla, dose, breakdown))
         days: dict[bytes, date] = {}
         return {key: _parse(raw, days) for key, raw in zip(keys, pipe.execute(), strict=True)}
 
@@ -106,11 +103,10 @@ class CountsReader:
 
     def scan_cell_keys(self) -> list[tuple[str, int, str]]:
         """Every (ltla, dose, breakdown) table the active generation holds, sorted."""
-        base = self._base()
+        tables = self.keys.counts_prefix(self.generation())
         found = []
-        for key in self.client.scan_iter(match=f"{base}c:*", count=1000):
-            ltla, dose, breakdown = cast("bytes", key).decode()[len(base) + 2 :].split(":")
-            found.append((ltla, int(dose), breakdown))
+        for key in self.client.scan_iter(match=f"{tables}*", count=1000):
+            found.append(parse_count_table(cast("bytes", key).decode()[len(tables) :]))
         return sorted(found)
 
 

@@ -3,8 +3,8 @@
 Letters are framed and keyed as every stage frames them (`platform.dead_letters`) and sent,
 and acknowledged, before the batch they belong to is applied in Redis, so none is ever lost;
 after a crash between the two the batch is redone and its letters are sent again (each names
-its topic, partition and offset, so copies are easy to spot). Their count in `P:dlq:counts`
-is not bumped here but by the batch's own atomic Redis step, so it is exact.
+its topic, partition and offset, so copies are easy to spot). Their count in the dead-letter
+counts is not bumped here but by the batch's own atomic Redis step, so it is exact.
 """
 
 from __future__ import annotations
@@ -18,11 +18,6 @@ from services.contract.dead_letter import DeadLetter, Stage
 from services.platform.dead_letters import dead_letter_record
 from services.platform.errors import KafkaUnavailable
 from services.platform.kafka_producer import AckedProducer
-
-
-def dead_letter_field(refused: Refused) -> str:
-    """The `P:dlq:counts` field a refusal is counted under."""
-    return f"{Stage.AGGREGATE.value}|{refused.error.reason.value}"
 
 
 def dead_letter(refused: Refused, *, failed_at: datetime) -> DeadLetter:

@@ -1,16 +1,8 @@
 """The aggregator's Redis adapter: generations, offsets, event states and atomic batches.
 
-Layout under the prefix `P` (generation `G`):
-
-- `P:agg:generation`            active generation id (absent = "1")
-- `P:agg:generation_seq`        last generation id handed out
-- `P:g<G>:meta`                 field `spec`: the generation's `GenerationSpec` JSON
-- `P:g<G>:c:<ltla>:<dose>:<bd>` hash `"<YYYY-MM-DD>|<group>"` -> exact count (no zeros)
-- `P:g<G>:e:<bucket>`           hash event id -> packed state (`event_state`)
-- `P:g<G>:offsets`              hash partition -> next offset to consume
-- `P:g<G>:stats`                hash counter -> value, changed with the counts
-- `P:barrier`                   hash partition -> offset the aggregators must stop at
-- `P:dlq:counts`                hash `"<stage>|<reason>"` -> dead letters
+The keys (a generation's counts, event states, offsets and stats, the active generation, the
+release barrier, dead-letter counts) are named by `platform.redis_keys`; the Lua scripts take
+them as arguments.
 """
 
 from __future__ import annotations
@@ -32,6 +24,8 @@ from services.aggregate.errors import (
 )
 from services.aggregate.event_state import StoredState, parse
 from services.aggregate.generation import GenerationSpec, bucket_of
+from services.contract.dead_letter import Stage
+from services.platform.redis_keys import RedisKeys, count_table, dead_letter_field
 
 _REDIS_FAILURES = (redis.ConnectionError, redis.TimeoutError, redis.ResponseError)
 
@@ -43,7 +37,7 @@ class BatchWrite:
     partitions: list[tuple[int, int | None, int]]  # (partition, stored offset, new offset)
     outcome: BatchOutcome
     stats: dict[str, int] = field(default_factory=dict)
-    dead_letters: dict[str, int] = field(default_factory=dict)  # "<stage>|<reason>" -> n
+    dead_letters: dict[str, int] = field(default_factory=dict)  # reason -> n (this stage)
 
 
 @contextmanager
@@ -59,27 +53,23 @@ class RedisStore:
 
     def __init__(self, client: redis.Redis, *, prefix: str) -> None:
         self.client = client
-        self.prefix = prefix
+        self.keys = RedisKeys(prefix)
         lua = files("services.aggregate")
         self._apply = client.register_script(lua.joinpath("apply_batch.lua").read_text())
         self._read = client.register_script(lua.joinpath("read_states.lua").read_text())
         self._switch = client.register_script(lua.joinpath("switch_generation.lua").read_text())
 
-    def base(self, generation: str) -> str:
-        """The key prefix of a generation, `P:g<G>:`."""
-        return f"{self.prefix}:g{generation}:"
-
     def active_generation(self) -> str:
         """The id of the generation councils' releases are cut from."""
         with _wrapped():
-            raw = cast("bytes | None", self.client.get(f"{self.prefix}:agg:generation"))
+            raw = cast("bytes | None", self.client.get(self.keys.active_generation))
         return raw.decode() if raw else "1"
 
     def spec(
         self, generation: str, *, default: Callable[[], GenerationSpec] | None = None
     ) -> GenerationSpec:
         """The generation's spec; with ``default``, create it first if it has none."""
-        key = self.base(generation) + "meta"
+        key = self.keys.generation_meta(generation)
         with _wrapped():
             if default is not None:
                 self.client.hsetnx(key, "spec", default().to_json())
@@ -90,26 +80,26 @@ class RedisStore:
 
     def new_generation(self, spec: GenerationSpec) -> str:
         """A fresh generation id, newer than every id handed out, with its spec stored."""
-        seq = f"{self.prefix}:agg:generation_seq"
+        seq = self.keys.generation_seq
         with _wrapped():
             floor = int(self.active_generation())
             self.client.set(seq, floor, nx=True)
             generation = cast("int", self.client.incr(seq))
             while generation <= floor:  # a seq older than the active id: move past it
                 generation = cast("int", self.client.incr(seq))
-            self.client.hset(self.base(str(generation)) + "meta", "spec", spec.to_json())
+            self.client.hset(self.keys.generation_meta(str(generation)), "spec", spec.to_json())
         return str(generation)
 
     def offsets(self, generation: str) -> dict[int, int]:
         """Next offset to consume of every partition the generation has counted from."""
         with _wrapped():
-            raw = cast("dict[bytes, bytes]", self.client.hgetall(self.base(generation) + "offsets"))
+            raw = cast("dict[bytes, bytes]", self.client.hgetall(self.keys.offsets(generation)))
         return {int(p): int(o) for p, o in raw.items()}
 
     def barrier(self) -> dict[int, int]:
         """The release barrier: partition -> offset not to count at or beyond (empty if none)."""
         with _wrapped():
-            raw = cast("dict[bytes, bytes]", self.client.hgetall(f"{self.prefix}:barrier"))
+            raw = cast("dict[bytes, bytes]", self.client.hgetall(self.keys.barrier))
         return {int(p): int(o) for p, o in raw.items()}
 
     def read_states(
@@ -119,7 +109,7 @@ class RedisStore:
         ids = list(event_ids)
         if not ids:
             return {}
-        args: list[Any] = [self.base(generation)]
+        args: list[Any] = [self.keys.event_states_prefix(generation)]
         for event_id in ids:
             args += (bucket_of(event_id, buckets), event_id)
         with _wrapped():
@@ -136,9 +126,21 @@ class RedisStore:
         respect_barrier: bool,
     ) -> None:
         """Apply a batch atomically; FenceError (nothing written) if anything moved since."""
-        args = _apply_args(self.prefix, generation, buckets, batch, must_be_active, respect_barrier)
+        keys = [
+            self.keys.active_generation,
+            self.keys.barrier,
+            self.keys.dead_letter_counts,
+            self.keys.offsets(generation),
+            self.keys.stats(generation),
+        ]
+        args = [
+            generation,
+            self.keys.event_states_prefix(generation),
+            self.keys.counts_prefix(generation),
+            *_apply_args(buckets, batch, must_be_active, respect_barrier),
+        ]
         with _wrapped():
-            result = cast("list[bytes]", self._apply(keys=[], args=args))
+            result = cast("list[bytes]", self._apply(keys=keys, args=args))
         kind = result[0].decode()
         if kind == "ok":
             return
@@ -150,7 +152,8 @@ class RedisStore:
     def switch_generation(self, old: str, new: str) -> int:
         """Make ``new`` active: 1 done, 0 a release barrier is up, -1 ``old`` is not active."""
         with _wrapped():
-            return int(cast("int", self._switch(keys=[], args=[self.prefix, old, new])))
+            keys = [self.keys.barrier, self.keys.active_generation]
+            return int(cast("int", self._switch(keys=keys, args=[old, new])))
 
     def drop_generation(self, generation: str) -> int:
         """Delete every key of an inactive generation; returns how many were deleted."""
@@ -159,7 +162,9 @@ class RedisStore:
         deleted = 0
         with _wrapped():
             batch: list[bytes] = []
-            for key in self.client.scan_iter(match=self.base(generation) + "*", count=1000):
+            for key in self.client.scan_iter(
+                match=self.keys.generation(generation) + "*", count=1000
+            ):
                 batch.append(key)
                 if len(batch) >= 1000:
                     deleted += cast("int", self.client.unlink(*batch))
@@ -170,8 +175,6 @@ class RedisStore:
 
 
 def _apply_args(
-    prefix: str,
-    generation: str,
     buckets: int,
     batch: BatchWrite,
     must_be_active: bool,
@@ -185,15 +188,14 @@ def _apply_args(
         for event_id, (before, after) in batch.outcome.writes.items()
     )
     counts = "".join(
-        f"{ltla}:{dose}:{breakdown}\t{field}\t{delta}\n"
+        f"{count_table(ltla, dose, breakdown)}\t{field}\t{delta}\n"
         for (ltla, dose, breakdown), fields in batch.outcome.increments.items()
         for field, delta in fields.items()
     )
     stats = _nonzero({**batch.outcome.stats, **_summed(batch.outcome.stats, batch.stats)})
-    dead = _nonzero(batch.dead_letters)
+    stage = Stage.AGGREGATE.value
+    dead = _nonzero({dead_letter_field(stage, r): n for r, n in batch.dead_letters.items()})
     return [
-        prefix,
-        generation,
         int(must_be_active),
         int(respect_barrier),
         partitions,

@@ -23,13 +23,13 @@ from services.aggregate.release_cut import end_offsets, take_snapshot
 from services.aggregate.release_settings import ReleaseSettings
 from services.aggregate.release_tables import ReleaseTables, build_tables, date_range
 from services.disclosure.registry import get_policy
+from services.platform.redis_keys import RedisKeys, parse_table_field, table_field
 from services.platform.release_store import (
     PublishedTable,
     ReleaseMeta,
     ReleaseStatus,
     ReleaseStore,
     publish_blockers,
-    table_field,
 )
 from services.reference.areas import AreaRegistry
 from services.reference.breakdowns import select_breakdowns
@@ -161,7 +161,7 @@ class ReleaseBuilder:
         return {}
 
     def _exact_key(self, release_id: int) -> str:
-        return f"{self.settings.redis_prefix}:release:{release_id}:exact"
+        return RedisKeys(self.settings.redis_prefix).release_exact(release_id)
 
     def _freeze_exact(self, release_id: int, tables: ReleaseTables) -> None:
         """Keep the exact tables behind a release (internal) for the next release's audit."""
@@ -192,7 +192,7 @@ class ReleaseBuilder:
             return None
         raw_exact: dict[bytes, bytes] = self.redis.hgetall(self._exact_key(meta.id))  # type: ignore[assignment]
         fields = [f.decode() for f in raw_exact]
-        keys = [(a, int(d), b) for a, d, b in (f.split("|") for f in fields)]
+        keys = [parse_table_field(f) for f in fields]
         published = self.store.tables(meta.id, keys)
         out: dict[tuple[str, int, str], tuple[tuple[str, ...], np.ndarray, PublishedTable]] = {}
         for key, fld, table in zip(keys, fields, published, strict=True):

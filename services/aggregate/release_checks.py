@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from services.aggregate.release_cut import Snapshot
+from services.contract.dead_letter import Stage
 from services.platform.release_store import Check
 from services.reference.areas import AreaRegistry
 
@@ -122,7 +123,8 @@ def _dead_letter_share(snapshot: Snapshot, prior: dict[str, int], limit: float) 
 
 
 def _counters(snapshot: Snapshot) -> dict[str, int]:
-    ingest = sum(v for k, v in snapshot.dead_letters.items() if k.startswith("ingest|"))
+    dead = snapshot.dead_letters
+    ingest = sum(n for (stage, _), n in dead.items() if stage == Stage.INGEST.value)
     return {
         "consumed": int(snapshot.stats.get("consumed", 0)),
         "dead_lettered": sum(snapshot.dead_letters.values()),

@@ -1,7 +1,7 @@
 """Cut a release at a point in the log and freeze the exact counts there.
 
 The cut is the end offset of every partition of the events topic when the release is
-requested. The builder raises a barrier (`P:barrier`, partition -> offset) that the
+requested. The builder raises a barrier (partition -> offset) that the
 aggregators respect: they count up to the barrier and no further. Once Redis's stored offsets
 equal the cut for every partition, the exact counts are exactly "everything in the log before
 the cut"; they are read, and the barrier is dropped so counting goes on.
@@ -18,6 +18,8 @@ import redis
 from kafka import KafkaConsumer, TopicPartition
 
 from services.aggregate.counts_query import CountsReader
+from services.platform.dead_letters import dead_letter_counts
+from services.platform.redis_keys import RedisKeys
 
 CellKey = tuple[str, int, str]
 """(LTLA code, dose, breakdown name)."""
@@ -32,7 +34,7 @@ class Snapshot:
     consumed_to_cut: bool
     cells: dict[CellKey, dict[tuple[date, str], int]] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
-    dead_letters: dict[str, int] = field(default_factory=dict)
+    dead_letters: dict[tuple[str, str], int] = field(default_factory=dict)  # (stage, reason)
 
 
 def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
@@ -58,7 +60,7 @@ def take_snapshot(
 ) -> Snapshot:
     """Hold the aggregators at the cut, wait until they reach it, read every exact cell."""
     reader = CountsReader(client, prefix=prefix)
-    barrier = f"{prefix}:barrier"
+    barrier = RedisKeys(prefix).barrier
     client.hset(barrier, mapping={str(p): o for p, o in cut.items()})
     try:
         deadline = time.monotonic() + wait_seconds
@@ -72,8 +74,7 @@ def take_snapshot(
         for start in range(0, len(keys), 300):
             snapshot.cells.update(reader.tables(keys[start : start + 300], generation=generation))
         snapshot.stats = reader.stats()
-        raw_dead: dict[bytes, bytes] = client.hgetall(f"{prefix}:dlq:counts")  # type: ignore[assignment]
-        snapshot.dead_letters = {k.decode(): int(v) for k, v in raw_dead.items()}
+        snapshot.dead_letters = dead_letter_counts(client, prefix=prefix)
     finally:
         client.delete(barrier)
     return snapshot

@@ -13,6 +13,8 @@ from typing import Any
 
 import redis
 
+from services.platform.redis_keys import RedisKeys
+
 # How many stream entries one tail filtered by key id reads at most, newest first.
 _SCAN_LIMIT = 100_000
 _SCAN_BATCH = 1000
@@ -66,11 +68,11 @@ def _decode(entry_id: object, raw: Mapping[Any, Any]) -> AuditEntry:
 
 
 class AuditLog:
-    """Append to and read the audit stream `P:audit`."""
+    """Append to and read the audit stream (`redis_keys`)."""
 
     def __init__(self, client: redis.Redis, *, prefix: str, max_length: int = 1_000_000) -> None:
         self._redis = client
-        self._stream = f"{prefix}:audit"
+        self._stream = RedisKeys(prefix).audit
         self._max_length = max_length
 
     def append(self, entry: AuditEntry) -> str:

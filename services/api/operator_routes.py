@@ -23,6 +23,7 @@ from services.api.answers import (
 )
 from services.api.auth import Context, Operator
 from services.api.errors import BadRequestError, ConflictError, NotFoundError
+from services.platform.dead_letters import dead_letter_counts
 from services.platform.key_store import KeyStoreError
 from services.platform.release_store import ReleaseMeta, ReleaseStatus, publish_blockers
 
@@ -104,12 +105,12 @@ def hold(principal: Operator, ctx: Context, release_id: ReleaseId, body: HoldReq
 )
 def dead_letters(principal: Operator, ctx: Context) -> DeadLetters:
     """How many records each stage dead-lettered, by reason, most frequent first."""
-    raw = ctx.client.hgetall(f"{ctx.settings.redis_prefix}:dlq:counts")
-    counts: list[DeadLetterCount] = []
-    for field, value in dict(raw).items():
-        name = field.decode() if isinstance(field, bytes) else str(field)
-        stage, _, reason = name.partition("|")
-        counts.append(DeadLetterCount(stage=stage, reason=reason, count=int(value)))
+    counts = [
+        DeadLetterCount(stage=stage, reason=reason, count=n)
+        for (stage, reason), n in dead_letter_counts(
+            ctx.client, prefix=ctx.settings.redis_prefix
+        ).items()
+    ]
     counts.sort(key=lambda c: (-c.count, c.stage, c.reason))
     return DeadLetters(total=sum(c.count for c in counts), by_reason=counts)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import redis
 
 from services.api.errors import RateLimitedError
+from services.platform.redis_keys import RedisKeys
 
 WINDOW_SECONDS = 60
 
@@ -33,7 +34,7 @@ class RateLimiter:
 
     def __init__(self, client: redis.Redis, *, prefix: str, name: str, limit: int) -> None:
         self._redis = client
-        self._key = f"{prefix}:ratelimit:{name}"
+        self._key = RedisKeys(prefix).rate_limit(name)
         self._limit = limit
 
     def _key_of(self, subject: str, now: float) -> str:

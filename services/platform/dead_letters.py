@@ -1,7 +1,7 @@
 """Dead letters to the dead-letter topic, and their counts by stage and reason in Redis.
 
-Operators read `{prefix}:dlq:counts` (a hash of `"{stage}|{reason}"` -> count) to see what is
-being refused without consuming the topic. Counts are bumped only after Kafka acknowledged
+Operators read the dead-letter counts (by stage and reason, `redis_keys`) to see what is being
+refused without consuming the topic. Counts are bumped only after Kafka acknowledged
 the letters, so they never count a letter that was not stored (a resend may count twice).
 """
 
@@ -14,11 +14,13 @@ import redis
 
 from services.contract.dead_letter import DeadLetter, encode_dead_letter
 from services.platform.kafka_producer import AckedProducer, OutgoingRecord
+from services.platform.redis_keys import RedisKeys, dead_letter_field, parse_dead_letter_field
 
 
-def counts_key(prefix: str) -> str:
-    """The Redis hash of dead-letter counts under a key prefix."""
-    return f"{prefix}:dlq:counts"
+def dead_letter_counts(client: redis.Redis, *, prefix: str) -> dict[tuple[str, str], int]:
+    """Dead letters so far by (stage, reason), every stage."""
+    raw: dict[bytes, bytes] = client.hgetall(RedisKeys(prefix).dead_letter_counts)  # type: ignore[assignment]
+    return {parse_dead_letter_field(field): int(n) for field, n in raw.items()}
 
 
 def dead_letter_record(letter: DeadLetter, *, topic: str) -> OutgoingRecord:
@@ -40,7 +42,8 @@ class DeadLetterPublisher:
         self._producer = producer
         self._redis = client
         self.topic = topic
-        self._counts = counts_key(prefix)
+        self._prefix = prefix
+        self._counts = RedisKeys(prefix).dead_letter_counts
 
     def records(self, letters: Sequence[DeadLetter]) -> list[OutgoingRecord]:
         """Kafka records for letters, for callers that send them with other records."""
@@ -48,7 +51,7 @@ class DeadLetterPublisher:
 
     def count(self, letters: Sequence[DeadLetter]) -> None:
         """Add acknowledged letters to the counts by stage and reason (one round trip)."""
-        tally = Counter(f"{letter.stage.value}|{letter.reason}" for letter in letters)
+        tally = Counter(dead_letter_field(letter.stage.value, letter.reason) for letter in letters)
         if not tally:
             return
         pipe = self._redis.pipeline(transaction=False)
@@ -61,7 +64,6 @@ class DeadLetterPublisher:
         self._producer.send_all(self.records(letters))
         self.count(letters)
 
-    def counts(self) -> dict[str, int]:
-        """Current counts, `"{stage}|{reason}"` -> number of dead letters."""
-        raw = self._redis.hgetall(self._counts)
-        return {k.decode(): int(v) for k, v in raw.items()}  # type: ignore[union-attr]
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Current counts, (stage, reason) -> number of dead letters."""
+        return dead_letter_counts(self._redis, prefix=self._prefix)

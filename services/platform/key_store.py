@@ -19,6 +19,7 @@ from enum import StrEnum
 import redis
 
 from services.platform.errors import PlatformError
+from services.platform.redis_keys import RedisKeys
 
 _KEY_ID_BYTES = 6
 _SECRET_BYTES = 24
@@ -71,7 +72,7 @@ class KeyStore:
 
     def __init__(self, client: redis.Redis, *, prefix: str) -> None:
         self._redis = client
-        self._hash = f"{prefix}:keys"
+        self._hash = RedisKeys(prefix).api_keys
 
     def create(
         self, role: Role | str, name: str, areas: tuple[str, ...] = ()

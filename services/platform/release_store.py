@@ -5,10 +5,9 @@ that passed disclosure control are ever stored here; exact counts stay in the ag
 own keys. A published release is immutable: its tables are written once, before it is
 published, and never changed.
 
-Layout under the prefix `P`:
-- `P:releases`           hash  release id -> metadata JSON (`ReleaseMeta`)
-- `P:release:latest`     string id of the newest published release
-- `P:release:<id>:t`     hash  "<area>|<dose>|<breakdown>" -> table JSON (`PublishedTable`)
+Keys (`redis_keys`): the release index (id -> `ReleaseMeta` JSON), the `latest` pointer, the
+id sequence, and per release its published tables ("<area>|<dose>|<breakdown>" ->
+`PublishedTable` JSON).
 """
 
 from __future__ import annotations
@@ -20,6 +19,8 @@ from enum import StrEnum
 from typing import Any
 
 import redis
+
+from services.platform.redis_keys import RedisKeys, table_field
 
 
 class ReleaseStatus(StrEnum):
@@ -135,11 +136,6 @@ def publish_blockers(meta: ReleaseMeta) -> list[str]:
     return [f"it failed {', '.join(failed)}; it can never be published"] if failed else []
 
 
-def table_field(area: str, dose: int, breakdown: str) -> str:
-    """The hash field of one table inside a release."""
-    return f"{area}|{dose}|{breakdown}"
-
-
 # The newest published release's metadata: the `latest` pointer and the record it names.
 _LATEST_META = """
 local id = redis.call('GET', KEYS[1])
@@ -153,17 +149,17 @@ class ReleaseStore:
 
     def __init__(self, client: redis.Redis, *, prefix: str) -> None:
         self._redis = client
-        self._prefix = prefix
-        self._index = f"{prefix}:releases"
-        self._latest = f"{prefix}:release:latest"
+        self._keys = RedisKeys(prefix)
+        self._index = self._keys.releases
+        self._latest = self._keys.release_latest
         self._latest_meta = client.register_script(_LATEST_META)
 
     def _tables_key(self, release_id: int) -> str:
-        return f"{self._prefix}:release:{release_id}:t"
+        return self._keys.release_tables(release_id)
 
     def next_id(self) -> int:
         """A new release number, one more than the last ever issued."""
-        return int(self._redis.incr(f"{self._prefix}:release:seq"))
+        return int(self._redis.incr(self._keys.release_seq))
 
     def save(self, meta: ReleaseMeta) -> None:
         """Store (or update) a release's metadata."""

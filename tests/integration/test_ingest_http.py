@@ -275,7 +275,7 @@ def test_a_mixed_batch_lands_exactly_the_valid_events_and_dead_letters_the_rest(
     counts = DeadLetterPublisher(
         producer=ingest.producer, client=ingest.redis, topic=topics.dlq, prefix=prefix
     ).counts()
-    assert counts == {f"ingest|{reason}": n for reason, n in expected_reasons.items()}
+    assert counts == {("ingest", reason): n for reason, n in expected_reasons.items()}
 
     # No NHS number, in any of its forms, in any byte written to Kafka or in any log line.
     written = b"".join(r.raw() for r in events + read_topic(stack.bootstrap, topics.dlq))
