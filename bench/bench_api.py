@@ -27,7 +27,8 @@ from bench.published_release import write_published_release
 from bench.stack import PREFIX, BenchStack, running_stack
 from devtools.localstack import servers
 from devtools.simulator.simulator import NW_LONDON
-from services.platform.key_store import KeyStore, Role
+from services.access.roles import Role
+from services.platform.key_store import KeyStore
 
 AREA = "E09000013"
 CLIENTS = 50

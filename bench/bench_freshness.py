@@ -32,7 +32,7 @@ from bench.measures import ms, percentile
 from bench.simulated_batches import jsonl_bodies
 from bench.stack import EVENTS_TOPIC, PARTITIONS, PREFIX, BenchStack, running_stack
 from devtools.localstack import servers
-from services.aggregate.counts_query import CountsReader
+from services.release.counts_reader import CountsReader
 
 BATCH = 100
 SENDERS = 8

@@ -26,8 +26,9 @@ from bench.profiling import start_sampling, summarise
 from bench.simulated_batches import avro_records, jsonl_bodies
 from bench.stack import EVENTS_TOPIC, PREFIX, BenchStack, running_stack
 from devtools.localstack import servers
+from services.access.roles import Role
 from services.platform.kafka_producer import AckedProducer, OutgoingRecord
-from services.platform.key_store import KeyStore, Role
+from services.platform.key_store import KeyStore
 
 BATCH = 1000
 RUNS = 3

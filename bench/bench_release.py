@@ -29,8 +29,9 @@ from bench.national_counts import PROGRAMME_START, write_counts
 from bench.profiling import start_sampling, summarise
 from bench.stack import PREFIX, BenchStack, running_stack
 from devtools.localstack.servers import REPO_ROOT
-from services.platform.release_store import ReleaseMeta, ReleaseStore
+from services.platform.release_store import ReleaseStore
 from services.reference.areas import load_areas
+from services.releases.model import ReleaseMeta
 
 DAYS = 120
 TARGET_SECONDS = 60.0

@@ -16,14 +16,9 @@ import redis
 
 from bench.national_counts import PROGRAMME_START, ltla_tables
 from services.disclosure.registry import get_policy
-from services.platform.release_store import (
-    Check,
-    PublishedTable,
-    ReleaseMeta,
-    ReleaseStatus,
-    ReleaseStore,
-)
+from services.platform.release_store import ReleaseStore
 from services.reference.breakdowns import BREAKDOWNS, DEFAULT_BREAKDOWNS
+from services.releases.model import Check, PublishedTable, ReleaseMeta, ReleaseStatus
 
 POLICY = "nhs-digital"
 

@@ -26,16 +26,17 @@ from tqdm import tqdm
 from devtools.localstack import runner
 from devtools.simulator.output import record_to_json
 from devtools.simulator.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
-from services.aggregate.counts_query import CountsReader
-from services.aggregate.release_builder import ReleaseBuilder
-from services.aggregate.release_cut import end_offsets
-from services.aggregate.release_settings import ReleaseSettings
+from services.access.roles import Role
 from services.contract.codec import encode
 from services.platform.kafka_producer import AckedProducer, OutgoingRecord
 from services.platform.kafka_topics import ensure_topics
-from services.platform.key_store import KeyStore, Role
+from services.platform.key_store import KeyStore
 from services.platform.redis_client import connect
 from services.reference.areas import load_areas
+from services.release.bootstrap import release_builder
+from services.release.counts_reader import CountsReader
+from services.release.cut import end_offsets
+from services.release.settings import ReleaseSettings
 
 API_PORT, INGEST_PORT = 8080, 8081
 AGGREGATE_PORTS = (8082, 8083)  # two aggregators: one per core of a small machine
@@ -116,7 +117,7 @@ def main(argv: list[str]) -> int:
 
     print("Building the release (verify, disclosure control, audit) ...", flush=True)
     settings = ReleaseSettings()
-    meta = ReleaseBuilder(redis=redis, settings=settings, areas=load_areas()).create(
+    meta = release_builder(redis, settings=settings, areas=load_areas()).create(
         as_of=END, publish=True
     )
     urls = {

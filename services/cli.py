@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "keys": ("services.ingest.keys_cli", "main", "create, revoke and list API keys"),
     "ingest": ("services.ingest.main", "main", "run the publisher HTTP service"),
     "aggregate": ("services.aggregate.main", "main", "run or rebuild the aggregator"),
-    "release": ("services.aggregate.release_cli", "main", "create, list, publish releases"),
+    "release": ("services.release.cli", "main", "create, list, publish releases"),
     "api": ("services.api.main", "main", "run the council HTTP API"),
     "audit": ("services.api.audit_cli", "main", "read the data-access audit log"),
 }

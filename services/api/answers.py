@@ -6,9 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.access.roles import Role
 from services.platform.key_store import Principal
-from services.platform.release_store import ReleaseMeta
 from services.reference.areas import Area
+from services.releases.model import ReleaseMeta, ReleaseStatus
 
 AccessLevel = Literal["full", "headline"]
 
@@ -82,7 +83,7 @@ class ReleaseOut(BaseModel):
 
     id: int
     as_of: str
-    status: Literal["building", "held", "draft", "published"]
+    status: ReleaseStatus
     created_at: str
     published_at: str | None
     policy: str
@@ -189,7 +190,7 @@ class KeyOut(BaseModel):
 
 
 class NewKeyRequest(BaseModel):
-    role: Literal["publisher", "council", "operator"]
+    role: Role
     name: str = Field(min_length=1, max_length=200, examples=["Hammersmith and Fulham PH team"])
     areas: list[str] = Field(default_factory=list, max_length=200, examples=[["E09000013"]])
 

@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from services.access.roles import Role
 from services.api.answers import AreaList, AreaOut, ErrorBody, Me
 from services.api.auth import Context, Reader
 from services.api.caching import REVALIDATE, cached_json
 from services.api.data_routes import AreaCode
 from services.api.errors import NotFoundError
-from services.api.scope import OPERATOR, detail_areas, may_see_detail
+from services.api.scope import detail_areas, may_see_detail
 from services.platform.key_store import Principal
 from services.reference.areas import Area, AreaRegistry
 
@@ -73,7 +74,7 @@ def area_out(registry: AreaRegistry, principal: Principal, area: Area) -> dict[s
 def me(principal: Reader, ctx: Context) -> Me:
     """Who this key belongs to and which areas it may read in full."""
     full: list[str] | Literal["all"] = (
-        "all" if principal.role == OPERATOR else sorted(detail_areas(principal, ctx.areas))
+        "all" if principal.role == Role.OPERATOR else sorted(detail_areas(principal, ctx.areas))
     )
     return Me(
         key_id=principal.key_id,

@@ -22,8 +22,8 @@ from services.api.rows import COLUMNS, count_rows, table_rows
 from services.api.scope import check_breakdown
 from services.api.streaming import csv_response, json_response, json_stream, slug
 from services.disclosure.registry import get_policy
-from services.platform.release_store import ReleaseMeta, ReleaseStatus
 from services.reference.areas import Area
+from services.releases.model import ReleaseMeta, ReleaseStatus
 
 router = APIRouter(prefix="/v1/areas", tags=["vaccinations"])
 

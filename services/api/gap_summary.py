@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from services.disclosure.policy import Policy
 from services.disclosure.uptake import uptake
-from services.platform.release_store import PublishedTable
+from services.releases.model import PublishedTable
 
 SUPPRESSED = "suppressed"
 NO_DENOMINATOR = "no_denominator"

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.api.auth import Context
 from services.api.metrics import CONTENT_TYPE
-from services.platform.release_store import ReleaseStatus
+from services.releases.model import ReleaseStatus
 
 router = APIRouter(tags=["health"])
 

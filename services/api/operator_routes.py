@@ -25,7 +25,9 @@ from services.api.auth import Context, Operator
 from services.api.errors import BadRequestError, ConflictError, NotFoundError
 from services.platform.dead_letters import dead_letter_counts
 from services.platform.key_store import KeyStoreError
-from services.platform.release_store import ReleaseMeta, ReleaseStatus, publish_blockers
+from services.releases import lifecycle
+from services.releases.errors import ReleaseConflict
+from services.releases.model import ReleaseMeta
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
 
@@ -52,7 +54,8 @@ def _release(ctx: Context, release_id: int) -> ReleaseMeta:
 
 @router.get("/releases", response_model=ReleaseList, responses=ERRORS, summary="All releases")
 def all_releases(principal: Operator, ctx: Context) -> ReleaseList:
-    """Every release whatever its status (building, held, draft, published), newest first."""
+    """Every release whatever its status (building, held, draft, published, failed), newest
+    first."""
     return ReleaseList(
         latest=ctx.releases.latest_published(),
         releases=[ReleaseOut.model_validate(release_out(m)) for m in ctx.releases.all()],
@@ -70,12 +73,10 @@ def publish(principal: Operator, ctx: Context, release_id: ReleaseId) -> Release
 
     A release that failed its disclosure audit or has a negative cell can never be published.
     """
-    meta = _release(ctx, release_id)
-    blockers = publish_blockers(meta)
-    if blockers:
-        raise ConflictError(f"release {release_id}: {'; '.join(blockers)}")
-    meta.status = ReleaseStatus.PUBLISHED
-    meta.published_at = ctx.clock().isoformat(timespec="seconds")
+    try:
+        meta = lifecycle.publish(_release(ctx, release_id), at=ctx.clock())
+    except ReleaseConflict as exc:
+        raise ConflictError(str(exc)) from exc
     ctx.releases.publish(meta)
     return ReleaseOut.model_validate(release_out(meta))
 
@@ -88,14 +89,10 @@ def publish(principal: Operator, ctx: Context, release_id: ReleaseId) -> Release
 )
 def hold(principal: Operator, ctx: Context, release_id: ReleaseId, body: HoldRequest) -> ReleaseOut:
     """Keep a draft from councils, recording why (and who) in its held reasons."""
-    meta = _release(ctx, release_id)
-    if meta.status not in (ReleaseStatus.DRAFT, ReleaseStatus.HELD):
-        raise ConflictError(
-            f"release {release_id} is {meta.status}; only a draft can be held "
-            "(a published release is immutable: publish a newer one instead)"
-        )
-    meta.status = ReleaseStatus.HELD
-    meta.held_reasons = [*meta.held_reasons, f"{body.reason.strip()} (by {principal.name})"]
+    try:
+        meta = lifecycle.hold(_release(ctx, release_id), body.reason, by=principal.name)
+    except ReleaseConflict as exc:
+        raise ConflictError(str(exc)) from exc
     ctx.releases.save(meta)
     return ReleaseOut.model_validate(release_out(meta))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from services.api.errors import NotFoundError
 from services.api.scope import Caller, check_release
-from services.platform.release_store import PublishedTable, ReleaseMeta, ReleaseStore
+from services.platform.release_store import ReleaseStore
 from services.reference.areas import Area
+from services.releases.model import PublishedTable, ReleaseMeta
 
 HEADLINE = "none"
 

@@ -10,7 +10,7 @@ from services.api.answers import ErrorBody, ReleaseList, ReleaseOut, release_out
 from services.api.auth import Context, Reader
 from services.api.caching import IMMUTABLE, REVALIDATE, cached_json
 from services.api.release_access import resolve_release
-from services.platform.release_store import ReleaseStatus
+from services.releases.model import ReleaseStatus
 
 router = APIRouter(prefix="/v1/releases", tags=["releases"])
 

@@ -16,7 +16,7 @@ import numpy as np
 from services.disclosure.policy import Policy
 from services.disclosure.published import PublishedArray
 from services.disclosure.uptake import uptake_percent
-from services.platform.release_store import PublishedTable
+from services.releases.model import PublishedTable
 
 COLUMNS: tuple[str, ...] = (
     "date",

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from services.access.roles import READERS, Role
 from services.reference.areas import AreaRegistry
+from services.releases.model import ReleaseStatus
 
 HEADLINE = "none"
-OPERATOR = "operator"
-COUNCIL = "council"
-PUBLISHED = "published"
 
 
 class Caller(Protocol):
@@ -43,15 +42,15 @@ def detail_areas(caller: Caller, registry: AreaRegistry) -> frozenset[str]:
 
 def may_read(caller: Caller) -> None:
     """Deny callers whose role reads no data (publishers)."""
-    if caller.role not in (OPERATOR, COUNCIL):
+    if caller.role not in READERS:
         raise ScopeDenied(f"a {caller.role} key has no read access to the council API")
 
 
 def may_see_detail(caller: Caller, area_code: str, registry: AreaRegistry) -> bool:
     """True when the caller may read breakdowns (not just headlines) of this area."""
-    if caller.role == OPERATOR:
+    if caller.role == Role.OPERATOR:
         return True
-    return caller.role == COUNCIL and area_code in detail_areas(caller, registry)
+    return caller.role == Role.COUNCIL and area_code in detail_areas(caller, registry)
 
 
 def check_breakdown(caller: Caller, area_code: str, breakdown: str, registry: AreaRegistry) -> None:
@@ -69,11 +68,11 @@ def check_breakdown(caller: Caller, area_code: str, breakdown: str, registry: Ar
 def check_release(caller: Caller, status: str) -> None:
     """Deny releases that are not published to everyone but operators."""
     may_read(caller)
-    if caller.role != OPERATOR and status != PUBLISHED:
+    if caller.role != Role.OPERATOR and status != ReleaseStatus.PUBLISHED:
         raise ScopeDenied(f"this release is {status}; only operators may read unpublished releases")
 
 
 def check_operator(caller: Caller) -> None:
     """Deny operator-only actions to other roles."""
-    if caller.role != OPERATOR:
+    if caller.role != Role.OPERATOR:
         raise ScopeDenied(f"this needs an operator key; this key's role is {caller.role}")

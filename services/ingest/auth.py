@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import redis
 
+from services.access.roles import Role
 from services.ingest.errors import RequestRefused
-from services.platform.key_store import KeyStore, Principal, Role
+from services.platform.key_store import KeyStore, Principal
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="vaxshare-ingest"'}
 

@@ -11,7 +11,8 @@ import sys
 
 import redis
 
-from services.platform.key_store import KeyStore, KeyStoreError, Role
+from services.access.roles import Role
+from services.platform.key_store import KeyStore, KeyStoreError
 from services.platform.redis_client import connect
 from services.platform.settings import CommonSettings
 from services.reference.areas import load_areas

@@ -14,23 +14,15 @@ import json
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
 import redis
 
+from services.access.roles import Role
 from services.platform.errors import PlatformError
 from services.platform.redis_keys import RedisKeys
 
 _KEY_ID_BYTES = 6
 _SECRET_BYTES = 24
-
-
-class Role(StrEnum):
-    """What a key may do."""
-
-    PUBLISHER = "publisher"
-    COUNCIL = "council"
-    OPERATOR = "operator"
 
 
 class KeyStoreError(PlatformError):

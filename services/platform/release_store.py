@@ -1,9 +1,8 @@
 """Releases in Redis: their metadata and their published (disclosure-controlled) tables.
 
-Written by the release builder (aggregate service), read by the council API. Only numbers
-that passed disclosure control are ever stored here; exact counts stay in the aggregate's
-own keys. A published release is immutable: its tables are written once, before it is
-published, and never changed.
+Written by the release service, read by the council API. Only numbers that passed disclosure
+control are ever stored here; exact counts stay in the aggregate's own keys. A published
+release is immutable: its tables are written once, before it is published, and never changed.
 
 Keys (`redis_keys`): the release index (id -> `ReleaseMeta` JSON), the `latest` pointer, the
 id sequence, and per release its published tables ("<area>|<dose>|<breakdown>" ->
@@ -12,129 +11,10 @@ id sequence, and per release its published tables ("<area>|<dose>|<breakdown>" -
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
-from enum import StrEnum
-from typing import Any
-
 import redis
 
 from services.platform.redis_keys import RedisKeys, table_field
-
-
-class ReleaseStatus(StrEnum):
-    """Where a release is in its life."""
-
-    BUILDING = "building"
-    HELD = "held"
-    DRAFT = "draft"  # passed every check, waiting for an operator to publish it
-    PUBLISHED = "published"
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One verification step and its result."""
-
-    name: str
-    passed: bool
-    detail: str
-
-
-@dataclass(slots=True)
-class ReleaseMeta:
-    """What a release is: when it was cut, what was checked, what disclosure control did."""
-
-    id: int
-    as_of: str
-    status: ReleaseStatus
-    created_at: str
-    policy: str
-    first_date: str
-    last_date: str
-    breakdowns: list[str]
-    cut_offsets: dict[str, int] = field(default_factory=dict)
-    checks: list[Check] = field(default_factory=list)
-    audit: dict[str, Any] = field(default_factory=dict)
-    held_reasons: list[str] = field(default_factory=list)
-    published_at: str | None = None
-    etag: str = ""
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, raw: bytes | str) -> ReleaseMeta:
-        data = json.loads(raw)
-        data["status"] = ReleaseStatus(data["status"])
-        data["checks"] = [Check(**c) for c in data["checks"]]
-        return cls(**data)
-
-
-@dataclass(frozen=True, slots=True)
-class PublishedTable:
-    """One area × dose × breakdown of a release: groups × dates, published values only.
-
-    `new[g][d]` and `cumulative[g][d]` are for group `groups[g]` on `first_date + d days`;
-    None means suppressed. `population[g]` is the published (rounded) denominator, None where
-    no denominator exists for the group.
-    """
-
-    area: str
-    dose: int
-    breakdown: str
-    first_date: date
-    groups: tuple[str, ...]
-    new: tuple[tuple[int | None, ...], ...]
-    cumulative: tuple[tuple[int | None, ...], ...]
-    population: tuple[int | None, ...]
-
-    @property
-    def dates(self) -> list[date]:
-        width = len(self.new[0]) if self.new else 0
-        return [self.first_date + timedelta(days=i) for i in range(width)]
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "area": self.area,
-                "dose": self.dose,
-                "breakdown": self.breakdown,
-                "first_date": self.first_date.isoformat(),
-                "groups": self.groups,
-                "new": self.new,
-                "cumulative": self.cumulative,
-                "population": self.population,
-            },
-            separators=(",", ":"),
-        )
-
-    @classmethod
-    def from_json(cls, raw: bytes | str) -> PublishedTable:
-        d = json.loads(raw)
-        return cls(
-            area=d["area"],
-            dose=d["dose"],
-            breakdown=d["breakdown"],
-            first_date=date.fromisoformat(d["first_date"]),
-            groups=tuple(d["groups"]),
-            new=tuple(tuple(row) for row in d["new"]),
-            cumulative=tuple(tuple(row) for row in d["cumulative"]),
-            population=tuple(d["population"]),
-        )
-
-
-NEVER_PUBLISHABLE = frozenset({"disclosure_audit", "no_negative_cells"})
-"""Checks whose failure no operator review can override: privacy and impossible counts."""
-
-
-def publish_blockers(meta: ReleaseMeta) -> list[str]:
-    """Why a release may not be published (empty when an operator may publish it)."""
-    if meta.status not in (ReleaseStatus.DRAFT, ReleaseStatus.HELD):
-        return [f"it is {meta.status.value}; only a draft or held release can be published"]
-    failed = [c.name for c in meta.checks if not c.passed and c.name in NEVER_PUBLISHABLE]
-    return [f"it failed {', '.join(failed)}; it can never be published"] if failed else []
-
+from services.releases.model import PublishedTable, ReleaseMeta
 
 # The newest published release's metadata: the `latest` pointer and the record it names.
 _LATEST_META = """

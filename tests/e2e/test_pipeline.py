@@ -26,14 +26,15 @@ from devtools.localstack import runner
 from devtools.localstack.servers import free_port
 from devtools.simulator.output import record_to_json
 from devtools.simulator.simulator import SimulatedRecord, SimulationConfig, Simulator
-from services.aggregate.counts_query import CountsReader
-from services.aggregate.release_builder import ReleaseBuilder
-from services.aggregate.release_settings import ReleaseSettings
+from services.access.roles import Role
 from services.contract import codec
 from services.disclosure.registry import get_policy
-from services.platform.key_store import KeyStore, Role
-from services.platform.release_store import ReleaseStatus
+from services.platform.key_store import KeyStore
 from services.reference.areas import load_areas
+from services.release.bootstrap import release_builder
+from services.release.counts_reader import CountsReader
+from services.release.settings import ReleaseSettings
+from services.releases.model import ReleaseStatus
 from tests.conftest import Stack
 from tests.integration.aggregate_harness import wait_until_counted
 
@@ -118,7 +119,7 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             events_topic=events,
             dlq_topic=dlq,
         )
-        builder = ReleaseBuilder(redis=client, settings=settings, areas=load_areas())
+        builder = release_builder(client, settings=settings, areas=load_areas())
         meta = builder.create(as_of=END, publish=True)
         assert meta.status is ReleaseStatus.PUBLISHED, meta.held_reasons
         yield Pipeline(

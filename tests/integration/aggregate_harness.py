@@ -18,10 +18,10 @@ import httpx
 from kafka import KafkaProducer
 
 from devtools.simulator.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
-from services.aggregate.counts_query import CountsReader
-from services.aggregate.release_cut import end_offsets
 from services.contract import codec
 from services.contract.errors import CodecError
+from services.release.counts_reader import CountsReader
+from services.release.cut import end_offsets
 from tests.conftest import Topics
 
 CellKey = tuple[str, date, int, str, str]

@@ -17,11 +17,12 @@ from fastapi import FastAPI
 from kafka import KafkaConsumer, TopicPartition
 
 from devtools.localstack.servers import free_port
+from services.access.roles import Role
 from services.ingest.app import create_app
 from services.ingest.settings import IngestSettings
 from services.platform.dead_letters import DeadLetterPublisher
 from services.platform.kafka_producer import AckedProducer
-from services.platform.key_store import KeyStore, Role
+from services.platform.key_store import KeyStore
 from services.reference.areas import load_areas
 
 NOW = datetime(2021, 6, 30, 12, 0, tzinfo=UTC)

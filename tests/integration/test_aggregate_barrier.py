@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from services.aggregate.counts_query import CountsReader
-from services.aggregate.release_cut import end_offsets
+from services.release.counts_reader import CountsReader
+from services.release.cut import end_offsets
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import (
     Aggregators,

@@ -6,7 +6,7 @@ from datetime import date
 
 import redis
 
-from services.aggregate.counts_query import CountsReader
+from services.release.counts_reader import CountsReader
 from tests.conftest import Stack
 
 HAMMERSMITH, BRENT = "E09000013", "E09000005"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from services.aggregate.counts_query import CountsReader
+from services.release.counts_reader import CountsReader
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import (
     Aggregators,

@@ -13,10 +13,10 @@ import pytest
 import redis
 from kafka import KafkaConsumer
 
-from services.aggregate.counts_query import CountsReader
 from services.contract import codec
 from services.contract.dead_letter import decode_dead_letter
 from services.contract.single_object import HEADER_LENGTH, MAGIC
+from services.release.counts_reader import CountsReader
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import (
     Aggregators,

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from devtools.localstack import servers
-from services.aggregate.counts_query import CountsReader
+from services.release.counts_reader import CountsReader
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import (
     Aggregators,

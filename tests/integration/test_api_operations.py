@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from services.api import audit_cli
-from services.platform.release_store import Check, PublishedTable, ReleaseStatus
+from services.releases.model import Check, PublishedTable, ReleaseStatus
 from tests.conftest import Stack
 from tests.unit.api.api_harness import Harness, running_harness
 from tests.unit.api.release_examples import BRENT, HAMMERSMITH, write_release

@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 
 from services.api.rows import COLUMNS
-from services.platform.release_store import ReleaseStatus
 from services.reference.areas import load_areas
+from services.releases.model import ReleaseStatus
 from tests.conftest import Stack
 from tests.unit.api.api_harness import DAYS, Harness, running_harness
 from tests.unit.api.release_examples import HAMMERSMITH, LANCASHIRE, write_release

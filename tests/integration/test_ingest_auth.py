@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
+from services.access.roles import Role
 from services.ingest import keys_cli
-from services.platform.key_store import Role
 from tests.conftest import Stack, Topics
 from tests.integration.ingest_harness import Ingest, event_json, read_topic, serve
 

@@ -25,10 +25,10 @@ import redis
 
 from devtools.localstack import servers as local_stack
 from devtools.simulator.expected_counts import ExpectedCounts
-from services.aggregate.counts_query import CountsReader
 from services.contract.codec import decode
 from services.contract.events import VaccinationEvent
 from services.platform.kafka_topics import ensure_topics
+from services.release.counts_reader import CountsReader
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import (
     Aggregators,

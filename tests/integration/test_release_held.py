@@ -6,11 +6,12 @@ import redis
 from kafka import KafkaProducer
 
 from devtools.simulator.simulator import SimulationConfig, Simulator
-from services.aggregate.release_builder import ReleaseBuilder
-from services.aggregate.release_settings import ReleaseSettings
 from services.contract import codec
-from services.platform.release_store import ReleaseStatus, ReleaseStore
+from services.platform.release_store import ReleaseStore
 from services.reference.areas import load_areas
+from services.release.bootstrap import release_builder
+from services.release.settings import ReleaseSettings
+from services.releases.model import ReleaseStatus
 from tests.conftest import Stack, Topics
 
 
@@ -39,7 +40,7 @@ def test_release_with_unconsumed_partitions_is_held(
         release_wait_seconds=1.0,
         aggregate_breakdowns="none,sex",
     )
-    builder = ReleaseBuilder(redis=client, settings=settings, areas=load_areas())
+    builder = release_builder(client, settings=settings, areas=load_areas())
     meta = builder.create(publish=True)  # no aggregator is running: nothing was counted
 
     assert meta.status is ReleaseStatus.HELD

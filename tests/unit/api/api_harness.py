@@ -15,8 +15,9 @@ from fastapi import FastAPI
 from services.api.app import create_app
 from services.api.settings import ApiSettings
 from services.platform.key_store import KeyStore
-from services.platform.release_store import ReleaseMeta, ReleaseStatus, ReleaseStore
+from services.platform.release_store import ReleaseStore
 from services.reference.areas import load_areas
+from services.releases.model import ReleaseMeta, ReleaseStatus
 from tests.unit.api.live_server import serve
 from tests.unit.api.release_examples import BRENT, BURNLEY, HAMMERSMITH, LANCASHIRE, write_release
 

@@ -15,15 +15,10 @@ from datetime import date, timedelta
 import numpy as np
 
 from services.disclosure.registry import get_policy
-from services.platform.release_store import (
-    Check,
-    PublishedTable,
-    ReleaseMeta,
-    ReleaseStatus,
-    ReleaseStore,
-)
+from services.platform.release_store import ReleaseStore
 from services.reference.areas import load_areas
 from services.reference.breakdowns import BREAKDOWNS
+from services.releases.model import Check, PublishedTable, ReleaseMeta, ReleaseStatus
 
 HAMMERSMITH = "E09000013"
 BRENT = "E09000005"

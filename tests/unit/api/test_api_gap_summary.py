@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from services.api.gap_summary import NO_DENOMINATOR, SUPPRESSED, summarise
 from services.disclosure.registry import get_policy
-from services.platform.release_store import PublishedTable
+from services.releases.model import PublishedTable
 
 POLICY = get_policy("nhs-digital")
 

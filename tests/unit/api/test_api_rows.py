@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from services.api.rows import COLUMNS, Row, count_rows, table_rows
 from services.disclosure.registry import get_policy
-from services.platform.release_store import PublishedTable
+from services.releases.model import PublishedTable
 
 POLICY = get_policy("nhs-digital")
 

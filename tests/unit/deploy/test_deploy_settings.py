@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic_settings import BaseSettings
 
-from services.aggregate.release_settings import ReleaseSettings
 from services.aggregate.settings import AggregateSettings
 from services.api.settings import ApiSettings
 from services.ingest.settings import IngestSettings
+from services.release.settings import ReleaseSettings
 from tests.unit.deploy.deploy_files import COMPOSE, K8S_DIR, load_yaml, load_yaml_all
 
 SETTINGS: tuple[type[BaseSettings], ...] = (

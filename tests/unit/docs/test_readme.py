@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from services.aggregate.release_settings import ReleaseSettings
 from services.aggregate.settings import AggregateSettings
 from services.api.settings import ApiSettings
 from services.cli import commands
 from services.ingest.settings import IngestSettings
+from services.release.settings import ReleaseSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 README = (ROOT / "README.md").read_text()

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
-from services.aggregate.release_tables import FamilyMapper
 from services.disclosure.family import FamilyInput, ProtectedFamily
+from services.release.tables import FamilyMapper
 
 _PRELOAD = ["services.disclosure.protect"]  # numpy, scipy: imported once, not per worker
 

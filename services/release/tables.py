@@ -18,9 +18,9 @@ from services.disclosure.family import Cross, FamilyInput, Key, PreviousRelease,
 from services.disclosure.policy import Policy
 from services.disclosure.protect import protect_family
 from services.disclosure.published import PublishedArray
-from services.platform.release_store import PublishedTable
 from services.reference.areas import AreaRegistry
 from services.reference.breakdowns import BREAKDOWNS
+from services.releases.model import PublishedTable
 
 CellKey = tuple[str, int, str]
 Cells = Mapping[CellKey, Mapping[tuple[date, str], int]]

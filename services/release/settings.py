@@ -32,3 +32,8 @@ class ReleaseSettings(CommonSettings):
     release_wait_seconds: float = Field(
         120.0, gt=0, description="How long a release waits for the aggregators to reach the cut"
     )
+    release_lease_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Build lease (renewed every third of it); a build whose lease lapsed is failed",
+    )

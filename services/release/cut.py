@@ -17,9 +17,9 @@ from datetime import date
 import redis
 from kafka import KafkaConsumer, TopicPartition
 
-from services.aggregate.counts_query import CountsReader
 from services.platform.dead_letters import dead_letter_counts
 from services.platform.redis_keys import RedisKeys
+from services.release.counts_reader import CountsReader
 
 CellKey = tuple[str, int, str]
 """(LTLA code, dose, breakdown name)."""

@@ -1,19 +1,28 @@
-"""`vaxshare release create|list|show|publish|hold`: the operator's release workflow."""
+"""`vaxshare release create|list|show|publish|hold`: the operator's release workflow.
+
+Publish and hold follow `releases.lifecycle`, the rules the operator API follows too. Every
+command first marks failed any release stuck in `building` (its builder died mid-build).
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime
 
-from services.aggregate.release_builder import ReleaseBuilder, ReleaseError
-from services.aggregate.release_settings import ReleaseSettings
 from services.platform.json_logging import configure_logging
 from services.platform.redis_client import connect
-from services.platform.release_store import ReleaseMeta
+from services.platform.release_store import ReleaseStore
 from services.reference.areas import load_areas
+from services.release.bootstrap import release_builder
+from services.release.errors import ReleaseError, UnknownReleaseError
+from services.release.settings import ReleaseSettings
+from services.releases import lifecycle
+from services.releases.errors import ReleaseConflict
+from services.releases.model import ReleaseMeta
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,35 +53,45 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     settings = ReleaseSettings()
     configure_logging("release", settings.log_level)
-    builder = ReleaseBuilder(
-        redis=connect(settings.redis_url), settings=settings, areas=load_areas()
-    )
+    client = connect(settings.redis_url)
+    builder = release_builder(client, settings=settings, areas=load_areas())
+    store = ReleaseStore(client, prefix=settings.redis_prefix)
     try:
+        for failed in builder.fail_stuck():
+            print(f"release {failed.id}: failed ({failed.held_reasons[-1]})", file=sys.stderr)
         if args.action == "create":
             meta = builder.create(as_of=args.as_of, publish=args.publish)
             _print_meta(meta)
             return 0 if not meta.held_reasons else 1
         if args.action == "list":
-            for meta in builder.store.all():
+            for meta in store.all():
                 print(
                     f"{meta.id:>5}  {meta.status.value:<10} as of {meta.as_of}  "
                     f"created {meta.created_at}  policy {meta.policy}"
                 )
             return 0
+        meta = _get(store, args.id)
         if args.action == "show":
-            meta_or_none = builder.store.get(args.id)
-            if meta_or_none is None:
-                raise ReleaseError(f"no release {args.id}")
-            print(json.dumps(asdict(meta_or_none), indent=2, default=str))
-            return 0
-        if args.action == "publish":
-            _print_meta(builder.publish(args.id))
-            return 0
-        _print_meta(builder.hold(args.id, args.reason))
+            print(json.dumps(asdict(meta), indent=2, default=str))
+        elif args.action == "publish":
+            meta = lifecycle.publish(meta, at=datetime.now(UTC))
+            store.publish(meta)
+            _print_meta(meta)
+        else:
+            meta = lifecycle.hold(meta, args.reason, by=f"{getpass.getuser()}, command line")
+            store.save(meta)
+            _print_meta(meta)
         return 0
-    except ReleaseError as exc:
+    except (ReleaseError, ReleaseConflict) as exc:
         print(f"vaxshare release {args.action}: {exc}", file=sys.stderr)
         return 1
+
+
+def _get(store: ReleaseStore, release_id: int) -> ReleaseMeta:
+    meta = store.get(release_id)
+    if meta is None:
+        raise UnknownReleaseError(f"no release {release_id}")
+    return meta
 
 
 def _print_meta(meta: ReleaseMeta) -> None:

@@ -6,10 +6,10 @@ from collections import defaultdict
 from datetime import date
 
 from devtools.simulator.simulator import SimulationConfig, Simulator
-from services.aggregate.family_pool import family_mapper
-from services.aggregate.release_tables import build_tables, date_range
 from services.disclosure.registry import get_policy
 from services.reference.areas import load_areas
+from services.release.family_pool import family_mapper
+from services.release.tables import build_tables, date_range
 
 BREAKDOWNS = ("none", "sex", "ethnic_group")
 

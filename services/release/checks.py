@@ -6,10 +6,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from services.aggregate.release_cut import Snapshot
 from services.contract.dead_letter import Stage
-from services.platform.release_store import Check
 from services.reference.areas import AreaRegistry
+from services.release.cut import Snapshot
+from services.releases.model import Check
 
 
 def log_counters(snapshot: Snapshot) -> dict[str, int]:

@@ -1,0 +1,1 @@
+"""Who may do what: the roles an API key can have (pure; shared by the ingest and the API)."""

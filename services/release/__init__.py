@@ -1,0 +1,1 @@
+"""The release service: cut, verify, protect, audit and store releases (`vaxshare release`)."""

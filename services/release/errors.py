@@ -1,0 +1,13 @@
+"""Errors of the release service."""
+
+
+class ReleaseError(Exception):
+    """A release operation that cannot be done."""
+
+
+class UnknownReleaseError(ReleaseError):
+    """No release has this id."""
+
+
+class ReleaseUnavailableError(ReleaseError):
+    """Redis or Kafka failed while a release was read or built; try again."""

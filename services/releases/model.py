@@ -1,0 +1,115 @@
+"""What a release is: its status, its checks, its metadata and its published tables.
+
+Pure data, shared by the release service (which writes releases) and the council API (which
+serves them); the rules for moving a release between statuses are in `lifecycle`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class ReleaseStatus(StrEnum):
+    """Where a release is in its life."""
+
+    BUILDING = "building"
+    HELD = "held"
+    DRAFT = "draft"  # passed every check, waiting for an operator to publish it
+    PUBLISHED = "published"
+    FAILED = "failed"  # the build stopped before it finished; never served, never publishable
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One verification step and its result."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(slots=True)
+class ReleaseMeta:
+    """What a release is: when it was cut, what was checked, what disclosure control did."""
+
+    id: int
+    as_of: str
+    status: ReleaseStatus
+    created_at: str
+    policy: str
+    first_date: str
+    last_date: str
+    breakdowns: list[str]
+    cut_offsets: dict[str, int] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    audit: dict[str, Any] = field(default_factory=dict)
+    held_reasons: list[str] = field(default_factory=list)
+    published_at: str | None = None
+    etag: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> ReleaseMeta:
+        data = json.loads(raw)
+        data["status"] = ReleaseStatus(data["status"])
+        data["checks"] = [Check(**c) for c in data["checks"]]
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedTable:
+    """One area × dose × breakdown of a release: groups × dates, published values only.
+
+    `new[g][d]` and `cumulative[g][d]` are for group `groups[g]` on `first_date + d days`;
+    None means suppressed. `population[g]` is the published (rounded) denominator, None where
+    no denominator exists for the group.
+    """
+
+    area: str
+    dose: int
+    breakdown: str
+    first_date: date
+    groups: tuple[str, ...]
+    new: tuple[tuple[int | None, ...], ...]
+    cumulative: tuple[tuple[int | None, ...], ...]
+    population: tuple[int | None, ...]
+
+    @property
+    def dates(self) -> list[date]:
+        width = len(self.new[0]) if self.new else 0
+        return [self.first_date + timedelta(days=i) for i in range(width)]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "area": self.area,
+                "dose": self.dose,
+                "breakdown": self.breakdown,
+                "first_date": self.first_date.isoformat(),
+                "groups": self.groups,
+                "new": self.new,
+                "cumulative": self.cumulative,
+                "population": self.population,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> PublishedTable:
+        d = json.loads(raw)
+        return cls(
+            area=d["area"],
+            dose=d["dose"],
+            breakdown=d["breakdown"],
+            first_date=date.fromisoformat(d["first_date"]),
+            groups=tuple(d["groups"]),
+            new=tuple(tuple(row) for row in d["new"]),
+            cumulative=tuple(tuple(row) for row in d["cumulative"]),
+            population=tuple(d["population"]),
+        )
