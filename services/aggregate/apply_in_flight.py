@@ -9,51 +9,69 @@ error at the next `settle`, before anything of the following batch is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from services.aggregate.batch import BatchWrite, PreparedBatch
+from services.aggregate.counting_target import CountingTarget
 from services.aggregate.errors import FenceError, StoreUnavailableError
+from services.aggregate.metrics import AggregateMetrics
+from services.aggregate.redis_store import RedisStore
 
 
 class ApplyInFlight:
-    """At most one apply running; its completion handled on the caller's thread."""
+    """At most one batch applying; whoever settles it learns which batch landed."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, store: RedisStore, metrics: AggregateMetrics, live: bool) -> None:
+        self._store, self._metrics, self._live = store, metrics, live
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redis-apply")
         self._future: Future[None] | None = None
-        self._applied: Callable[[], None] = _nothing
+        self._batch: BatchWrite | None = None
 
     @property
     def busy(self) -> bool:
         """True while a batch is submitted and not yet settled."""
         return self._future is not None
 
-    def submit(self, apply: Callable[[], None], applied: Callable[[], None]) -> None:
-        """Start ``apply`` (the previous batch must be settled); ``applied`` runs on settle."""
+    def submit(self, prepared: PreparedBatch, target: CountingTarget, *, started: float) -> None:
+        """Start applying a batch on the worker thread (the previous must be settled)."""
         if self._future is not None:
             raise RuntimeError("a batch is still in flight: settle it first")
-        self._future, self._applied = self._pool.submit(apply), applied
+        apply = self._pool.submit(self._apply, prepared, target, started)
+        self._future, self._batch = apply, prepared.write
 
-    def settle(self) -> None:
-        """Wait for the batch in flight, then run its ``applied``; re-raise its error."""
-        future, self._future = self._future, None
+    def _apply(self, prepared: PreparedBatch, target: CountingTarget, started: float) -> None:
+        """On the worker thread: Redis and the (thread-safe) metrics, nothing else."""
+        write, live = prepared.write, self._live
+        self._store.apply(
+            target.generation,
+            target.spec.buckets,
+            write,
+            must_be_active=live,
+            respect_barrier=live,
+        )
+        seconds = time.perf_counter() - started
+        self._metrics.batch(write.outcome.stats, write.stats, seconds=seconds)
+        self._metrics.record_freshness(prepared.intake.events, prepared.intake.partitions)
+
+    def settle(self) -> BatchWrite | None:
+        """Wait for the batch in flight; return it once landed (None: there was none), or
+        re-raise its error."""
+        future, batch = self._future, self._batch
+        self._future = self._batch = None
         if future is None:
-            return
+            return None
         future.result()
-        self._applied()
+        return batch
 
-    def abandon(self) -> None:
-        """Wait for the batch in flight; on success run its ``applied``, on failure forget it."""
+    def abandon(self) -> BatchWrite | None:
+        """Wait for the batch in flight; return it if it landed, forget it if it failed."""
         try:
-            self.settle()
+            return self.settle()
         except (FenceError, StoreUnavailableError):
-            return  # the caller resynchronises from Redis, which says what landed
+            return None  # the caller resynchronises from Redis, which says what landed
 
     def close(self) -> None:
         """Settle what is in flight (errors forgotten) and stop the worker thread."""
         self.abandon()
         self._pool.shutdown()
-
-
-def _nothing() -> None:
-    return None

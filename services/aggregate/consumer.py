@@ -7,8 +7,9 @@ that lost its partitions in a rebalance is fenced off), that the event states it
 unchanged, and (live) that its generation is still active and no release barrier is crossed.
 On any refusal the batch is dropped and the consumer resumes from Redis's offsets.
 
-While Redis applies one batch, the next is polled and decoded (`ApplyInFlight`); its event
+While Redis applies one batch, the next is polled and decoded (`apply_in_flight`); its event
 states are read only once the previous batch has landed, and a failed apply drops it too.
+Offsets and barrier holds are `cursor`, preparing a batch `batch`, the topic `topic_reader`.
 """
 
 from __future__ import annotations
@@ -16,39 +17,28 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
-from kafka import KafkaConsumer, TopicPartition
-from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka import KafkaConsumer
 
 from services.aggregate.apply_in_flight import ApplyInFlight
-from services.aggregate.counting import BatchCounter, ids_to_read
+from services.aggregate.batch import BatchPreparer, BatchWrite
+from services.aggregate.counting_target import CountingTarget, Mode, load_target
+from services.aggregate.cursor import Cursors
 from services.aggregate.dead_letter_sender import DeadLetterSender
 from services.aggregate.errors import DeadLetterError, FenceError, StoreUnavailableError
 from services.aggregate.generation import GenerationSpec
+from services.aggregate.loop_health import LoopHealth
 from services.aggregate.metrics import AggregateMetrics
-from services.aggregate.record_intake import LogRecord, RecordIntake
-from services.aggregate.redis_store import BatchWrite, RedisStore
-from services.reference.breakdowns import select_breakdowns
+from services.aggregate.record_intake import RecordIntake
+from services.aggregate.redis_store import RedisStore
+from services.aggregate.topic_reader import TopicReader
 
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_MS = 500
 HOLD_WAIT_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class Mode:
-    """Live (follow the active generation, respect barriers, dead-letter) or pinned (rebuild)."""
-
-    pinned_generation: str | None = None
-
-    @property
-    def live(self) -> bool:
-        return self.pinned_generation is None
 
 
 class Aggregator:
@@ -67,37 +57,23 @@ class Aggregator:
         dead_letters: DeadLetterSender | None = None,
         mode: Mode | None = None,
     ) -> None:
-        self.consumer = consumer
-        self.store = store
-        self.intake = intake
-        self.metrics = metrics
-        self.topic = topic
-        self.batch_size = batch_size
-        self.mode = mode or Mode()
-        self._default_spec = default_spec
-        self._dead_letters = dead_letters
+        self.topic = TopicReader(consumer, topic=topic)
+        self.store, self.metrics = store, metrics
+        self.batch_size, self.mode = batch_size, mode or Mode()
+        self._default_spec, self._dead_letters = default_spec, dead_letters
         self.stop_event = threading.Event()
-        self.positions: dict[int, int | None] = {}  # partition -> offset stored in Redis
-        self._next: dict[int, int] = {}  # partition -> offset once the batch in flight lands
-        self._in_flight = ApplyInFlight()
-        self._held: set[int] = set()  # partitions whose records reached the barrier
-        self._held_before: set[int] = set()
+        self.health = LoopHealth()
+        self.cursors = Cursors()
+        live = self.mode.live
+        self._batches = BatchPreparer(intake=intake, read_states=store.read_states, live=live)
+        self._in_flight = ApplyInFlight(store=store, metrics=metrics, live=live)
+        self._target: CountingTarget | None = None
         self._resync_needed = True
         self._backoff = 0.0
-        self.generation = ""
-        self.last_loop = time.monotonic()
-        self.last_redis_ok = 0.0
-
-    # --- lifecycle --------------------------------------------------------------------
 
     def subscribe(self) -> None:
         """Join the consumer group; partitions are sought to Redis's offsets on assignment."""
-        self.consumer.subscribe(topics=[self.topic], listener=_Listener(self))
-
-    def assign_all(self) -> None:
-        """Read every partition of the topic without a group (rebuilds)."""
-        partitions = self.consumer.partitions_for_topic(self.topic) or set()
-        self.consumer.assign([TopicPartition(self.topic, p) for p in sorted(partitions)])
+        self.topic.subscribe(revoked=self._revoked, assigned=self._assigned)
 
     def run(self) -> None:
         """Loop until `stop_event` is set; the batch in hand is always finished first."""
@@ -105,13 +81,9 @@ class Aggregator:
             self.run_once()
         self._in_flight.close()
 
-    def settle(self) -> None:
-        """Wait until the batch applying in Redis has landed (`positions` then include it)."""
-        self._in_flight.settle()
-
     def run_once(self) -> int:
         """One poll-count-apply round; returns the number of records applied."""
-        self.last_loop = time.monotonic()
+        self.health.looped()
         try:
             if self._resync_needed:
                 self._resync()
@@ -122,193 +94,89 @@ class Aggregator:
             self.metrics.fenced.labels(exc.kind).inc()
             log.info("batch fenced off, resuming from Redis offsets", extra={"fence": exc.kind})
             if exc.kind == "generation":
-                self.generation = ""
+                self._target = None
             self._resync_needed = True
-        except StoreUnavailableError as exc:
-            self.metrics.redis_errors.inc()
-            log.warning("redis unavailable, will retry", extra={"error": str(exc)})
-            self._resync_needed = True
-            self._sleep_backoff()
-        except DeadLetterError as exc:
-            log.warning("dead-letter topic unavailable, will retry", extra={"error": str(exc)})
-            self._resync_needed = True
-            self._sleep_backoff()
+        except (StoreUnavailableError, DeadLetterError) as exc:
+            self._retry_later(exc)
         return 0
 
-    def ready(self) -> bool:
-        """True while the loop runs and Redis answered recently."""
-        now = time.monotonic()
-        return now - self.last_loop < 60 and now - self.last_redis_ok < 60
-
-    def alive(self) -> bool:
-        """True while the loop is not stuck."""
-        return time.monotonic() - self.last_loop < 120
-
-    # --- one round --------------------------------------------------------------------
-
     def _round(self) -> int:
-        barrier = self.store.barrier() if self.mode.live else {}
-        self.last_redis_ok = time.monotonic()
-        polled = self.consumer.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=self.batch_size)
+        barriers = self.store.barrier() if self.mode.live else {}
+        self.health.redis_answered()
+        polled = self.topic.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=self.batch_size)
         if self._resync_needed:  # a rebalance could not read Redis: records may be stale
             return 0
         started = time.perf_counter()
-        self._held_before, self._held = self._held, set()
-        partitions: list[tuple[int, int | None, int]] = []
-        records: list[LogRecord] = []
-        for tp, batch in polled.items():
-            kept, start, new_offset = self._trim(tp, batch, barrier.get(tp.partition))
-            if new_offset is not None:
-                partitions.append((tp.partition, start, new_offset))
-                records.extend(kept)
-        if not partitions:
-            self._in_flight.settle()  # nothing new: let the last batch land
+        plan = self.cursors.plan(polled, barriers)
+        self._resync_needed = plan.foreign  # records of a partition we were never sought for
+        for partition, offset in plan.seeks.items():
+            self.topic.seek(partition, offset)
+        for partition in plan.newly_held:
+            log.info("holding at the release barrier", extra={"partition": partition})
+        if not plan.moves:
+            self.settle()  # nothing new: let the last batch land
             self._update_lag()
-            if self._held:
+            if self.cursors.holding:
                 self.stop_event.wait(HOLD_WAIT_SECONDS)  # don't spin re-reading held records
             return 0
-        self._apply(partitions, records, started)
-        return len(records)
-
-    def _trim(
-        self, tp: TopicPartition, batch: Sequence[LogRecord], barrier: int | None
-    ) -> tuple[list[LogRecord], int | None, int | None]:
-        """Records of a partition still to count, the offset Redis will hold before them, and
-        the offset after them (None: nothing to count).
-
-        Records at or beyond a release barrier are dropped and the partition is sought back
-        to the barrier, so they are fetched again once it is lifted. (Pausing the partition
-        instead can leave it stuck after resuming, with records parked inside the client.)
-        """
-        if tp.partition not in self.positions:
-            self._resync_needed = True  # records of a partition we were never sought for
-            return [], None, None
-        # Redis's offset once the batch in flight (if any) has landed.
-        start = self._next.get(tp.partition, self.positions[tp.partition])
-        kept = list(batch)
-        if start is not None and kept and kept[0].offset < start:
-            kept = [r for r in kept if r.offset >= start]  # never count below Redis's offset
-        new_offset = kept[-1].offset + 1 if kept else None
-        if barrier is not None and new_offset is not None and new_offset > barrier:
-            kept = [r for r in kept if r.offset < barrier]
-            new_offset = barrier  # no record lies between the last kept and the barrier
-            self.consumer.seek(tp, barrier)
-            if tp.partition not in self._held_before:
-                log.info("holding at the release barrier", extra={"partition": tp.partition})
-            self._held.add(tp.partition)
-        if new_offset is not None and start is not None and new_offset <= start:
-            return [], start, None
-        return kept, start, new_offset
-
-    def _apply(
-        self, partitions: list[tuple[int, int | None, int]], records: list[LogRecord], t0: float
-    ) -> None:
-        spec = self._spec
-        intake = self.intake.take(records)  # while Redis applies the previous batch
-        self._in_flight.settle()  # its failure drops this batch before anything is written
-        stored = self.store.read_states(self.generation, spec.buckets, ids_to_read(intake.events))
-        outcome = self._counter.count(intake.events, stored)
-        reasons = dict(Counter(refused.error.reason.value for refused in intake.refused))
-        stats = {"consumed": len(records), "dead_lettered": len(intake.refused)}
-        stats.update({f"dead_lettered:{reason}": n for reason, n in reasons.items()})
+        target = self._current_target()
+        prepared = self._batches.prepare(
+            plan.records, plan.moves, target, before_reading=self.settle
+        )  # settling first: a failed apply of the batch in flight drops this one unwritten
         if self.mode.live and self._dead_letters is not None:
-            self._dead_letters.send(intake.refused)
-        write = BatchWrite(
-            partitions=partitions,
-            outcome=outcome,
-            stats=stats,
-            dead_letters=reasons if self.mode.live else {},
-        )
-        landed = {partition: new_offset for partition, _, new_offset in partitions}
-        generation, buckets, live = self.generation, spec.buckets, self.mode.live
+            self._dead_letters.send(prepared.intake.refused)
+        self._in_flight.submit(prepared, target, started=started)
+        self.cursors.submitted(prepared.write.landed)
+        return len(plan.records)
 
-        def apply() -> None:  # on the worker thread: Redis and the (thread-safe) metrics
-            self.store.apply(generation, buckets, write, must_be_active=live, respect_barrier=live)
-            seconds = time.perf_counter() - t0
-            self.metrics.batch({**outcome.stats, **stats}, reasons, seconds=seconds)
-            self.metrics.record_freshness(intake.events, intake.partitions)
+    def settle(self) -> None:
+        """Wait until the batch applying in Redis has landed (`cursors` then include it)."""
+        self._landed(self._in_flight.settle())
 
-        def applied() -> None:  # on this thread, which alone touches the Kafka consumer
-            self.last_redis_ok = time.monotonic()
-            self.positions.update(landed)
+    def _landed(self, write: BatchWrite | None) -> None:
+        """On this thread, which alone touches the Kafka consumer: a batch landed."""
+        if write is not None:
+            self.health.redis_answered()
+            self.cursors.landed(write.landed)
             self._update_lag()
 
-        self._in_flight.submit(apply, applied)
-        self._next.update(landed)
+    def _current_target(self) -> CountingTarget:
+        if self._target is None:
+            self._target = load_target(self.store, self.mode, self._default_spec)
+            self.metrics.generation.set(int(self._target.generation))
+        return self._target
 
-    # --- offsets, generations and barriers ----------------------------------------------
-
-    def _resync(self, only: Sequence[TopicPartition] | None = None) -> None:
+    def _resync(self, only: list[int] | None = None) -> None:
         """Load the generation and seek partitions to Redis's offsets."""
-        self._in_flight.abandon()  # Redis's offsets then say whether it landed
-        self._next.clear()
-        if not self.generation:
-            self._load_generation()
-        stored = self.store.offsets(self.generation)
-        self.last_redis_ok = time.monotonic()
-        targets = list(only) if only is not None else list(self.consumer.assignment())
-        for tp in targets:
-            offset = stored.get(tp.partition)
-            self.positions[tp.partition] = offset
-            if offset is None:
-                self.consumer.seek_to_beginning(tp)
-            else:
-                self.consumer.seek(tp, offset)
+        self._landed(self._in_flight.abandon())  # Redis's offsets then say what landed
+        stored = self.store.offsets(self._current_target().generation)
+        self.health.redis_answered()
+        partitions = only if only is not None else self.topic.assigned()
+        seeks = self.cursors.reset(stored, partitions, all_owned=only is None)
+        for partition, offset in seeks.items():
+            self.topic.seek(partition, offset)
         if only is None:
-            assigned = {tp.partition for tp in targets}
-            for partition in list(self.positions):
-                if partition not in assigned:
-                    del self.positions[partition]
             self._resync_needed = False
 
-    def _load_generation(self) -> None:
-        generation = self.mode.pinned_generation or self.store.active_generation()
-        spec = self.store.spec(generation, default=self._default_spec)
-        configured = self._default_spec().breakdowns if self.mode.live else spec.breakdowns
-        if spec.breakdowns != configured:
-            log.warning(
-                "active generation counts other breakdowns than configured; following it",
-                extra={"generation": generation, "breakdowns": ",".join(spec.breakdowns)},
-            )
-        self._spec = spec
-        self._counter = BatchCounter(
-            breakdowns=select_breakdowns(spec.breakdowns), codec=spec.codec()
-        )
-        self.generation = generation
-        self.metrics.generation.set(int(generation))
-        log.info("counting into generation", extra={"generation": generation})
+    def _revoked(self, partitions: list[int]) -> None:
+        self._landed(self._in_flight.abandon())  # before the partitions are forgotten
+        self.cursors.revoke(partitions)
 
-    def _revoked(self, revoked: Sequence[TopicPartition]) -> None:
-        self._in_flight.abandon()  # or its landing would bring the partitions' positions back
-        for tp in revoked:
-            self.positions.pop(tp.partition, None)
-
-    def _assigned(self, assigned: Sequence[TopicPartition]) -> None:
+    def _assigned(self, partitions: list[int]) -> None:
         try:
-            self._resync(only=assigned)
+            self._resync(only=partitions)
         except StoreUnavailableError:
             self.metrics.redis_errors.inc()
             self._resync_needed = True
 
     def _update_lag(self) -> None:
-        highwaters = {
-            tp.partition: self.consumer.highwater(tp) for tp in self.consumer.assignment()
-        }
-        self.metrics.record_lag(highwaters, self.positions)
+        self.metrics.record_lag(self.topic.highwaters(), self.cursors.stored)
 
-    def _sleep_backoff(self) -> None:
+    def _retry_later(self, exc: StoreUnavailableError | DeadLetterError) -> None:
+        if isinstance(exc, StoreUnavailableError):
+            self.metrics.redis_errors.inc()
+        what = "redis" if isinstance(exc, StoreUnavailableError) else "dead-letter topic"
+        log.warning("%s unavailable, will retry", what, extra={"error": str(exc)})
+        self._resync_needed = True
         self._backoff = min(MAX_BACKOFF_SECONDS, max(0.5, self._backoff * 2))
         self.stop_event.wait(self._backoff)
-
-
-class _Listener(ConsumerRebalanceListener):
-    """Seeks newly assigned partitions to Redis's offsets before any record is fetched."""
-
-    def __init__(self, aggregator: Aggregator) -> None:
-        self._aggregator = aggregator
-
-    def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
-        self._aggregator._revoked(revoked)
-
-    def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
-        self._aggregator._assigned(assigned)

@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from kafka import KafkaConsumer
 
-from services.aggregate.consumer import Aggregator, Mode
+from services.aggregate.consumer import Aggregator
+from services.aggregate.counting_target import Mode
 from services.aggregate.dead_letter_sender import DeadLetterSender
 from services.aggregate.errors import AggregateError, CorruptCountsError
 from services.aggregate.generation import GenerationSpec
@@ -130,8 +131,8 @@ def _run(settings: AggregateSettings) -> int:
         host=settings.aggregate_metrics_host,
         port=settings.aggregate_metrics_port,
         registry=metrics.registry,
-        alive=aggregator.alive,
-        ready=aggregator.ready,
+        alive=aggregator.health.alive,
+        ready=aggregator.health.ready,
     ).start()
     _stop_on_signals(aggregator)
     log.info("aggregator started", extra={"metrics_port": health.port})
@@ -167,7 +168,9 @@ def _rebuild(settings: AggregateSettings, *, breakdowns: str | None, drop_old: b
     )
     _stop_on_signals(aggregator)
     try:
-        result = rebuild(aggregator, store=store, old_generation=old, drop_old=drop_old)
+        result = rebuild(
+            aggregator, store=store, old_generation=old, new_generation=new, drop_old=drop_old
+        )
     finally:
         consumer.close(autocommit=False)
     log.info(

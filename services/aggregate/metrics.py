@@ -7,6 +7,7 @@ from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from services.aggregate.batch import BatchStats
 from services.contract.events import VaccinationEvent
 
 # Batch statistics (Redis `stats` names) -> the `outcome` label of the events counter.
@@ -73,17 +74,16 @@ class AggregateMetrics:
             "vaxshare_aggregate_generation", "Generation of counts being written", registry=r
         )
 
-    def batch(
-        self, stats: Mapping[str, int], dead_letters: Mapping[str, int], *, seconds: float
-    ) -> None:
-        """Record one applied batch."""
+    def batch(self, counted: Mapping[str, int], stats: BatchStats, *, seconds: float) -> None:
+        """Record one applied batch: the counting outcome's statistics and the batch's."""
+        named = {**counted, **stats.counters()}
         for name, outcome in _OUTCOMES.items():
-            n = stats.get(name, 0)
+            n = named.get(name, 0)
             if n:
                 self.events.labels(outcome).inc(n)
-        for reason, n in dead_letters.items():
+        for reason, n in stats.dead_lettered.items():
             self.dead_letters.labels(reason).inc(n)
-        self.batch_size.observe(stats.get("consumed", 0))
+        self.batch_size.observe(stats.consumed)
         self.batch_duration.observe(seconds)
 
     def record_freshness(

@@ -14,8 +14,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-from kafka import KafkaConsumer, TopicPartition
-
 from services.aggregate.consumer import Aggregator
 from services.aggregate.errors import GenerationError
 from services.aggregate.redis_store import RedisStore
@@ -36,25 +34,28 @@ class RebuildResult:
 
 
 def rebuild(
-    aggregator: Aggregator, *, store: RedisStore, old_generation: str, drop_old: bool = False
+    aggregator: Aggregator,
+    *,
+    store: RedisStore,
+    old_generation: str,
+    new_generation: str,
+    drop_old: bool = False,
 ) -> RebuildResult:
-    """Replay into the aggregator's pinned generation until caught up, then switch to it."""
-    new_generation = aggregator.mode.pinned_generation
-    if new_generation is None:
-        raise GenerationError("a rebuild needs an aggregator pinned to a new generation")
+    """Replay into ``new_generation`` (the aggregator is pinned to it) until caught up, then
+    switch to it."""
     started = time.monotonic()
-    aggregator.assign_all()
+    aggregator.topic.assign_all()
     records = 0
     ends: dict[int, int] = {}
     checked = 0.0
     while not aggregator.stop_event.is_set():
         records += aggregator.run_once()
         now = time.monotonic()
-        if now - checked >= END_OFFSETS_EVERY_SECONDS or _caught_up(aggregator, ends):
-            ends = _end_offsets(aggregator.consumer)
+        if now - checked >= END_OFFSETS_EVERY_SECONDS or aggregator.cursors.caught_up(ends):
+            ends = aggregator.topic.end_offsets()
             checked = now
             log.info("rebuild progress", extra={"records": records, "generation": new_generation})
-            if not _caught_up(aggregator, ends):
+            if not aggregator.cursors.caught_up(ends):
                 continue
             aggregator.settle()  # nothing may land in the new generation after the switch
             switched = store.switch_generation(old_generation, new_generation)
@@ -70,14 +71,3 @@ def rebuild(
     if drop_old:
         store.drop_generation(old_generation)
     return RebuildResult(old_generation, new_generation, records, time.monotonic() - started)
-
-
-def _end_offsets(consumer: KafkaConsumer) -> dict[int, int]:
-    tps: list[TopicPartition] = list(consumer.assignment())
-    return {tp.partition: int(o) for tp, o in consumer.end_offsets(tps).items()}
-
-
-def _caught_up(aggregator: Aggregator, ends: dict[int, int]) -> bool:
-    if not ends or not ends.keys() <= aggregator.positions.keys():
-        return False
-    return all((aggregator.positions[p] or 0) >= end for p, end in ends.items())

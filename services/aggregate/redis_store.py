@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any, cast
 
 import redis
 
-from services.aggregate.counting import BatchOutcome
+from services.aggregate.batch import BatchWrite
 from services.aggregate.errors import (
     CorruptCountsError,
     FenceError,
@@ -28,16 +27,6 @@ from services.contract.dead_letter import Stage
 from services.platform.redis_keys import RedisKeys, count_table, dead_letter_field
 
 _REDIS_FAILURES = (redis.ConnectionError, redis.TimeoutError, redis.ResponseError)
-
-
-@dataclass(slots=True)
-class BatchWrite:
-    """One batch ready for Redis: offsets moved, the counting outcome and dead letters."""
-
-    partitions: list[tuple[int, int | None, int]]  # (partition, stored offset, new offset)
-    outcome: BatchOutcome
-    stats: dict[str, int] = field(default_factory=dict)
-    dead_letters: dict[str, int] = field(default_factory=dict)  # reason -> n (this stage)
 
 
 @contextmanager
@@ -192,9 +181,12 @@ def _apply_args(
         for (ltla, dose, breakdown), fields in batch.outcome.increments.items()
         for field, delta in fields.items()
     )
-    stats = _nonzero({**batch.outcome.stats, **_summed(batch.outcome.stats, batch.stats)})
+    stats = _nonzero(
+        {**batch.outcome.stats, **_summed(batch.outcome.stats, batch.stats.counters())}
+    )
     stage = Stage.AGGREGATE.value
-    dead = _nonzero({dead_letter_field(stage, r): n for r, n in batch.dead_letters.items()})
+    refused = batch.stats.dead_lettered if batch.count_dead_letters else {}
+    dead = _nonzero({dead_letter_field(stage, r): n for r, n in refused.items()})
     return [
         int(must_be_active),
         int(respect_barrier),

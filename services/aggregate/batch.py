@@ -1,0 +1,96 @@
+"""Prepare one batch for Redis: take the records in, read the states they depend on, count.
+
+The result is typed: the offsets the batch moves, the counting outcome, and its statistics
+(`BatchStats`: records consumed, dead letters by reason). Only `counters` names the
+statistics as the generation's stats hash stores them, and only the Redis adapter encodes
+dead-letter counts as hash fields (`platform.redis_keys`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from services.aggregate.counting import BatchOutcome, ids_to_read
+from services.aggregate.counting_target import CountingTarget
+from services.aggregate.event_state import StoredState
+from services.aggregate.record_intake import Intake, LogRecord, RecordIntake
+
+PartitionMove = tuple[int, int | None, int]
+"""(partition, offset Redis must hold before the batch, offset after it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchStats:
+    """What became of a batch's records beyond counting: how many, and what was refused."""
+
+    consumed: int
+    dead_lettered: Mapping[str, int] = field(default_factory=dict)  # reason -> records
+
+    @property
+    def refused(self) -> int:
+        """Records dead-lettered, every reason."""
+        return sum(self.dead_lettered.values())
+
+    def counters(self) -> dict[str, int]:
+        """The statistics as named in a generation's stats hash."""
+        counters = {"consumed": self.consumed, "dead_lettered": self.refused}
+        counters.update({f"dead_lettered:{r}": n for r, n in self.dead_lettered.items()})
+        return counters
+
+
+@dataclass(slots=True)
+class BatchWrite:
+    """One batch ready for Redis: offsets moved, the counting outcome and its statistics."""
+
+    partitions: list[PartitionMove]
+    outcome: BatchOutcome
+    stats: BatchStats
+    count_dead_letters: bool = True  # add the refusals to the dead-letter counts (live only)
+
+    @property
+    def landed(self) -> dict[int, int]:
+        """The offset each partition holds once the batch is applied."""
+        return {partition: end for partition, _, end in self.partitions}
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """A batch counted and ready to apply, with the records it took in and refused."""
+
+    write: BatchWrite
+    intake: Intake
+
+
+StateReader = Callable[[str, int, Iterable[str]], Mapping[str, StoredState | None]]
+"""Reads the stored states of event ids in a generation with so many buckets."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchPreparer:
+    """Turns polled records into a batch ready to apply."""
+
+    intake: RecordIntake
+    read_states: StateReader
+    live: bool  # refusals are added to the dead-letter counts (not in a rebuild)
+
+    def prepare(
+        self,
+        records: Sequence[LogRecord],
+        partitions: list[PartitionMove],
+        target: CountingTarget,
+        *,
+        before_reading: Callable[[], None],
+    ) -> PreparedBatch:
+        """Decode and validate ``records``, then (after ``before_reading``: the previous batch
+        has landed, so the states are current) read the states they depend on and count."""
+        taken = self.intake.take(records)
+        before_reading()
+        ids = ids_to_read(taken.events)
+        stored = self.read_states(target.generation, target.spec.buckets, ids)
+        outcome = target.counter.count(taken.events, stored)
+        reasons = Counter(refused.error.reason.value for refused in taken.refused)
+        stats = BatchStats(consumed=len(records), dead_lettered=dict(reasons))
+        write = BatchWrite(partitions, outcome, stats, count_dead_letters=self.live)
+        return PreparedBatch(write=write, intake=taken)

@@ -1,0 +1,36 @@
+"""Liveness and readiness of the consumer loop, from when it last went round and last heard
+from Redis."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+READY_WITHIN_SECONDS = 60
+ALIVE_WITHIN_SECONDS = 120
+
+
+@dataclass(slots=True)
+class LoopHealth:
+    """Monotonic times of the last loop round and the last Redis answer."""
+
+    last_loop: float = field(default_factory=time.monotonic)
+    last_redis_ok: float = 0.0
+
+    def looped(self) -> None:
+        self.last_loop = time.monotonic()
+
+    def redis_answered(self) -> None:
+        self.last_redis_ok = time.monotonic()
+
+    def ready(self) -> bool:
+        """True while the loop runs and Redis answered recently."""
+        now = time.monotonic()
+        return (
+            now - self.last_loop < READY_WITHIN_SECONDS
+            and now - self.last_redis_ok < READY_WITHIN_SECONDS
+        )
+
+    def alive(self) -> bool:
+        """True while the loop is not stuck."""
+        return time.monotonic() - self.last_loop < ALIVE_WITHIN_SECONDS

@@ -1,0 +1,90 @@
+"""Preparing a batch: records in, states read only after the batch in flight landed, typed stats."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from services.aggregate.batch import BatchPreparer, BatchStats
+from services.aggregate.counting import BatchCounter
+from services.aggregate.counting_target import CountingTarget
+from services.aggregate.event_state import StoredState
+from services.aggregate.generation import GenerationSpec
+from services.aggregate.record_intake import RecordIntake
+from services.contract.codec import encode
+from services.reference.areas import load_areas
+from tests.unit.aggregate.aggregate_examples import BREAKDOWNS, full_codec, make_event
+
+STAMP = 1_614_600_000_000  # 1 March 2021, when the records were appended
+
+
+@dataclass
+class Record:
+    partition: int
+    offset: int
+    value: Any
+    topic: str = "events"
+    timestamp: int = STAMP
+    key: Any = None
+
+
+def _target() -> CountingTarget:
+    codec = full_codec()
+    spec = GenerationSpec(
+        tuple(b.name for b in BREAKDOWNS), 8, codec.ltla_codes, codec.msoa_codes, "now"
+    )
+    return CountingTarget("3", spec, BatchCounter(breakdowns=BREAKDOWNS, codec=codec))
+
+
+def test_a_batch_is_counted_from_states_read_after_the_batch_in_flight_landed() -> None:
+    calls: list[str] = []
+
+    def read_states(
+        generation: str, buckets: int, ids: Iterable[str]
+    ) -> dict[str, StoredState | None]:
+        calls.append(f"read {generation}/{buckets} {sorted(ids)}")
+        return dict.fromkeys(ids)
+
+    preparer = BatchPreparer(
+        intake=RecordIntake(areas=load_areas()), read_states=read_states, live=True
+    )
+    records = [
+        Record(0, 7, encode(make_event("a"))),
+        Record(0, 8, b"not avro"),
+        Record(2, 4, encode(make_event("b", dose_number=2))),
+    ]
+    prepared = preparer.prepare(
+        records, [(0, 7, 9), (2, None, 5)], _target(), before_reading=lambda: calls.append("settle")
+    )
+    assert calls == ["settle", "read 3/8 ['a', 'b']"]
+    write = prepared.write
+    assert write.landed == {0: 9, 2: 5} and write.count_dead_letters
+    assert write.outcome.stats["counted"] == 2
+    (reason,) = write.stats.dead_lettered
+    assert write.stats == BatchStats(consumed=3, dead_lettered={reason: 1})
+    assert [e.event_id for e in prepared.intake.events] == ["a", "b"]
+    assert prepared.intake.refused[0].record.offset == 8
+
+
+def test_batch_stats_are_named_as_the_generation_stats_hash_stores_them() -> None:
+    stats = BatchStats(consumed=10, dead_lettered={"bad_format": 2, "unknown_area": 1})
+    assert stats.refused == 3
+    assert stats.counters() == {
+        "consumed": 10,
+        "dead_lettered": 3,
+        "dead_lettered:bad_format": 2,
+        "dead_lettered:unknown_area": 1,
+    }
+
+
+def test_a_rebuild_does_not_add_to_the_dead_letter_counts() -> None:
+    preparer = BatchPreparer(
+        intake=RecordIntake(areas=load_areas()),
+        read_states=lambda g, b, ids: dict.fromkeys(ids),
+        live=False,
+    )
+    prepared = preparer.prepare(
+        [Record(0, 0, b"x")], [(0, None, 1)], _target(), before_reading=lambda: None
+    )
+    assert not prepared.write.count_dead_letters and prepared.write.stats.refused == 1
