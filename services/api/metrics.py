@@ -43,7 +43,7 @@ class ApiMetrics:
 
         self.release_status = Gauge(
             "vaxshare_release_status",
-            "Releases by status (building, draft, held, published)",
+            "Releases by status (building, draft, held, published, failed)",
             ["status"],
             registry=self.registry,
         )

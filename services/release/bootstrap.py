@@ -11,7 +11,7 @@ from services.platform.release_store import ReleaseStore
 from services.reference.areas import AreaRegistry
 from services.release.build_lease import RedisBuildLeases
 from services.release.builder import ReleaseBuilder
-from services.release.cut import end_offsets, take_snapshot
+from services.release.cut import end_offsets, lift_barrier, take_snapshot
 from services.release.exact_store import ExactTableStore
 from services.release.family_pool import family_mapper
 from services.release.settings import ReleaseSettings
@@ -32,6 +32,7 @@ def release_builder(
         snapshots=partial(
             take_snapshot, client, prefix=prefix, wait_seconds=settings.release_wait_seconds
         ),
+        lift_barrier=partial(lift_barrier, client, prefix=prefix),
         mapper=family_mapper,
         clock=lambda: datetime.now(UTC),
     )

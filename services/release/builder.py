@@ -30,6 +30,7 @@ from services.release.ports import (
     Clock,
     EndOffsets,
     ExactTables,
+    LiftBarrier,
     MapperFactory,
     ReleaseRecords,
     SnapshotSource,
@@ -66,6 +67,7 @@ class ReleaseBuilder:
     leases: BuildLeases
     end_offsets: EndOffsets
     snapshots: SnapshotSource
+    lift_barrier: LiftBarrier
     mapper: MapperFactory
     clock: Clock
 
@@ -102,13 +104,18 @@ class ReleaseBuilder:
         return self._publish(meta) if publish else meta
 
     def fail_stuck(self) -> list[ReleaseMeta]:
-        """Mark failed every building release whose builder is gone; return them."""
+        """Mark failed every building release whose builder is gone, and lift the release
+        barrier a dead builder may have left up (unless another build is live); return them."""
         failed = []
         try:
-            for meta in self.store.all():
-                if lifecycle.is_stuck(meta, builder_alive=self.leases.alive(meta.id)):
+            building = [m for m in self.store.all() if m.status is ReleaseStatus.BUILDING]
+            alive = {m.id: self.leases.alive(m.id) for m in building}
+            for meta in building:
+                if lifecycle.is_stuck(meta, builder_alive=alive[meta.id]):
                     reason = "the build stopped before it finished (its builder's lease lapsed)"
                     failed.append(self._fail(meta, reason))
+            if failed and not any(alive.values()):
+                self.lift_barrier()
         except _INFRASTRUCTURE as exc:
             raise ReleaseUnavailableError(f"stuck releases not checked: {exc}") from exc
         return failed

@@ -60,8 +60,7 @@ def take_snapshot(
 ) -> Snapshot:
     """Hold the aggregators at the cut, wait until they reach it, read every exact cell."""
     reader = CountsReader(client, prefix=prefix)
-    barrier = RedisKeys(prefix).barrier
-    client.hset(barrier, mapping={str(p): o for p, o in cut.items()})
+    client.hset(RedisKeys(prefix).barrier, mapping={str(p): o for p, o in cut.items()})
     try:
         deadline = time.monotonic() + wait_seconds
         reached = reader.offsets()
@@ -76,8 +75,13 @@ def take_snapshot(
         snapshot.stats = reader.stats()
         snapshot.dead_letters = dead_letter_counts(client, prefix=prefix)
     finally:
-        client.delete(barrier)
+        lift_barrier(client, prefix=prefix)
     return snapshot
+
+
+def lift_barrier(client: redis.Redis, *, prefix: str) -> None:
+    """Let the aggregators count on past a cut (after a snapshot, or a builder that died)."""
+    client.delete(RedisKeys(prefix).barrier)
 
 
 def _at_cut(reached: dict[int, int], cut: dict[int, int]) -> bool:

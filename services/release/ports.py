@@ -24,6 +24,9 @@ EndOffsets = Callable[[], dict[int, int]]
 
 Clock = Callable[[], datetime]
 
+LiftBarrier = Callable[[], None]
+"""Drop the release barrier, so the aggregators count on past the cut."""
+
 MapperFactory = Callable[[int], AbstractContextManager[FamilyMapper]]
 """A family mapper on up to so many worker processes, for the length of a build."""
 

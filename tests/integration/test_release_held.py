@@ -1,12 +1,19 @@
-"""A release cut while the aggregator is behind is held with the reason, never published."""
+"""A release cut while the aggregator is behind is held with the reason, never published; a
+builder killed mid-build leaves a release the next release command marks failed."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
 
 import redis
 from kafka import KafkaProducer
 
 from devtools.simulator.simulator import SimulationConfig, Simulator
 from services.contract import codec
+from services.platform.redis_keys import RedisKeys
 from services.platform.release_store import ReleaseStore
 from services.reference.areas import load_areas
 from services.release.bootstrap import release_builder
@@ -15,9 +22,7 @@ from services.releases.model import ReleaseStatus
 from tests.conftest import Stack, Topics
 
 
-def test_release_with_unconsumed_partitions_is_held(
-    stack: Stack, topics: Topics, prefix: str
-) -> None:
+def _feed(stack: Stack, topics: Topics) -> None:
     feed = Simulator(SimulationConfig(areas=("E09000013",), scale=0.001, with_nhs_numbers=False))
     producer = KafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
     for record in feed.records()[:200]:
@@ -29,6 +34,12 @@ def test_release_with_unconsumed_partitions_is_held(
             )
     producer.flush()
     producer.close()
+
+
+def test_release_with_unconsumed_partitions_is_held(
+    stack: Stack, topics: Topics, prefix: str
+) -> None:
+    _feed(stack, topics)
 
     client = redis.Redis.from_url(stack.redis_url)
     settings = ReleaseSettings(
@@ -51,3 +62,48 @@ def test_release_with_unconsumed_partitions_is_held(
     store = ReleaseStore(client, prefix=prefix)
     assert store.latest_published() is None, "councils must never see a held release"
     assert not client.exists(f"{prefix}:barrier"), "the barrier is lifted after the cut"
+
+
+def test_a_builder_killed_mid_build_leaves_a_release_the_next_command_marks_failed(
+    stack: Stack, topics: Topics, prefix: str
+) -> None:
+    _feed(stack, topics)  # no aggregator runs: the build waits at its cut, barrier up
+    env = {
+        **os.environ,
+        "VAXSHARE_KAFKA_BOOTSTRAP": stack.bootstrap,
+        "VAXSHARE_REDIS_URL": stack.redis_url,
+        "VAXSHARE_REDIS_PREFIX": prefix,
+        "VAXSHARE_EVENTS_TOPIC": topics.events,
+        "VAXSHARE_DLQ_TOPIC": topics.dlq,
+        "VAXSHARE_AGGREGATE_BREAKDOWNS": "none",
+        "VAXSHARE_RELEASE_WAIT_SECONDS": "300",
+        "VAXSHARE_RELEASE_LEASE_SECONDS": "1",
+    }
+    release = [sys.executable, "-m", "services.cli", "release"]
+    client = redis.Redis.from_url(stack.redis_url)
+    keys, store = RedisKeys(prefix), ReleaseStore(client, prefix=prefix)
+    builder = subprocess.Popen([*release, "create"], env=env, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not client.exists(keys.barrier):
+            assert builder.poll() is None, "the build ended before its cut"
+            assert time.monotonic() < deadline, "the build never raised its barrier"
+            time.sleep(0.1)
+        time.sleep(2)  # lease renewals: a live build of any length is never taken as stuck
+        listed = subprocess.run([*release, "list"], env=env, capture_output=True, text=True)
+        assert listed.returncode == 0 and "building" in listed.stdout, listed.stderr
+    finally:
+        builder.kill()
+        builder.wait()
+
+    (meta,) = store.all()
+    assert meta.status is ReleaseStatus.BUILDING and client.exists(keys.barrier)
+    time.sleep(1.5)  # the dead builder's lease lapses
+    listed = subprocess.run([*release, "list"], env=env, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    assert f"release {meta.id}: failed (the build stopped before it finished" in listed.stderr
+    assert f"{meta.id:>5}  failed" in listed.stdout
+    failed = store.get(meta.id)
+    assert failed is not None and failed.status is ReleaseStatus.FAILED
+    assert not client.exists(keys.barrier), "the aggregators may count past the dead cut"
+    assert store.latest_published() is None

@@ -20,6 +20,7 @@ from services.releases.model import PublishedTable, ReleaseMeta, ReleaseStatus
 
 HAMMERSMITH = "E09000013"
 NOW = datetime(2021, 2, 1, 6, 0, tzinfo=UTC)
+LIFTED: list[bool] = []
 AS_OF = date(2021, 1, 31)
 
 
@@ -125,6 +126,7 @@ def _builder(snapshots: Counts, store: MemoryReleases | None = None) -> ReleaseB
         leases=MemoryLeases(),
         end_offsets=lambda: {0: 25, 1: 15},
         snapshots=snapshots,
+        lift_barrier=lambda: LIFTED.append(True),
         mapper=_in_process,
         clock=lambda: NOW,
     )
@@ -178,9 +180,19 @@ def test_stuck_building_releases_are_failed_and_live_builds_are_left_alone() -> 
     store.save(crashed)
     store.save(running)
     store.write_tables(1, [])
+    LIFTED.clear()
     with builder.leases.hold(running.id):
         (failed,) = builder.fail_stuck()
         assert failed.id == 1 and store.metas[1].status is ReleaseStatus.FAILED
         assert "lease lapsed" in store.metas[1].held_reasons[-1]
         assert 1 not in store.published, "a failed build's partial tables are dropped"
         assert store.metas[2].status is ReleaseStatus.BUILDING
+        assert not LIFTED, "a live build's barrier stays up"
+
+
+def test_the_barrier_a_dead_builder_left_up_is_lifted_when_no_build_is_live() -> None:
+    store = MemoryReleases()
+    store.save(ReleaseMeta(1, "x", ReleaseStatus.BUILDING, "t", "p", "x", "x", ["none"]))
+    LIFTED.clear()
+    (failed,) = _builder(Counts(), store).fail_stuck()
+    assert failed.status is ReleaseStatus.FAILED and LIFTED == [True]
