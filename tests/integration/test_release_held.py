@@ -107,3 +107,43 @@ def test_a_builder_killed_mid_build_leaves_a_release_the_next_command_marks_fail
     assert failed is not None and failed.status is ReleaseStatus.FAILED
     assert not client.exists(keys.barrier), "the aggregators may count past the dead cut"
     assert store.latest_published() is None
+    refused = subprocess.run(
+        [*release, "publish", str(meta.id)], env=env, capture_output=True, text=True
+    )
+    assert refused.returncode == 1
+    assert "it is failed; only a draft or held release can be published" in refused.stderr
+
+
+def test_the_release_command_follows_the_operator_api_rules(
+    stack: Stack, topics: Topics, prefix: str
+) -> None:
+    settings = ReleaseSettings(
+        kafka_bootstrap=stack.bootstrap,
+        redis_url=stack.redis_url,
+        redis_prefix=prefix,
+        events_topic=topics.events,
+        dlq_topic=topics.dlq,
+        release_wait_seconds=1.0,
+        aggregate_breakdowns="none",
+    )
+    client = redis.Redis.from_url(stack.redis_url)
+    held = release_builder(client, settings=settings, areas=load_areas()).create()
+    assert held.status is ReleaseStatus.HELD  # nothing counted: a check an operator may review
+    env = {
+        **os.environ,
+        "VAXSHARE_REDIS_URL": stack.redis_url,
+        "VAXSHARE_REDIS_PREFIX": prefix,
+        "VAXSHARE_KAFKA_BOOTSTRAP": stack.bootstrap,
+    }
+
+    def release(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "services.cli", "release", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True)
+
+    reviewed = release("publish", str(held.id))
+    assert reviewed.returncode == 0 and f"release {held.id}: published" in reviewed.stdout
+    again = release("publish", str(held.id))
+    assert again.returncode == 1 and "already published" in again.stderr
+    hold = release("hold", str(held.id), "--reason", "too late")
+    assert hold.returncode == 1 and "immutable" in hold.stderr
+    assert release("publish", "99").returncode == 1
