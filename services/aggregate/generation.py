@@ -1,8 +1,8 @@
 """A generation of counts: what it counts and how its event states are laid out.
 
-Counts live under `P:g<G>:`; `P:agg:generation` names the active generation (absent = "1").
+Each generation has keys of its own, and one generation is the active one (`redis_keys`).
 Each generation fixes its breakdown list, its number of event-state buckets and the
-dictionary of LTLA and MSOA codes its packed states index into, in `P:g<G>:meta`, written
+dictionary of LTLA and MSOA codes its packed states index into, in its meta hash, written
 once by whoever creates the generation (the first aggregator on an empty Redis, or a
 rebuild). Aggregators follow the active generation's spec rather than their own settings, so
 a rebuild with a new breakdown list switches every running aggregator over without restarts.
@@ -44,12 +44,12 @@ class GenerationSpec:
         )
 
     def to_json(self) -> str:
-        """The spec as stored in `P:g<G>:meta`."""
+        """The spec as stored in the generation's meta hash."""
         return json.dumps(asdict(self))
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> GenerationSpec:
-        """The spec read back from `P:g<G>:meta`."""
+        """The spec read back from the generation's meta hash."""
         data = json.loads(raw)
         return cls(
             breakdowns=tuple(data["breakdowns"]),
