@@ -28,11 +28,6 @@ class ApplyInFlight:
         self._future: Future[None] | None = None
         self._batch: BatchWrite | None = None
 
-    @property
-    def busy(self) -> bool:
-        """True while a batch is submitted and not yet settled."""
-        return self._future is not None
-
     def submit(self, prepared: PreparedBatch, target: CountingTarget, *, started: float) -> None:
         """Start applying a batch on the worker thread (the previous must be settled)."""
         if self._future is not None:
