@@ -11,3 +11,7 @@ class UnknownAreaError(ReferenceDataError, KeyError):
 
 class UnknownBreakdownError(ReferenceDataError, ValueError):
     """A breakdown name is not one of the configured breakdowns."""
+
+
+class AgeRangeError(ReferenceDataError, ValueError):
+    """An age range is malformed or impossible (e.g. ``ages=70-60``)."""
