@@ -9,6 +9,7 @@ ascending from 0.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,7 +71,9 @@ class AgeRange:
 
     def overlaps(self, other: AgeRange) -> bool:
         """Whether the two ranges share an age."""
-        return (self.hi is None or other.lo <= self.hi) and (other.hi is None or self.lo <= other.hi)
+        return (self.hi is None or other.lo <= self.hi) and (
+            other.hi is None or self.lo <= other.hi
+        )
 
     def fits(self, edges: Sequence[int]) -> bool:
         """Whether bands starting at ``edges`` (the last one open) can form exactly this range."""
@@ -108,5 +111,5 @@ def edges_of(labels: Sequence[str]) -> tuple[int, ...]:
 
 def describe_edges(edges: Sequence[int]) -> str:
     """The bands of these edges as text, for error messages: ``"0-15, 16-17, …, 80+"``."""
-    labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges, edges[1:], strict=False)]
+    labels = [f"{lo}-{hi - 1}" for lo, hi in itertools.pairwise(edges)]
     return ", ".join([*labels, f"{edges[-1]}+"])

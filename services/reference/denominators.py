@@ -1,4 +1,4 @@
-"""Populations to divide uptake by: these LTLAs (or this MSOA), this cohort, these ages, this source.
+"""Populations to divide uptake by: these LTLAs or this MSOA, a cohort, an age range, a source.
 
 Every answer is either a ``Population`` (the figure, its source and its ages, and whether it is
 an estimate) or a ``NoPopulation`` saying why there is none: the source publishes nothing for

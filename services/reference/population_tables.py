@@ -19,6 +19,7 @@ import functools
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -56,9 +57,7 @@ class BandTable:
     prefix: Mapping[Hashable, npt.NDArray[np.int64]]
 
     @classmethod
-    def from_counts(
-        cls, edges: tuple[int, ...], counts: Mapping[Hashable, Iterable[int]]
-    ) -> BandTable:
+    def from_counts(cls, edges: tuple[int, ...], counts: Mapping[Any, Iterable[int]]) -> BandTable:
         """Build one from plain counts per key (one per band)."""
         prefix = {}
         for key, values in counts.items():

@@ -193,7 +193,9 @@ def test_detailed_groups_are_estimated_from_their_five_group_age_structure() -> 
     )
     assert adults.value == pytest.approx(everyone.value * share, abs=1)
     # Gypsy or Irish Traveller and Roma people are recorded as Other White.
-    other_white = d.population(ltlas, Cohort("ethnic_group_detailed", "White: Other White"), ALL_AGES, Source.CENSUS)
+    other_white = d.population(
+        ltlas, Cohort("ethnic_group_detailed", "White: Other White"), ALL_AGES, Source.CENSUS
+    )
     census = {
         r["ethnic_group_19"]: int(r["population"])
         for r in _rows("ethnicity_ltla_census2021_19groups.csv")
