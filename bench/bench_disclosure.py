@@ -2,7 +2,8 @@
 
 Synthetic but national-sized: 309 LTLAs (200 in 24 two-tier counties, 109 unitary), 3 doses,
 120 dates and about 180 breakdown groups per area (age bands, JCVI bands and groups, ethnic
-groups, sex, IMD deciles, ~23 MSOAs, and the JCVI band × ethnic group cross). Daily totals
+groups, sex, IMD deciles, ~23 MSOAs, and the age band × ethnic group cross with its audited
+row margin). Daily totals
 follow a roll-out curve; groups are multinomial splits, so small cells are common. Prints the
 wall time of protecting every family, on ``--workers`` processes.
 
@@ -28,15 +29,15 @@ import numpy as np
 from services.disclosure import Cross, FamilyInput, get_policy, protect_family
 
 SIMPLE = {
-    "age_band": 19,
-    "jcvi_age_band": 12,
+    "age_band": 17,
+    "jcvi_age_band": 13,
     "jcvi_group": 11,
     "ethnic_group_detailed": 20,
     "sex": 4,
     "imd_decile": 11,
 }
-ROWS, COLS = "jcvi_age_band", "ethnic_group"
-N_ETHNIC = 6
+ROWS, COLS = "age_band_ethnic_group:age", "ethnic_group"
+N_ROWS, N_ETHNIC = 9, 6
 
 
 def _labels(name: str, n: int) -> tuple[str, ...]:
@@ -58,7 +59,7 @@ def _ltla(rng: np.random.Generator, code: str, dose: int, n_dates: int) -> dict:
     p = rng.dirichlet(np.full(msoas + 1, 3.0))
     labels = (*(f"{code}-msoa-{i}" for i in range(msoas)), "Unknown")
     tables["msoa"] = (labels, rng.multinomial(total, p).T.astype(np.int64))
-    rows, cols = _labels(ROWS, SIMPLE[ROWS]), _labels(COLS, N_ETHNIC)
+    rows, cols = _labels(ROWS, N_ROWS), _labels(COLS, N_ETHNIC)
     p = np.outer(rng.dirichlet(np.full(len(rows), 1.0)), rng.dirichlet(np.full(N_ETHNIC, 0.7)))
     cross = rng.multinomial(total, p.ravel()).T.astype(np.int64)
     dense = cross.reshape(len(rows), N_ETHNIC, n_dates)

@@ -4,9 +4,10 @@ Simulating 130 million events and counting them would take hours; a release only
 counts. This writes what the aggregator would have written for the first `days` days of the
 programme: per LTLA and dose a daily total following the roll-out (first doses peaking in
 February 2021, second doses after the 12-week gap, a trickle of third primary doses), split
-into every default breakdown's groups by population with age-first priority. The
-`age_band_ethnic_group` cross is drawn jointly and `jcvi_age_band` and `ethnic_group` are its
-margins, so the tables reconcile as real counts do; every breakdown sums to the daily total.
+into every default breakdown's groups by population with age-first priority. Age band ×
+ethnic group is drawn jointly: `age_band` and `ethnic_group` are its margins, and
+`jcvi_age_band` and the `age_band_ethnic_group` cross merge its age bands, so the tables
+reconcile as real counts do; every breakdown sums to the daily total.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import numpy as np
 import redis
 
 from services.platform.redis_keys import RedisKeys
+from services.reference import cohorts
 from services.reference.breakdowns import BREAKDOWNS, CROSS_SEPARATOR, DEFAULT_BREAKDOWNS
 
 PROGRAMME_START = date(2020, 12, 8)
-CROSS, ROWS, COLS = "age_band_ethnic_group", "jcvi_age_band", "ethnic_group"
+CROSS, AGES, JCVI, COLS = "age_band_ethnic_group", "age_band", "jcvi_age_band", "ethnic_group"
 # Share of the population vaccinated by the end of the window, and the day of the peak.
 DOSE_SHAPE = {1: (0.52, 75.0, 25.0), 2: (0.10, 112.0, 14.0), 3: (0.0004, 110.0, 20.0)}
 UNKNOWN_SHARE = 0.03  # weight of a group with no population (unknown, not stated)
@@ -52,6 +54,17 @@ def _weights(breakdown: str, ltla: str, groups: Sequence[str]) -> np.ndarray:
     return weights / weights.sum()
 
 
+def _merged(
+    counts: np.ndarray, bands: Sequence[str], into: Sequence[str], band_of_age: Sequence[str]
+) -> np.ndarray:
+    """Counts by age band (axis 1) summed into coarser bands that are unions of them."""
+    target = [into.index(band_of_age[int(band.split("-")[0].rstrip("+"))]) for band in bands]
+    out = np.zeros((counts.shape[0], len(into), *counts.shape[2:]), dtype=np.int64)
+    for i, j in enumerate(target):
+        out[:, j] += counts[:, i]
+    return out
+
+
 def _daily_totals(rng: np.random.Generator, population: int, dose: int, days: int) -> np.ndarray:
     share, peak, width = DOSE_SHAPE[dose]
     t = np.arange(days)
@@ -67,14 +80,17 @@ def ltla_tables(
     population = BREAKDOWNS["none"].population((ltla,), "all") or 100_000
     total = _daily_totals(rng, population, dose, days)
     tables: dict[str, tuple[tuple[str, ...], np.ndarray]] = {"none": (("all",), total[:, None])}
-    rows, cols = BREAKDOWNS[ROWS].groups(ltla), BREAKDOWNS[COLS].groups(ltla)
-    joint = np.outer(_weights(ROWS, ltla, rows), _weights(COLS, ltla, cols)).ravel()
-    cross = rng.multinomial(total, joint / joint.sum())
-    labels = tuple(f"{r}{CROSS_SEPARATOR}{c}" for r in rows for c in cols)
-    cube = cross.reshape(days, len(rows), len(cols))
-    tables[CROSS] = (labels, cross)
-    tables[ROWS] = (tuple(rows), cube.sum(axis=2))
+    ages, cols = BREAKDOWNS[AGES].groups(ltla), BREAKDOWNS[COLS].groups(ltla)
+    joint = np.outer(_weights(AGES, ltla, ages), _weights(COLS, ltla, cols)).ravel()
+    cube = rng.multinomial(total, joint / joint.sum()).reshape(days, len(ages), len(cols))
+    tables[AGES] = (tuple(ages), cube.sum(axis=2))
     tables[COLS] = (tuple(cols), cube.sum(axis=1))
+    jcvi = BREAKDOWNS[JCVI].groups(ltla)
+    tables[JCVI] = (tuple(jcvi), _merged(cube.sum(axis=2), ages, jcvi, cohorts.AGE_TO_JCVI_BAND))
+    rows = tuple(band for band, _, _ in cohorts.CROSS_AGE_BANDS)
+    merged = _merged(cube, ages, rows, cohorts.AGE_TO_CROSS_BAND)
+    labels = tuple(f"{r}{CROSS_SEPARATOR}{c}" for r in rows for c in cols)
+    tables[CROSS] = (labels, merged.reshape(days, len(labels)))
     for name in DEFAULT_BREAKDOWNS:
         if name in tables:
             continue

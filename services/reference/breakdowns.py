@@ -55,7 +55,7 @@ class Breakdown:
     population: Callable[[tuple[str, ...], str], int | None]
 
 
-_AGE_5Y = dict(enumerate(cohorts.AGE_TO_BAND_5Y))
+_AGE = dict(enumerate(cohorts.AGE_TO_BAND))
 _AGE_JCVI = dict(enumerate(cohorts.AGE_TO_JCVI_BAND))
 _SEX = {sex: sex for sex in SEXES}
 _ETHNIC_5 = dict(cohorts.NHS_TO_CENSUS_5)
@@ -63,19 +63,21 @@ _ETHNIC_19 = dict(cohorts.NHS_TO_CENSUS_19)
 _JCVI: dict[int | None, str] = {group: str(group) for group in cohorts.JCVI_GROUPS}
 _IMD: dict[int | None, str] = {decile: str(decile) for decile in cohorts.IMD_DECILES}
 _CROSS_UNKNOWN = {code: f"{UNKNOWN}{CROSS_SEPARATOR}{g}" for code, g in _ETHNIC_5.items()}
+_AGE_CROSS = dict(enumerate(cohorts.AGE_TO_CROSS_BAND))
 _CROSS = {
     age: {code: f"{band}{CROSS_SEPARATOR}{group}" for code, group in _ETHNIC_5.items()}
-    for age, band in _AGE_JCVI.items()
+    for age, band in _AGE_CROSS.items()
 }
 _ETHNIC_5_GROUPS = (*cohorts.ETHNIC_GROUPS_5, cohorts.NOT_STATED)
 _JCVI_BANDS = tuple(band for band, _, _ in cohorts.JCVI_AGE_BANDS)
+_CROSS_BANDS = tuple(band for band, _, _ in cohorts.CROSS_AGE_BANDS)
 
 
 def _cross_group(a: CohortAttributes) -> str:
     row = _CROSS.get(a.age_years)
     if row is None:
         return _CROSS_UNKNOWN.get(a.ethnic_category, f"{UNKNOWN}{CROSS_SEPARATOR}{UNKNOWN}")
-    return row.get(a.ethnic_category) or f"{_AGE_JCVI[a.age_years]}{CROSS_SEPARATOR}{UNKNOWN}"
+    return row.get(a.ethnic_category) or f"{_AGE_CROSS[a.age_years]}{CROSS_SEPARATOR}{UNKNOWN}"
 
 
 def _fixed(groups: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
@@ -96,7 +98,9 @@ def _denominators(name: str) -> Mapping[str, Mapping[str, int]]:
         if name == "none":
             table[area.code] = {ALL: pops.total(codes)}
         elif name == "age_band":
-            table[area.code] = pops.age_bands_5y(codes)
+            table[area.code] = {
+                band: pops.age_range(codes, lo, hi) for band, lo, hi in cohorts.AGE_BAND_RANGES
+            }
         elif name == "jcvi_age_band":
             table[area.code] = {
                 band: pops.age_range(codes, lo, hi) for band, lo, hi in cohorts.JCVI_AGE_BANDS
@@ -146,9 +150,9 @@ _ALL_BREAKDOWNS = (
     Breakdown("none", "All people", lambda a: ALL, _fixed((ALL,)), _summed("none")),
     Breakdown(
         "age_band",
-        "Age band (5 years)",
-        lambda a: _AGE_5Y.get(a.age_years, UNKNOWN),
-        _fixed(cohorts.AGE_BANDS_5Y),
+        "Age band",
+        lambda a: _AGE.get(a.age_years, UNKNOWN),
+        _fixed(cohorts.AGE_BANDS),
         _summed("age_band"),
     ),
     Breakdown(
@@ -196,9 +200,9 @@ _ALL_BREAKDOWNS = (
     ),
     Breakdown(
         "age_band_ethnic_group",
-        "Age band (JCVI cohorts) by ethnic group",
+        "Age band (census bands) by ethnic group",
         _cross_group,
-        _fixed(tuple(f"{b}{CROSS_SEPARATOR}{g}" for b in _JCVI_BANDS for g in _ETHNIC_5_GROUPS)),
+        _fixed(tuple(f"{b}{CROSS_SEPARATOR}{g}" for b in _CROSS_BANDS for g in _ETHNIC_5_GROUPS)),
         _no_denominator,
     ),
 )

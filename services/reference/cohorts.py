@@ -1,12 +1,19 @@
 """Cohorts people are counted in: age bands, JCVI priority groups, IMD deciles, ethnic groups.
 
 Age bands
-    ``AGE_BANDS_5Y`` are the 5-year bands of the ONS population file (0-4 … 85-89, 90+).
+    ``AGE_BANDS`` are the finest bands counted: 0-15, 16-17, 18-24, then five-year bands to
+    85-89, and 90+. Every other set of bands is a union of them, and each edge is an edge of
+    the population sources that matter (16 and 18 are NIMS's published aggregates, 25 to 80
+    its bands, 90+ the top of the ONS estimates), so the counts of any cohort a council asks
+    for (16+, 18+, 50+, 65+, 50-64 …) are sums of published age-band counts.
     ``JCVI_AGE_BANDS`` follow the cohorts the 2021 programme invited in turn: 80+, 75-79,
     70-74, 65-69, 60-64, 55-59, 50-54 (phase 1), then 40-49, 30-39, 25-29, 18-24 (phase 2),
     with 16-17 and 0-15 kept apart because they were offered vaccination later and on
     different terms. Phase 2 opened 40-49 as one cohort but 30-39 in steps (38-39 … 30-31);
     ten-year bands keep denominators stable while still showing the roll-out order.
+    ``CROSS_AGE_BANDS`` are the rows of the age band × ethnic group cross: unions of age bands
+    that the Census 2021 ethnic group × age table can give a population for (it has 16-19,
+    20-21 and 22-24 but no split at 18, and 65+ as one band).
 
 JCVI priority groups
     Groups 1-9 of the JCVI advice of 30 December 2020. People outside them (phase 2) have no
@@ -46,13 +53,19 @@ OLDEST_AGE = 90
 # Ages above this are treated as data errors by validation.
 MAX_AGE = 120
 
-AGE_BANDS_5Y: tuple[str, ...] = (
-    *(f"{lo}-{lo + 4}" for lo in range(0, OLDEST_AGE, 5)),
-    f"{OLDEST_AGE}+",
-)
+AgeBands = tuple[tuple[str, int, int | None], ...]
+"""(label, first age, last age or None for "and over"), youngest first."""
 
-# (label, first age, last age or None for "and over")
-JCVI_AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+AGE_BAND_RANGES: AgeBands = (
+    ("0-15", 0, 15),
+    ("16-17", 16, 17),
+    ("18-24", 18, 24),
+    *((f"{lo}-{lo + 4}", lo, lo + 4) for lo in range(25, OLDEST_AGE, 5)),
+    (f"{OLDEST_AGE}+", OLDEST_AGE, None),
+)
+AGE_BANDS: tuple[str, ...] = tuple(band for band, _, _ in AGE_BAND_RANGES)
+
+JCVI_AGE_BANDS: AgeBands = (
     ("0-15", 0, 15),
     ("16-17", 16, 17),
     ("18-24", 18, 24),
@@ -68,8 +81,20 @@ JCVI_AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("80+", 80, None),
 )
 
+CROSS_AGE_BANDS: AgeBands = (
+    ("0-15", 0, 15),
+    ("16-24", 16, 24),
+    ("25-29", 25, 29),
+    ("30-39", 30, 39),
+    ("40-49", 40, 49),
+    ("50-54", 50, 54),
+    ("55-59", 55, 59),
+    ("60-64", 60, 64),
+    ("65+", 65, None),
+)
 
-def _band_table(bands: tuple[tuple[str, int, int | None], ...]) -> tuple[str, ...]:
+
+def _band_table(bands: AgeBands) -> tuple[str, ...]:
     table = []
     for age in range(MAX_AGE + 1):
         table.append(next(b for b, lo, hi in bands if lo <= age and (hi is None or age <= hi)))
@@ -77,13 +102,9 @@ def _band_table(bands: tuple[tuple[str, int, int | None], ...]) -> tuple[str, ..
 
 
 # Indexed by age in years (0..MAX_AGE): cheap enough for the aggregator's hot path.
-AGE_TO_BAND_5Y: tuple[str, ...] = _band_table(
-    tuple(
-        (band, i * 5, None if i * 5 == OLDEST_AGE else i * 5 + 4)
-        for i, band in enumerate(AGE_BANDS_5Y)
-    )
-)
+AGE_TO_BAND: tuple[str, ...] = _band_table(AGE_BAND_RANGES)
 AGE_TO_JCVI_BAND: tuple[str, ...] = _band_table(JCVI_AGE_BANDS)
+AGE_TO_CROSS_BAND: tuple[str, ...] = _band_table(CROSS_AGE_BANDS)
 
 JCVI_GROUPS: MappingProxyType[int, str] = MappingProxyType(
     {

@@ -12,8 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from services.reference.cohorts import AGE_BANDS_5Y, OLDEST_AGE
+from services.reference.cohorts import OLDEST_AGE
 from services.reference.data_files import read_rows
+
+# The 5-year bands of the published ONS file (0-4 … 85-89, 90+), kept as its cross-check.
+AGE_BANDS_5Y: tuple[str, ...] = (
+    *(f"{lo}-{lo + 4}" for lo in range(0, OLDEST_AGE, 5)),
+    f"{OLDEST_AGE}+",
+)
 
 
 class PopulationTable:

@@ -3,6 +3,11 @@
 Each upper-tier area (UTLA) and dose is one family for disclosure control: the UTLA's tables
 are the exact sums of its LTLAs' and are protected together with them, so a reader can not
 difference a county against its districts. Regions are published as headline totals only.
+
+The age band × ethnic group cross is linked to its ethnic group margin, and to a row margin
+of its own (its rows summed over ethnic groups, on the census age bands). That row margin is
+audited as if it were published but never is: its rows are unions of published age bands, so
+a reader can rebuild each of them within rounding from the age band table.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from services.releases.model import PublishedTable
 
 CellKey = tuple[str, int, str]
 Cells = Mapping[CellKey, Mapping[tuple[date, str], int]]
-CROSSES = (Cross("age_band_ethnic_group", rows="jcvi_age_band", cols="ethnic_group"),)
+CROSS_ROWS = "age_band_ethnic_group:age"
+"""The cross's row margin: audited with the family, never published."""
+CROSS = Cross("age_band_ethnic_group", rows=CROSS_ROWS, cols="ethnic_group")
 
 
 @dataclass(slots=True)
@@ -145,13 +152,24 @@ def _family(
                 rows = [index[g] for g in lower]
                 np.add.at(total, rows, exact[(ltla, b)])
             exact[(utla, b)] = total
+    crosses: tuple[Cross, ...] = ()
+    if {CROSS.name, CROSS.cols} <= set(breakdowns):
+        bands = tuple(dict.fromkeys(g.partition(CROSS.separator)[0] for g in shared[CROSS.name]))
+        band_index = {label: i for i, label in enumerate(bands)}
+        members = [band_index[g.partition(CROSS.separator)[0]] for g in shared[CROSS.name]]
+        shared[CROSS_ROWS] = bands
+        for area in family_areas:
+            margin = np.zeros((len(bands), len(dates)), dtype=np.int64)
+            np.add.at(margin, members, exact[(area, CROSS.name)])
+            exact[(area, CROSS_ROWS)] = margin
+        crosses = (CROSS,)
     return FamilyInput(
         dates=dates,
         areas=family_areas,
         children={utla: ltlas} if utla not in ltlas else {},
         breakdowns=shared,
         exact_new=exact,
-        crosses=tuple(c for c in CROSSES if {c.name, c.rows, c.cols} <= set(breakdowns)),
+        crosses=crosses,
         area_groups=area_groups,
     )
 
@@ -257,6 +275,8 @@ def _collect(
         width = protected.tightest.width
         out.tightest_width = width if out.tightest_width is None else min(out.tightest_width, width)
     for area, b in family.tables():
+        if b == CROSS_ROWS:
+            continue
         groups = family.groups(area, b)
         ltlas = areas.ltla_codes_in(area)
         pops = [BREAKDOWNS[b].population(ltlas, g) for g in groups]

@@ -79,6 +79,12 @@ def test_group_labels_are_the_ones_councils_read() -> None:
     assert groups["age_band_ethnic_group"] == (
         "50-54|Black, Black British, Black Welsh, Caribbean or African"
     )
+    older = Person(67, "MALE", "A", None, 1, None)
+    assert BREAKDOWNS["age_band"].group_of(older) == "65-69"
+    assert BREAKDOWNS["age_band_ethnic_group"].group_of(older) == "65+|White"
+    teen = Person(17, "MALE", "Z", None, 1, None)
+    assert BREAKDOWNS["age_band"].group_of(teen) == "16-17"
+    assert BREAKDOWNS["age_band_ethnic_group"].group_of(teen) == (f"16-24|{cohorts.NOT_STATED}")
 
 
 @pytest.mark.parametrize("area", [BRENT, LANCASHIRE, "E12000002"])

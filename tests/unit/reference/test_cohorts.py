@@ -6,7 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.reference import cohorts
+from services.reference.age_ranges import AgeRange, edges_of
 from services.reference.areas import load_areas
+from services.reference.population_tables import CENSUS_EDGES
 from services.reference.populations import load_populations
 
 NHS_CODES = ("A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "R", "S")
@@ -44,10 +46,22 @@ def test_every_census_group_has_an_nhs_code_people_are_recorded_under() -> None:
 
 @given(st.integers(0, cohorts.MAX_AGE))
 def test_each_age_falls_in_the_band_that_names_it(age: int) -> None:
-    for band in (cohorts.AGE_TO_BAND_5Y[age], cohorts.AGE_TO_JCVI_BAND[age]):
+    bands = (cohorts.AGE_TO_BAND, cohorts.AGE_TO_JCVI_BAND, cohorts.AGE_TO_CROSS_BAND)
+    for band in (table[age] for table in bands):
         lo, _, hi = band.replace("+", "-").partition("-")
         assert int(lo) <= age
         assert not hi or age <= int(hi)
+
+
+def test_jcvi_and_cross_bands_are_unions_of_age_bands_the_census_can_populate() -> None:
+    age_edges = edges_of(cohorts.AGE_BANDS)
+    for bands in (cohorts.JCVI_AGE_BANDS, cohorts.CROSS_AGE_BANDS):
+        for label, lo, hi in bands:
+            assert AgeRange(lo, hi).fits(age_edges), label
+    for label, lo, hi in cohorts.CROSS_AGE_BANDS:
+        assert AgeRange(lo, hi).fits(CENSUS_EDGES), label
+    assert cohorts.AGE_BANDS[:3] == ("0-15", "16-17", "18-24")
+    assert cohorts.AGE_BANDS[-1] == "90+" and len(cohorts.AGE_BANDS) == 17
 
 
 def test_jcvi_bands_cover_ages_in_rollout_order() -> None:

@@ -8,9 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.reference.areas import load_areas
-from services.reference.cohorts import AGE_BANDS_5Y
 from services.reference.data_files import read_rows
-from services.reference.populations import load_populations
+from services.reference.populations import AGE_BANDS_5Y, load_populations
 
 LTLA_CODES = sorted(a.code for a in load_areas().ltlas())
 
