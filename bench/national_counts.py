@@ -20,7 +20,9 @@ import redis
 
 from services.platform.redis_keys import RedisKeys
 from services.reference import cohorts
+from services.reference.breakdown_populations import residents
 from services.reference.breakdowns import BREAKDOWNS, CROSS_SEPARATOR, DEFAULT_BREAKDOWNS
+from services.reference.denominators import load_denominators
 
 PROGRAMME_START = date(2020, 12, 8)
 CROSS, AGES, JCVI, COLS = "age_band_ethnic_group", "age_band", "jcvi_age_band", "ethnic_group"
@@ -43,8 +45,7 @@ def _age_priority(label: str) -> float:
 
 
 def _weights(breakdown: str, ltla: str, groups: Sequence[str]) -> np.ndarray:
-    spec = BREAKDOWNS[breakdown]
-    pops = [spec.population((ltla,), g) for g in groups]
+    pops = [residents(load_denominators(), breakdown, g, (ltla,)) for g in groups]
     known = [p for p in pops if p]
     fallback = (sum(known) / len(known) if known else 1.0) * UNKNOWN_SHARE
     weights = np.array([float(p) if p else fallback for p in pops])
@@ -77,7 +78,7 @@ def ltla_tables(
     rng: np.random.Generator, ltla: str, dose: int, days: int
 ) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
     """Every default breakdown's table of one LTLA and dose: groups and a days × groups array."""
-    population = BREAKDOWNS["none"].population((ltla,), "all") or 100_000
+    population = residents(load_denominators(), "none", "all", (ltla,)) or 100_000
     total = _daily_totals(rng, population, dose, days)
     tables: dict[str, tuple[tuple[str, ...], np.ndarray]] = {"none": (("all",), total[:, None])}
     ages, cols = BREAKDOWNS[AGES].groups(ltla), BREAKDOWNS[COLS].groups(ltla)

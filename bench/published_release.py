@@ -2,7 +2,7 @@
 
 The tables are the synthetic national counts (`bench.national_counts`) of a few LTLAs,
 published under the default policy as the release builder does (rounded, small counts
-suppressed, populations rounded). The disclosure audit is not run: the API serves whatever
+suppressed). The disclosure audit is not run: the API serves whatever
 tables a published release holds, and the release benchmark times the audit.
 """
 
@@ -17,7 +17,7 @@ import redis
 from bench.national_counts import PROGRAMME_START, ltla_tables
 from services.disclosure.registry import get_policy
 from services.platform.release_store import ReleaseStore
-from services.reference.breakdowns import BREAKDOWNS, DEFAULT_BREAKDOWNS
+from services.reference.breakdowns import DEFAULT_BREAKDOWNS
 from services.releases.model import Check, PublishedTable, ReleaseMeta, ReleaseStatus
 
 POLICY = "nhs-digital"
@@ -28,7 +28,6 @@ def _published(
 ) -> PublishedTable:
     policy = get_policy(POLICY)
     exact = daily.T  # groups × days
-    pops = [BREAKDOWNS[name].population((ltla,), g) for g in groups]
     return PublishedTable(
         area=ltla,
         dose=dose,
@@ -38,9 +37,6 @@ def _published(
         new=tuple(tuple(row) for row in policy.publish(exact).to_optional()),
         cumulative=tuple(
             tuple(row) for row in policy.publish(np.cumsum(exact, axis=1)).to_optional()
-        ),
-        population=tuple(
-            None if p is None else int(policy.publish_population(np.array([p]))[0]) for p in pops
         ),
     )
 

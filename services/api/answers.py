@@ -8,7 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.access.roles import Role
 from services.platform.key_store import Principal
+from services.reference import breakdown_populations as rules
+from services.reference.age_ranges import ALL_AGES, AgeRange
 from services.reference.areas import Area
+from services.reference.denominators import SOURCE_NAMES, Source
 from services.releases.model import ReleaseMeta, ReleaseStatus
 
 AccessLevel = Literal["full", "headline"]
@@ -115,6 +118,21 @@ class AreaRef(BaseModel):
     type: str
 
 
+WithheldReason = Literal[
+    "suppressed",
+    "part_suppressed",
+    "count_not_published",
+    "zero_population",
+    "no_source",
+    "unsupported_age_range",
+    "not_counted",
+    "outside_area",
+    "outside_age_range",
+    "partly_outside_age_range",
+    "missing_reference_data",
+]
+
+
 class RowOut(BaseModel):
     """One area × dose × group × date. Suppressed values are null with their flag true."""
 
@@ -128,11 +146,56 @@ class RowOut(BaseModel):
     new_suppressed: bool
     cumulative: int | None
     cumulative_suppressed: bool
-    population: int | None = Field(description="Published (rounded) denominator, if one exists")
+    population: int | None = Field(
+        description="The population the uptake is over (ages and source in the next columns)"
+    )
     uptake_percent: float | None = Field(
-        description="cumulative / population × 100, one decimal; null where withheld"
+        description="uptake_numerator / population × 100, one decimal; null where withheld "
+        "(uptake_withheld_reason says why); never capped at 100"
     )
     release_id: int
+    population_ages: str = Field(
+        description="Ages of the population: the chosen range, or the group's own age band",
+        examples=["16+"],
+    )
+    population_source: Literal["ons", "census", "nims"] | None
+    population_estimated: bool = Field(
+        description="True where the population is an estimate (detailed ethnic groups by age)"
+    )
+    uptake_numerator: int | None = Field(
+        description="The count divided: this row's cumulative count, or the sum of the "
+        "published cells that count the group over population_ages"
+    )
+    uptake_numerator_ages: str = Field(
+        description="Ages the count covers: 'all' where counts are not published by age"
+    )
+    uptake_withheld_reason: WithheldReason | None
+    uptake_above_100: bool = Field(
+        description="The uptake exceeds 100% (list inflation, or a count and a population "
+        "that do not match): shown as it is"
+    )
+    vaccinated_outside_ages: int | None = Field(
+        description="Where the count is of every age: people younger than population_ages "
+        "vaccinated in the area (sum of published age bands)"
+    )
+    comparison_source: Literal["ons", "nims"] | None = Field(
+        description="Where ONS and NIMS uptakes differ by more than 3 points: the other source"
+    )
+    comparison_population: int | None
+    comparison_uptake_percent: float | None
+
+
+class PopulationOut(BaseModel):
+    """The population every uptake of an answer is over, and how its count is formed."""
+
+    ages: str = Field(examples=["16+"])
+    source: Literal["ons", "census", "nims"] | None
+    source_name: str | None = Field(examples=["ONS mid-2020 estimates"])
+    default_source: Literal["ons", "census", "nims"] | None
+    sources: list[Literal["ons", "census", "nims"]] = Field(
+        description="The sources this breakdown's populations can come from"
+    )
+    counts: str = Field(description="How each group's count over these ages is formed")
 
 
 class VaccinationsAnswer(BaseModel):
@@ -144,6 +207,7 @@ class VaccinationsAnswer(BaseModel):
     permalink: str = Field(description="The same query pinned to this release")
     columns: list[str]
     row_count: int
+    population: PopulationOut
     rows: list[RowOut]
 
 
@@ -154,21 +218,44 @@ class GroupUptakeOut(BaseModel):
     cumulative: int | None
     cumulative_suppressed: bool
     population: int | None
-    uptake_percent: float | None
-    area_uptake_percent: float | None
+    uptake_percent: float | None = Field(description="Crude uptake over the population")
+    area_uptake_percent: float | None = Field(description="The area's uptake, same population")
     gap_percentage_points: float | None = Field(description="Group uptake minus area uptake")
-    rank: int | None = Field(description="1 = lowest uptake; null when withheld")
-    withheld_reason: Literal["suppressed", "no_denominator"] | None
+    rank: int | None = Field(
+        description="1 = lowest uptake (age-standardised for ethnic groups); null when withheld"
+    )
+    withheld_reason: WithheldReason | None
     label: str = Field(description="Readable name of the group (an MSOA's name)")
+    population_ages: str
+    population_source: Literal["ons", "census", "nims"] | None
+    population_estimated: bool
+    uptake_numerator: int | None
+    uptake_numerator_ages: str
+    uptake_above_100: bool
+    vaccinated_outside_ages: int | None
+    age_standardised_uptake_percent: float | None = Field(
+        description="Directly age-standardised uptake (ethnic groups), standard in the answer"
+    )
+    area_age_standardised_uptake_percent: float | None
+    age_standardised_gap_percentage_points: float | None
+    age_standardised_withheld_reason: str | None
+    comparison_source: Literal["ons", "nims"] | None
+    comparison_population: int | None
+    comparison_uptake_percent: float | None
+    withheld_detail: str | None = Field(description="Why the uptake is withheld, in words")
 
 
 class SummaryAnswer(BaseModel):
-    """Latest uptake of every group of a breakdown, ranked by the gap to the area's uptake."""
+    """Latest uptake of every group within one population, ranked by the gap to the area."""
 
     release: ReleaseRef
     area: AreaRef
     breakdown: str
     permalink: str
+    population: PopulationOut
+    ranked_by: Literal["age_standardised", "crude"]
+    standard: Literal["area", "esp2013"] | None
+    standard_name: str | None
     groups: list[GroupUptakeOut]
 
 
@@ -277,3 +364,42 @@ def key_out(principal: Principal) -> dict[str, object]:
 def area_ref(area: Area) -> dict[str, object]:
     """The short form of an area carried by every data answer."""
     return {"code": area.code, "name": area.name, "type": area.type}
+
+
+def population_out(breakdown: str, ages: AgeRange, source: Source | None) -> dict[str, object]:
+    """What the uptakes of an answer are over, and how each group's count is formed."""
+    rule = rules.RULES[breakdown]
+    default = rules.default_source(breakdown)
+    if rule.cohort is None:
+        counts = rules.NO_JCVI_POPULATION
+    elif rule.counts_by_age == "band":
+        counts = (
+            f"each age band's own count over the population of that band; bands outside "
+            f"ages {ages} have no uptake"
+        )
+    elif rule.counts_by_age == "all_ages":
+        counts = "each group's count of every age (its counts are not published by age)"
+        if ages != ALL_AGES:
+            counts += (
+                f"; vaccinated_outside_ages gives the people younger than {ages.lo} "
+                "vaccinated in the area (published age bands)"
+            )
+    elif ages == ALL_AGES:
+        counts = "each group's own count"
+    elif rule.counts_by_age == "age_band":
+        counts = f"the sum of the published age band counts for ages {ages}"
+    else:
+        counts = f"the sum of the group's published age band × ethnic group counts for ages {ages}"
+    if breakdown == "ethnic_group_detailed" and ages != ALL_AGES:
+        counts += (
+            f"; populations aged {ages} are estimated from the census five groups' age "
+            "structure (population_estimated)"
+        )
+    return {
+        "ages": ages.label,
+        "source": None if source is None else source.value,
+        "source_name": None if source is None else SOURCE_NAMES[source],
+        "default_source": None if default is None else default.value,
+        "sources": [s.value for s in rule.sources],
+        "counts": counts,
+    }

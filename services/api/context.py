@@ -17,6 +17,7 @@ from services.api.settings import ApiSettings
 from services.platform.key_store import KeyStore
 from services.platform.release_store import ReleaseStore
 from services.reference.areas import AreaRegistry
+from services.reference.denominators import Denominators, load_denominators
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ApiContext:
     settings: ApiSettings
     client: redis.Redis
     areas: AreaRegistry
+    denominators: Denominators
     clock: Callable[[], datetime]
     releases: ReleaseStore
     keys: KeyStore
@@ -43,6 +45,7 @@ class ApiContext:
         redis_client: redis.Redis,
         areas: AreaRegistry,
         clock: Callable[[], datetime],
+        denominators: Denominators | None = None,
     ) -> ApiContext:
         """Wire the stores and limiters onto one Redis client under the configured prefix."""
         prefix = settings.redis_prefix
@@ -50,6 +53,7 @@ class ApiContext:
             settings=settings,
             client=redis_client,
             areas=areas,
+            denominators=denominators or load_denominators(),
             clock=clock,
             releases=ReleaseStore(redis_client, prefix=prefix),
             keys=KeyStore(redis_client, prefix=prefix),

@@ -3,27 +3,46 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from services.api.age_standardisation import STANDARD_NAMES, Standard, standardised_uptake
 from services.api.answer_cache import CachedAnswer
-from services.api.answers import ErrorBody, SummaryAnswer, VaccinationsAnswer, area_ref, release_ref
+from services.api.answers import (
+    ErrorBody,
+    SummaryAnswer,
+    VaccinationsAnswer,
+    area_ref,
+    population_out,
+    release_ref,
+)
 from services.api.auth import Context, Reader
 from services.api.caching import cache_control, etag_for, not_modified, release_etag
+from services.api.context import ApiContext
 from services.api.csv_export import csv_lines
-from services.api.errors import BadRequestError, NotFoundError, RowLimitError
-from services.api.gap_summary import summarise
+from services.api.errors import (
+    BadRequestError,
+    NotFoundError,
+    RowLimitError,
+    UnsupportedPopulationError,
+)
+from services.api.gap_summary import GroupSummary, summarise
 from services.api.read_audit import audited
-from services.api.release_access import load_tables, resolve_release
+from services.api.release_access import load_counts, load_tables, resolve_release
 from services.api.rows import COLUMNS, count_rows, table_rows
 from services.api.scope import check_breakdown
 from services.api.streaming import csv_response, json_response, json_stream, slug
-from services.disclosure.registry import get_policy
+from services.api.uptake import GroupUptake, PublishedCounts, group_uptake
+from services.reference import breakdown_populations as rules
+from services.reference.age_ranges import ALL_AGES, AgeRange
 from services.reference.areas import Area
-from services.releases.model import ReleaseMeta, ReleaseStatus
+from services.reference.denominators import Source
+from services.reference.errors import AgeRangeError, UptakeQueryError
+from services.releases.model import PublishedTable, ReleaseMeta, ReleaseStatus
 
 router = APIRouter(prefix="/v1/areas", tags=["vaccinations"])
 
@@ -51,11 +70,36 @@ ReleaseQ = Annotated[
     Query(ge=1, le=2_147_483_647, description="Release id; default: the latest published"),
 ]
 FormatQ = Annotated[Format, Query(description="json, or csv (a download with stable columns)")]
+AgesQ = Annotated[
+    str,
+    Query(
+        max_length=12,
+        description="Ages of the population uptake is over: 16+ (the default), 18+, 50+, 65+, "
+        "lo-hi (e.g. 50-64), lo+ or all",
+        examples=["16+"],
+    ),
+]
+SourceQ = Annotated[
+    Literal["ons", "census", "nims"] | None,
+    Query(
+        description="Population source: ons (ONS mid-2020 estimates), census (Census 2021) or "
+        "nims (NHS England NIMS register, 6 July 2021); default: census for ethnic groups, "
+        "ons otherwise"
+    ),
+]
+StandardQ = Annotated[
+    Standard,
+    Query(
+        description="Standard population of the age-standardised uptake of ethnic groups: area "
+        "(the area's own Census 2021 population in the chosen ages) or esp2013 (the 2013 "
+        "European Standard Population)"
+    ),
+]
 
 CSV_EXAMPLE = (
-    "date,area_code,area_name,dose,breakdown,group,new,new_suppressed,cumulative,"
-    "cumulative_suppressed,population,uptake_percent,release_id\r\n"
-    "2021-03-01,E09000013,Hammersmith and Fulham,1,msoa,E02000372,,true,1230,false,8450,14.6,12\r\n"
+    ",".join(COLUMNS) + "\r\n"
+    "2021-03-01,E09000013,Hammersmith and Fulham,1,msoa,E02000372,,true,1230,false,6952,17.7,12,"
+    "16+,ons,false,1230,all,,false,15,,,\r\n"
 )
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -77,6 +121,59 @@ def _area(ctx: Context, code: str) -> Area:
 
 def _doses(dose: DoseChoice) -> list[int]:
     return [1, 2, 3] if dose == "all" else [int(dose)]
+
+
+def _population_query(
+    breakdown: str, ages_text: str, source: str | None
+) -> tuple[AgeRange, Source | None]:
+    """The ages and source an uptake is over, or a 400 saying why they cannot be used."""
+    try:
+        ages = AgeRange.parse(ages_text)
+        return ages, rules.check(breakdown, ages, None if source is None else Source(source))
+    except (AgeRangeError, UptakeQueryError) as exc:
+        raise UnsupportedPopulationError(str(exc)) from None
+
+
+def _needed(breakdown: str, ages: AgeRange) -> set[str]:
+    """The breakdowns whose published tables the uptake of this breakdown reads."""
+    needed = {breakdown}
+    by_age = rules.RULES[breakdown].counts_by_age
+    if ages != ALL_AGES and by_age in ("age_band", "all_ages"):
+        needed.add("age_band")
+    if ages != ALL_AGES and by_age == "cross":
+        needed.add(rules.CROSS)
+    return needed
+
+
+def _published_counts(
+    ctx: ApiContext, meta: ReleaseMeta, area: Area, table: PublishedTable, needed: set[str]
+) -> PublishedCounts:
+    found = load_counts(ctx.releases, meta, area, ctx.areas, table.dose, needed - {table.breakdown})
+    return PublishedCounts({**found, table.breakdown: [table]}, len(table.dates))
+
+
+def _uptakes(
+    ctx: ApiContext,
+    counts: PublishedCounts,
+    table: PublishedTable,
+    area: Area,
+    ages: AgeRange,
+    source: Source | None,
+) -> list[GroupUptake]:
+    ltlas = ctx.areas.ltla_codes_in(area.code)
+    return [
+        group_uptake(
+            counts,
+            ctx.denominators,
+            breakdown=table.breakdown,
+            group=group,
+            ltla_codes=ltlas,
+            ages=ages,
+            source=source,
+            width=len(table.dates),
+        )
+        for group in table.groups
+    ]
 
 
 def _permalink(request: Request, meta: ReleaseMeta, **params: object) -> str:
@@ -120,11 +217,14 @@ def vaccinations(
     end: Annotated[date | None, Query(alias="to", description="Last date (incl.)")] = None,
     release: ReleaseQ = None,
     format: FormatQ = "json",
+    ages: AgesQ = "16+",
+    source: SourceQ = None,
 ) -> Response:
     """Counts for one area, by dose and breakdown group, per day, from a published release.
 
     UTLA and region codes serve their own published tables (built from their LTLAs' exact
     sums, then disclosure-controlled). Regions are published with `breakdown=none` only.
+    Every row's uptake is over the population of `ages` from `source`, named in the row.
     """
     with audited(ctx, principal, request, code) as record:
         area = _area(ctx, code)
@@ -133,7 +233,16 @@ def vaccinations(
         record.release_id = meta.id
         if start and end and start > end:
             raise BadRequestError(f"'from' ({start}) is after 'to' ({end})")
-        query = {"area": code, "dose": dose, "breakdown": breakdown, "from": start, "to": end}
+        population, chosen = _population_query(breakdown, ages, source)
+        query = {
+            "area": code,
+            "dose": dose,
+            "breakdown": breakdown,
+            "from": start,
+            "to": end,
+            "ages": population.label,
+            "source": None if chosen is None else chosen.value,
+        }
         etag = etag_for(release_etag(meta.id, meta.as_of, meta.etag), {**query, "f": format})
         headers = _cache_headers(meta, etag, named=release is not None)
         if not_modified(request, etag):
@@ -164,12 +273,18 @@ def vaccinations(
             )
         record.rows = total
         ctx.metrics.rows_served.inc(total)
-        policy = get_policy(meta.policy)
+        needed = _needed(breakdown, population)
+        uptakes = [
+            _uptakes(
+                ctx, _published_counts(ctx, meta, area, t, needed), t, area, population, chosen
+            )
+            for t in tables
+        ]
         rows = (
             row
-            for t in tables
+            for t, u in zip(tables, uptakes, strict=True)
             for row in table_rows(
-                t, area_name=area.name, release_id=meta.id, policy=policy, start=start, end=end
+                t, u, area_name=area.name, release_id=meta.id, start=start, end=end
             )
         )
         if format == "csv":
@@ -180,10 +295,18 @@ def vaccinations(
                 "area": area_ref(area),
                 "query": {k: v.isoformat() if isinstance(v, date) else v for k, v in query.items()},
                 "permalink": _permalink(
-                    request, meta, dose=dose, breakdown=breakdown, start=start, end=end
+                    request,
+                    meta,
+                    dose=dose,
+                    breakdown=breakdown,
+                    start=start,
+                    end=end,
+                    ages=population.label,
+                    source=query["source"],
                 ),
                 "columns": list(COLUMNS),
                 "row_count": total,
+                "population": population_out(breakdown, population, chosen),
             }
             chunks = json_stream(head, "rows", (r.as_dict() for r in rows))
         if (
@@ -214,7 +337,25 @@ SUMMARY_COLUMNS = (
     "withheld_reason",
     "release_id",
     "label",
+    "population_ages",
+    "population_source",
+    "population_estimated",
+    "uptake_numerator",
+    "uptake_numerator_ages",
+    "uptake_above_100",
+    "vaccinated_outside_ages",
+    "age_standardised_uptake_percent",
+    "area_age_standardised_uptake_percent",
+    "age_standardised_gap_percentage_points",
+    "age_standardised_withheld_reason",
+    "comparison_source",
+    "comparison_population",
+    "comparison_uptake_percent",
+    "withheld_detail",
 )
+"""Column order of every summary CSV; new columns are only ever appended."""
+STANDARDISED = "ethnic_group"
+"""The breakdown whose groups are ranked by age-standardised uptake (counts by age exist)."""
 
 
 def _label(ctx: Context, breakdown: str, group: str) -> str:
@@ -222,6 +363,62 @@ def _label(ctx: Context, breakdown: str, group: str) -> str:
     if breakdown == "msoa":
         return ctx.areas.msoa_name(group) or group
     return group
+
+
+def _summarise(
+    ctx: ApiContext,
+    meta: ReleaseMeta,
+    area: Area,
+    table: PublishedTable,
+    ages: AgeRange,
+    source: Source | None,
+    standard: Standard,
+) -> list[GroupSummary]:
+    """One dose's groups, ranked within the population of ``ages`` from ``source``."""
+    breakdown = table.breakdown
+    every_age = rules.RULES[breakdown].counts_by_age == "all_ages"
+    needed = _needed(breakdown, ages) | _needed("none", ages) | {"none"}
+    if breakdown == STANDARDISED:
+        needed |= {"age_band", rules.CROSS}
+    counts = _published_counts(ctx, meta, area, table, needed)
+    ltlas = ctx.areas.ltla_codes_in(area.code)
+    width = len(table.dates)
+    overall = group_uptake(
+        counts,
+        ctx.denominators,
+        breakdown="none",
+        group="all",
+        ltla_codes=ltlas,
+        ages=ages,
+        source=source or rules.default_source("none"),
+        width=width,
+        every_age=every_age,
+    )
+    last = width - 1
+    standardised = area_standardised = None
+    if breakdown == STANDARDISED:
+        of = partial(
+            standardised_uptake,
+            counts,
+            ctx.denominators,
+            ltla_codes=ltlas,
+            ages=ages,
+            standard=standard,
+            date_index=last,
+        )
+        standardised = {group: of(group=group) for group in table.groups}
+        area_standardised = of(group=None)
+    return summarise(
+        table.dose,
+        table.groups,
+        [row[last] if last >= 0 else None for row in table.cumulative],
+        _uptakes(ctx, counts, table, area, ages, source),
+        overall,
+        last=last,
+        date=table.dates[last].isoformat() if last >= 0 else "",
+        standardised=standardised,
+        area_standardised=area_standardised,
+    )
 
 
 @router.get(
@@ -243,27 +440,40 @@ def summary(
     dose: DoseQ = "all",
     release: ReleaseQ = None,
     format: FormatQ = "json",
+    ages: AgesQ = "16+",
+    source: SourceQ = None,
+    standard: StandardQ = "area",
 ) -> Response:
-    """Each group's latest cumulative uptake and its gap to the area's overall uptake."""
+    """Each group's latest uptake within one population, and its gap to the area's.
+
+    Ethnic groups are ranked by their age-standardised uptake (shown beside the crude one);
+    other breakdowns by the crude uptake.
+    """
     with audited(ctx, principal, request, code) as record:
         area = _area(ctx, code)
         check_breakdown(principal, area.code, breakdown, ctx.areas)
         meta = resolve_release(ctx.releases, principal, release)
         record.release_id = meta.id
-        query = {"area": code, "dose": dose, "breakdown": breakdown, "summary": True}
+        population, chosen = _population_query(breakdown, ages, source)
+        query = {
+            "area": code,
+            "dose": dose,
+            "breakdown": breakdown,
+            "summary": True,
+            "ages": population.label,
+            "source": None if chosen is None else chosen.value,
+            "standard": standard,
+        }
         etag = etag_for(release_etag(meta.id, meta.as_of, meta.etag), {**query, "f": format})
         headers = _cache_headers(meta, etag, named=release is not None)
         if not_modified(request, etag):
             record.outcome = "not_modified"
             return Response(status_code=304, headers=headers)
-        doses = _doses(dose)
-        headlines = load_tables(ctx.releases, meta, area, doses, "none")
-        tables = load_tables(ctx.releases, meta, area, doses, breakdown)
-        policy = get_policy(meta.policy)
+        tables = load_tables(ctx.releases, meta, area, _doses(dose), breakdown)
         groups = [
             {**g.as_dict(), "label": _label(ctx, breakdown, g.group)}
-            for headline, table in zip(headlines, tables, strict=True)
-            for g in summarise(headline, table, policy)
+            for table in tables
+            for g in _summarise(ctx, meta, area, table, population, chosen, standard)
         ]
         record.rows = len(groups)
         ctx.metrics.rows_served.inc(len(groups))
@@ -279,6 +489,18 @@ def summary(
             "release": release_ref(meta),
             "area": area_ref(area),
             "breakdown": breakdown,
-            "permalink": _permalink(request, meta, breakdown=breakdown, dose=dose),
+            "permalink": _permalink(
+                request,
+                meta,
+                breakdown=breakdown,
+                dose=dose,
+                ages=population.label,
+                source=query["source"],
+                standard=standard if breakdown == STANDARDISED else None,
+            ),
+            "population": population_out(breakdown, population, chosen),
+            "ranked_by": "age_standardised" if breakdown == STANDARDISED else "crude",
+            "standard": standard if breakdown == STANDARDISED else None,
+            "standard_name": STANDARD_NAMES[standard] if breakdown == STANDARDISED else None,
         }
         return json_response(json_stream(head, "groups", groups), headers)

@@ -23,6 +23,12 @@ class BadRequestError(ApiError):
     """The query cannot be answered as asked."""
 
 
+class UnsupportedPopulationError(BadRequestError):
+    """The uptake cannot be given over these ages from this source for this breakdown."""
+
+    code = "unsupported_population"
+
+
 class RowLimitError(ApiError):
     """The answer would exceed the documented maximum number of rows."""
 

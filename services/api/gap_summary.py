@@ -1,26 +1,40 @@
-"""The "who are we missing" view: latest uptake of every group, ranked by the gap to the area.
+"""The "who are we missing" view: latest uptake of every group within one population, ranked.
 
-Uses only published numbers: the latest published cumulative count of each group, its
-published population, and the area's overall uptake from its headline (breakdown `none`)
-table. Groups whose uptake is withheld (suppressed count or no denominator) are listed after
-the ranked ones, with the reason.
+Groups are compared over the same ages and source as the area (16+ by default): a group's
+uptake on the release's last date, the area's uptake over the same population, and the gap.
+Where the breakdown's counts are published by age (ethnic groups), groups are ranked by their
+directly age-standardised uptake, shown beside the crude one, so a young group is not flagged
+for being young; elsewhere by the crude uptake. Groups whose ranking figure is withheld come
+after the ranked ones, with the reason. Every number is a published count, a sum of them, or
+a percentage of them over public reference populations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from services.disclosure.policy import Policy
-from services.disclosure.uptake import uptake
-from services.releases.model import PublishedTable
+from services.api.age_standardisation import Standardised
+from services.api.uptake import (
+    NOT_PUBLISHED,
+    PART_SUPPRESSED,
+    SUPPRESSED,
+    ZERO_POPULATION,
+    GroupUptake,
+)
+from services.reference.denominators import NoPopulation, Population
 
-SUPPRESSED = "suppressed"
-NO_DENOMINATOR = "no_denominator"
+_DETAILS = {
+    SUPPRESSED: "the count is suppressed (fewer than 8 people, or hidden to protect one)",
+    PART_SUPPRESSED: "a published count this figure adds up is suppressed",
+    NOT_PUBLISHED: "the release does not publish the counts this figure needs",
+    ZERO_POPULATION: "the population is 0",
+}
 
 
 @dataclass(frozen=True, slots=True)
-class GroupUptake:
-    """One group's latest uptake beside the area's overall uptake."""
+class GroupSummary:
+    """One group's latest uptake beside the area's, over the same population."""
 
     dose: int
     group: str
@@ -33,58 +47,103 @@ class GroupUptake:
     gap_percentage_points: float | None
     rank: int | None
     withheld_reason: str | None
+    population_ages: str
+    population_source: str | None
+    population_estimated: bool
+    uptake_numerator: int | None
+    uptake_numerator_ages: str
+    uptake_above_100: bool
+    vaccinated_outside_ages: int | None
+    age_standardised_uptake_percent: float | None
+    area_age_standardised_uptake_percent: float | None
+    age_standardised_gap_percentage_points: float | None
+    age_standardised_withheld_reason: str | None
+    comparison_source: str | None
+    comparison_population: int | None
+    comparison_uptake_percent: float | None
+    withheld_detail: str | None
 
     def as_dict(self) -> dict[str, object]:
-        """The entry as a JSON object."""
-        return {
-            "dose": self.dose,
-            "group": self.group,
-            "date": self.date,
-            "cumulative": self.cumulative,
-            "cumulative_suppressed": self.cumulative_suppressed,
-            "population": self.population,
-            "uptake_percent": self.uptake_percent,
-            "area_uptake_percent": self.area_uptake_percent,
-            "gap_percentage_points": self.gap_percentage_points,
-            "rank": self.rank,
-            "withheld_reason": self.withheld_reason,
-        }
+        """The entry as a JSON object, in field order."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def latest_uptake(table: PublishedTable, group_index: int, policy: Policy) -> float | None:
-    """A group's uptake % on the table's last date, or None when withheld."""
-    row = table.cumulative[group_index]
-    if not row:
+def _gap(value: float | None, base: float | None) -> float | None:
+    return round(value - base, 1) if value is not None and base is not None else None
+
+
+def _detail(u: GroupUptake, reason: str | None) -> str | None:
+    if reason is None:
         return None
-    return uptake(row[-1], table.population[group_index], policy)
+    if isinstance(u.population, NoPopulation) and reason == u.population.reason.value:
+        return u.population.detail
+    return _DETAILS.get(reason, reason)
 
 
-def summarise(headline: PublishedTable, table: PublishedTable, policy: Policy) -> list[GroupUptake]:
-    """Every group of `table`, lowest uptake relative to the area first; withheld ones last."""
-    overall = latest_uptake(headline, 0, policy) if headline.groups else None
-    last = table.dates[-1].isoformat() if table.new and table.new[0] else ""
-    ranked: list[GroupUptake] = []
-    withheld: list[GroupUptake] = []
-    for g, group in enumerate(table.groups):
-        latest = table.cumulative[g][-1] if table.cumulative[g] else None
-        pct = latest_uptake(table, g, policy)
-        reason = None
-        if pct is None:
-            reason = SUPPRESSED if latest is None else NO_DENOMINATOR
-        gap = round(pct - overall, 1) if pct is not None and overall is not None else None
-        entry = GroupUptake(
-            dose=table.dose,
+def summarise(
+    table_dose: int,
+    table_groups: Sequence[str],
+    cumulative: Sequence[int | None],
+    uptakes: Sequence[GroupUptake],
+    area: GroupUptake,
+    *,
+    last: int,
+    date: str,
+    standardised: Mapping[str, Standardised] | None = None,
+    area_standardised: Standardised | None = None,
+) -> list[GroupSummary]:
+    """Every group on date index ``last``: ranked ones first (lowest uptake), withheld last.
+
+    ``cumulative`` is each group's own published count on that date; with ``standardised``
+    the groups are ranked by their age-standardised uptake.
+    """
+    overall = area.percent_at(last) if last >= 0 else None
+    overall_std = area_standardised.percent if area_standardised else None
+    ranked: list[tuple[float, GroupSummary]] = []
+    withheld: list[GroupSummary] = []
+    for g, group in enumerate(table_groups):
+        u = uptakes[g]
+        pct = u.percent_at(last) if last >= 0 else None
+        reason = (u.reason[last] or None) if last >= 0 else NOT_PUBLISHED
+        std = standardised.get(group) if standardised is not None else None
+        other = (
+            u.comparison if u.comparison and last >= 0 and u.comparison.disagrees[last] else None
+        )
+        population = u.population if isinstance(u.population, Population) else None
+        entry = GroupSummary(
+            dose=table_dose,
             group=group,
-            date=last,
-            cumulative=latest,
-            cumulative_suppressed=latest is None,
-            population=table.population[g],
+            date=date,
+            cumulative=cumulative[g],
+            cumulative_suppressed=cumulative[g] is None,
+            population=None if population is None else population.value,
             uptake_percent=pct,
             area_uptake_percent=overall,
-            gap_percentage_points=gap,
+            gap_percentage_points=_gap(pct, overall),
             rank=None,
             withheld_reason=reason,
+            population_ages=u.ages.label,
+            population_source=None if population is None else population.source.value,
+            population_estimated=population is not None and population.estimated,
+            uptake_numerator=None if u.numerator is None or last < 0 else u.numerator.at(last),
+            uptake_numerator_ages="all" if u.numerator_ages is None else u.numerator_ages.label,
+            uptake_above_100=pct is not None and pct > 100,
+            vaccinated_outside_ages=None if u.below is None or last < 0 else u.below.at(last),
+            age_standardised_uptake_percent=None if std is None else std.percent,
+            area_age_standardised_uptake_percent=overall_std if std is not None else None,
+            age_standardised_gap_percentage_points=_gap(
+                None if std is None else std.percent, overall_std
+            ),
+            age_standardised_withheld_reason=None if std is None else std.reason,
+            comparison_source=None if other is None else other.population.source.value,
+            comparison_population=None if other is None else other.population.value,
+            comparison_uptake_percent=None if other is None else float(other.percent[last]),
+            withheld_detail=_detail(u, reason),
         )
-        (withheld if pct is None else ranked).append(entry)
-    ranked.sort(key=lambda e: (e.uptake_percent, e.group))
-    return [replace(e, rank=i + 1) for i, e in enumerate(ranked)] + withheld
+        key = pct if standardised is None else (None if std is None else std.percent)
+        if key is None:
+            withheld.append(entry)
+        else:
+            ranked.append((key, entry))
+    ranked.sort(key=lambda pair: (pair[0], pair[1].group))
+    return [replace(e, rank=i + 1) for i, (_, e) in enumerate(ranked)] + withheld

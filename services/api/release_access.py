@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.api.errors import NotFoundError
 from services.api.scope import Caller, check_release
 from services.platform.release_store import ReleaseStore
-from services.reference.areas import Area
+from services.reference.areas import Area, AreaRegistry
 from services.releases.model import PublishedTable, ReleaseMeta
 
 HEADLINE = "none"
@@ -72,3 +72,32 @@ def load_tables(
             )
         tables.append(table)
     return tables
+
+
+def load_counts(
+    store: ReleaseStore,
+    meta: ReleaseMeta,
+    area: Area,
+    areas: AreaRegistry,
+    dose: int,
+    breakdowns: set[str],
+) -> dict[str, list[PublishedTable]]:
+    """The published tables an uptake reads, by breakdown, in one round trip.
+
+    A region publishes its headline only, so its other breakdowns are read from its
+    upper-tier areas (their published cells add up to the region's count). Tables the
+    release does not hold (or holds for only some of the areas summed) are left out: the
+    uptake that needs them says so rather than add up part of the area.
+    """
+    keys: list[tuple[str, int, str]] = []
+    for b in sorted(breakdowns):
+        units = areas.children(area.code) if area.type == "region" and b != HEADLINE else ()
+        keys += [(unit, dose, b) for unit in units or (area.code,)]
+    found: dict[str, list[PublishedTable | None]] = {}
+    for (_, _, b), table in zip(keys, store.tables(meta.id, keys), strict=True):
+        found.setdefault(b, []).append(table)
+    return {
+        b: [t for t in tables if t is not None]
+        for b, tables in found.items()
+        if all(t is not None for t in tables)
+    }

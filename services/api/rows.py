@@ -1,21 +1,20 @@
 """Published tables to flat rows with stable columns, the shape of every JSON and CSV answer.
 
 Nothing here computes a new count: each row carries a published value (None where suppressed)
-and the uptake % the disclosure policy derives from published numbers only.
+and its uptake over a stated population (``services.api.uptake``): the population, its ages
+and source, the count the uptake divides (the row's own cumulative count, or a sum of
+published cells for the chosen ages) and, where a count cannot be restricted to those ages,
+how many people outside them were vaccinated in the area.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
-
-from services.disclosure.policy import Policy
-from services.disclosure.published import PublishedArray
-from services.disclosure.uptake import uptake_percent
+from services.api.uptake import GroupUptake
+from services.reference.denominators import Population
 from services.releases.model import PublishedTable
 
 COLUMNS: tuple[str, ...] = (
@@ -32,13 +31,24 @@ COLUMNS: tuple[str, ...] = (
     "population",
     "uptake_percent",
     "release_id",
+    "population_ages",
+    "population_source",
+    "population_estimated",
+    "uptake_numerator",
+    "uptake_numerator_ages",
+    "uptake_withheld_reason",
+    "uptake_above_100",
+    "vaccinated_outside_ages",
+    "comparison_source",
+    "comparison_population",
+    "comparison_uptake_percent",
 )
 """Column order of every vaccinations answer; new columns are only ever appended."""
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One area × dose × group × date of a release."""
+    """One area × dose × group × date of a release, with its uptake."""
 
     date: date
     area_code: str
@@ -53,24 +63,23 @@ class Row:
     population: int | None
     uptake_percent: float | None
     release_id: int
+    population_ages: str
+    population_source: str | None
+    population_estimated: bool
+    uptake_numerator: int | None
+    uptake_numerator_ages: str
+    uptake_withheld_reason: str | None
+    uptake_above_100: bool
+    vaccinated_outside_ages: int | None
+    comparison_source: str | None
+    comparison_population: int | None
+    comparison_uptake_percent: float | None
 
     def as_dict(self) -> dict[str, object]:
         """The row as a JSON object, in column order."""
-        return {
-            "date": self.date.isoformat(),
-            "area_code": self.area_code,
-            "area_name": self.area_name,
-            "dose": self.dose,
-            "breakdown": self.breakdown,
-            "group": self.group,
-            "new": self.new,
-            "new_suppressed": self.new_suppressed,
-            "cumulative": self.cumulative,
-            "cumulative_suppressed": self.cumulative_suppressed,
-            "population": self.population,
-            "uptake_percent": self.uptake_percent,
-            "release_id": self.release_id,
-        }
+        out: dict[str, object] = {name: getattr(self, name) for name in COLUMNS}
+        out["date"] = self.date.isoformat()
+        return out
 
 
 def date_window(table: PublishedTable, start: date | None, end: date | None) -> range:
@@ -86,39 +95,25 @@ def count_rows(table: PublishedTable, start: date | None, end: date | None) -> i
     return len(table.groups) * len(date_window(table, start, end))
 
 
-def uptake_matrix(table: PublishedTable, policy: Policy) -> np.ndarray:
-    """Uptake % per group × date from the published cumulative counts (NaN where withheld)."""
-    cumulative = np.array(
-        [[0 if v is None else v for v in row] for row in table.cumulative], dtype=np.int64
-    )
-    suppressed = np.array([[v is None for v in row] for row in table.cumulative], dtype=bool)
-    if cumulative.size == 0:
-        return np.zeros(cumulative.shape, dtype=float)
-    # No denominator behaves as a zero one: the policy withholds the percentage.
-    population = np.array([p or 0 for p in table.population], dtype=np.int64)[:, None]
-    published = PublishedArray.from_values(cumulative, suppressed)
-    return uptake_percent(published, population, policy)
-
-
 def table_rows(
     table: PublishedTable,
+    uptakes: Sequence[GroupUptake],
     *,
     area_name: str,
     release_id: int,
-    policy: Policy,
     start: date | None = None,
     end: date | None = None,
 ) -> Iterator[Row]:
-    """Rows of one table, group by group, each group's dates in order."""
+    """Rows of one table (``uptakes`` in its group order), group by group, dates in order."""
     window = date_window(table, start, end)
-    if not window:
-        return
-    uptake = uptake_matrix(table, policy)
     dates = table.dates
     for g, group in enumerate(table.groups):
-        new_row, cum_row, pop = table.new[g], table.cumulative[g], table.population[g]
+        u = uptakes[g]
+        new_row, cum_row = table.new[g], table.cumulative[g]
+        population = u.population if isinstance(u.population, Population) else None
         for d in window:
-            pct = float(uptake[g, d])
+            pct = u.percent_at(d)
+            other = u.comparison if u.comparison and u.comparison.disagrees[d] else None
             yield Row(
                 date=dates[d],
                 area_code=table.area,
@@ -130,7 +125,18 @@ def table_rows(
                 new_suppressed=new_row[d] is None,
                 cumulative=cum_row[d],
                 cumulative_suppressed=cum_row[d] is None,
-                population=pop,
-                uptake_percent=None if math.isnan(pct) else pct,
+                population=None if population is None else population.value,
+                uptake_percent=pct,
                 release_id=release_id,
+                population_ages=u.ages.label,
+                population_source=None if population is None else population.source.value,
+                population_estimated=population is not None and population.estimated,
+                uptake_numerator=None if u.numerator is None else u.numerator.at(d),
+                uptake_numerator_ages="all" if u.numerator_ages is None else u.numerator_ages.label,
+                uptake_withheld_reason=u.reason[d] or None,
+                uptake_above_100=pct is not None and pct > 100,
+                vaccinated_outside_ages=None if u.below is None else u.below.at(d),
+                comparison_source=None if other is None else other.population.source.value,
+                comparison_population=None if other is None else other.population.value,
+                comparison_uptake_percent=None if other is None else float(other.percent[d]),
             )

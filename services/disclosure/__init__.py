@@ -16,7 +16,6 @@ from services.disclosure.policy import PROTECTED_MAX, Policy
 from services.disclosure.protect import protect_family
 from services.disclosure.published import SUPPRESSED, SUPPRESSED_FLAG, PublishedArray
 from services.disclosure.registry import DEFAULT_POLICY, POLICIES, get_policy
-from services.disclosure.uptake import uptake, uptake_percent
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -35,6 +34,4 @@ __all__ = [
     "PublishedArray",
     "get_policy",
     "protect_family",
-    "uptake",
-    "uptake_percent",
 ]

@@ -12,8 +12,7 @@ class Midpoint6Policy(Policy):
     """Round every non-zero count to the midpoint of its block of six: v means v-2..v+3.
 
     Nothing is suppressed by the rule itself (1–6 all publish as 3); secondary suppression
-    may still withhold cells the audit finds exposed. Population denominators are published
-    as given (they are public ONS estimates, not counts from the data).
+    may still withhold cells the audit finds exposed.
     """
 
     name = "midpoint6"
@@ -28,7 +27,3 @@ class Midpoint6Policy(Policy):
     def _visible_bounds(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         zero = values == 0
         return np.where(zero, 0, values - 2), np.where(zero, 0, values + 3)
-
-    def publish_population(self, population: np.ndarray) -> np.ndarray:
-        """Populations are published unchanged under this policy."""
-        return np.asarray(population, dtype=np.int64)

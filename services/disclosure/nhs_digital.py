@@ -18,7 +18,7 @@ class NhsDigitalPolicy(Policy):
 
     Every published value is 0, suppressed, or a multiple of 5 that is at least 10 (8 rounds
     to 10), so a published 10 still means 8..12 and the interval never reaches the protected
-    range. Population denominators are rounded to the nearest 5 as well.
+    range.
     """
 
     name = "nhs-digital"
@@ -32,7 +32,3 @@ class NhsDigitalPolicy(Policy):
     def _visible_bounds(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         zero = values == 0
         return np.where(zero, 0, values - 2), np.where(zero, 0, values + 2)
-
-    def publish_population(self, population: np.ndarray) -> np.ndarray:
-        """Populations are rounded to the nearest 5 like counts (never suppressed)."""
-        return round_to_5(population)

@@ -39,10 +39,6 @@ class Policy(ABC):
     def _visible_bounds(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Interval of true values behind published (non-suppressed) values."""
 
-    @abstractmethod
-    def publish_population(self, population: np.ndarray) -> np.ndarray:
-        """The population figure shown beside (and used as denominator for) uptake."""
-
     def bounds(self, published: PublishedArray) -> tuple[np.ndarray, np.ndarray]:
         """Per-cell ``(lo, hi)`` an attacker learns; ``hi`` is ``UNBOUNDED`` where suppressed."""
         lo, hi = self._visible_bounds(np.where(published.suppressed, 0, published.values))

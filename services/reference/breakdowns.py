@@ -1,15 +1,12 @@
-"""The breakdowns figures are counted and published by, with their denominators.
+"""The breakdowns figures are counted and published by.
 
 Each breakdown maps an event's cohort attributes to one group label (``group_of``, on the
-aggregator's hot path, so it is a dict look-up), lists the groups an LTLA can show
-(``groups``), and gives the resident population of a group over some LTLAs (``population``),
-or None where no denominator exists (sex, IMD decile, JCVI group, not-stated ethnicity and
-the age × ethnicity cross, for which no population table exists).
+aggregator's hot path, so it is a dict look-up) and lists the groups an LTLA can show
+(``groups``). The populations their uptake is over are in ``breakdown_populations``.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -18,7 +15,6 @@ from typing import Protocol
 from services.reference import cohorts
 from services.reference.areas import load_areas
 from services.reference.errors import UnknownBreakdownError
-from services.reference.populations import load_populations
 
 UNKNOWN = "Unknown"
 NO_PRIORITY_GROUP = "No priority group"
@@ -46,13 +42,12 @@ class CohortAttributes(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Breakdown:
-    """One way of splitting counts into groups, with denominators where they exist."""
+    """One way of splitting counts into groups."""
 
     name: str
     title: str
     group_of: Callable[[CohortAttributes], str]
     groups: Callable[[str], tuple[str, ...]]
-    population: Callable[[tuple[str, ...], str], int | None]
 
 
 _AGE = dict(enumerate(cohorts.AGE_TO_BAND))
@@ -84,126 +79,60 @@ def _fixed(groups: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
     return lambda _ltla: groups
 
 
-def _no_denominator(_areas: tuple[str, ...], _group: str) -> int | None:
-    return None
-
-
-@functools.cache
-def _denominators(name: str) -> Mapping[str, Mapping[str, int]]:
-    """Population per LTLA per group, for the breakdowns that have denominators."""
-    pops = load_populations()
-    table: dict[str, dict[str, int]] = {}
-    for area in load_areas().ltlas():
-        codes = (area.code,)
-        if name == "none":
-            table[area.code] = {ALL: pops.total(codes)}
-        elif name == "age_band":
-            table[area.code] = {
-                band: pops.age_range(codes, lo, hi) for band, lo, hi in cohorts.AGE_BAND_RANGES
-            }
-        elif name == "jcvi_age_band":
-            table[area.code] = {
-                band: pops.age_range(codes, lo, hi) for band, lo, hi in cohorts.JCVI_AGE_BANDS
-            }
-        elif name == "ethnic_group":
-            table[area.code] = pops.ethnic_groups(codes)
-        elif name == "ethnic_group_detailed":
-            folded: dict[str, int] = {}
-            for group, count in pops.ethnic_groups(codes, detailed=True).items():
-                target = cohorts.CENSUS_19_FOLDED.get(group, group)
-                folded[target] = folded.get(target, 0) + count
-            table[area.code] = folded
-        elif name == "msoa":
-            table[area.code] = {
-                msoa: pops.msoa(msoa) or 0 for msoa in load_areas().msoas_in(area.code)
-            }
-    return MappingProxyType(table)
-
-
-@functools.cache
-def _denominator_groups(name: str) -> frozenset[str]:
-    return frozenset(group for groups in _denominators(name).values() for group in groups)
-
-
-def _summed(name: str) -> Callable[[tuple[str, ...], str], int | None]:
-    def population(area_codes: tuple[str, ...], group: str) -> int | None:
-        table = _denominators(name)
-        if group not in _denominator_groups(name):
-            return None  # a group with no census denominator (e.g. not stated)
-        return sum(table[code].get(group, 0) for code in area_codes if code in table)
-
-    return population
-
-
 def _msoa_groups(ltla_code: str) -> tuple[str, ...]:
     return (*load_areas().msoas_in(ltla_code), UNKNOWN)
 
 
-def _msoa_population(area_codes: tuple[str, ...], group: str) -> int | None:
-    msoa_ltla = load_areas().msoa_ltla(group)
-    if msoa_ltla is None:
-        return None
-    return (load_populations().msoa(group) or 0) if msoa_ltla in area_codes else 0
-
-
 _ALL_BREAKDOWNS = (
-    Breakdown("none", "All people", lambda a: ALL, _fixed((ALL,)), _summed("none")),
+    Breakdown("none", "All people", lambda a: ALL, _fixed((ALL,))),
     Breakdown(
         "age_band",
         "Age band",
         lambda a: _AGE.get(a.age_years, UNKNOWN),
         _fixed(cohorts.AGE_BANDS),
-        _summed("age_band"),
     ),
     Breakdown(
         "jcvi_age_band",
         "Age band (JCVI cohorts)",
         lambda a: _AGE_JCVI.get(a.age_years, UNKNOWN),
         _fixed(_JCVI_BANDS),
-        _summed("jcvi_age_band"),
     ),
     Breakdown(
         "jcvi_group",
         "JCVI priority group",
         lambda a: _JCVI.get(a.jcvi_group, NO_PRIORITY_GROUP),
         _fixed((*_JCVI.values(), NO_PRIORITY_GROUP)),
-        _no_denominator,
     ),
     Breakdown(
         "ethnic_group",
         "Ethnic group (Census 2021, 5 groups)",
         lambda a: _ETHNIC_5.get(a.ethnic_category, cohorts.NOT_STATED),
         _fixed(_ETHNIC_5_GROUPS),
-        _summed("ethnic_group"),
     ),
     Breakdown(
         "ethnic_group_detailed",
         "Ethnic group (Census 2021, detailed)",
         lambda a: _ETHNIC_19.get(a.ethnic_category, cohorts.NOT_STATED),
         _fixed((*cohorts.ETHNIC_GROUPS_19_RECORDED, cohorts.NOT_STATED)),
-        _summed("ethnic_group_detailed"),
     ),
-    Breakdown("sex", "Sex", lambda a: _SEX.get(a.sex, "NOT_KNOWN"), _fixed(SEXES), _no_denominator),
+    Breakdown("sex", "Sex", lambda a: _SEX.get(a.sex, "NOT_KNOWN"), _fixed(SEXES)),
     Breakdown(
         "imd_decile",
         "IMD 2019 decile (1 = most deprived)",
         lambda a: _IMD.get(a.imd_decile, UNKNOWN),
         _fixed((*_IMD.values(), UNKNOWN)),
-        _no_denominator,
     ),
     Breakdown(
         "msoa",
         "Neighbourhood (MSOA 2011)",
         lambda a: a.msoa_code or UNKNOWN,
         _msoa_groups,
-        _msoa_population,
     ),
     Breakdown(
         "age_band_ethnic_group",
         "Age band (census bands) by ethnic group",
         _cross_group,
         _fixed(tuple(f"{b}{CROSS_SEPARATOR}{g}" for b in _CROSS_BANDS for g in _ETHNIC_5_GROUPS)),
-        _no_denominator,
     ),
 )
 

@@ -33,6 +33,9 @@ from typing import Literal
 from services.reference import cohorts
 from services.reference.age_ranges import ALL_AGES, AgeRange, describe_edges
 from services.reference.population_tables import (
+    CENSUS_EDGES,
+    NIMS_EDGES,
+    SINGLE_YEAR_EDGES,
     BandTable,
     PopulationTables,
     load_population_tables,
@@ -118,6 +121,15 @@ _SOURCES_FOR: MappingProxyType[CohortKind, tuple[Source, ...]] = MappingProxyTyp
 def sources_for(kind: CohortKind) -> tuple[Source, ...]:
     """The sources that publish populations for this kind of cohort."""
     return _SOURCES_FOR[kind]
+
+
+def age_edges(kind: CohortKind, source: Source) -> tuple[int, ...]:
+    """The first ages of the bands ``source`` counts this kind of cohort in."""
+    if source is Source.NIMS:
+        return NIMS_EDGES
+    if source is Source.CENSUS:
+        return CENSUS_EDGES
+    return SINGLE_YEAR_EDGES
 
 
 class Denominators:

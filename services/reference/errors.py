@@ -15,3 +15,7 @@ class UnknownBreakdownError(ReferenceDataError, ValueError):
 
 class AgeRangeError(ReferenceDataError, ValueError):
     """An age range is malformed or impossible (e.g. ``ages=70-60``)."""
+
+
+class UptakeQueryError(ReferenceDataError, ValueError):
+    """An uptake cannot be given for this breakdown over these ages from this source."""

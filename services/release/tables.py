@@ -106,7 +106,7 @@ def build_tables(
     out = ReleaseTables()
     protected = mapper(protect, [family for family, _, _ in families])
     for (family, dose, label), result in zip(families, protected, strict=True):
-        _collect(out, family, result, dose, areas, policy, label)
+        _collect(out, family, result, dose, label)
     return out
 
 
@@ -262,8 +262,6 @@ def _collect(
     family: FamilyInput,
     protected: ProtectedFamily,
     dose: int,
-    areas: AreaRegistry,
-    policy: Policy,
     label: str,
 ) -> None:
     out.primary_suppressed += protected.primary_suppressed
@@ -278,13 +276,6 @@ def _collect(
         if b == CROSS_ROWS:
             continue
         groups = family.groups(area, b)
-        ltlas = areas.ltla_codes_in(area)
-        pops = [BREAKDOWNS[b].population(ltlas, g) for g in groups]
-        known = np.array([p or 0 for p in pops], dtype=np.int64)
-        shown = policy.publish_population(known)
-        population = tuple(
-            int(v) if p is not None else None for v, p in zip(shown, pops, strict=True)
-        )
         new = protected.new[(area, b)]
         out.published_cells += 2 * new.values.size
         out.tables.append(
@@ -296,7 +287,6 @@ def _collect(
                 groups=groups,
                 new=tuple(tuple(r) for r in new.to_optional()),
                 cumulative=tuple(tuple(r) for r in protected.cumulative[(area, b)].to_optional()),
-                population=population,
             )
         )
         out.exact[(area, dose, b)] = (groups, family.exact_new[(area, b)])

@@ -67,8 +67,8 @@ class PublishedTable:
     """One area × dose × breakdown of a release: groups × dates, published values only.
 
     `new[g][d]` and `cumulative[g][d]` are for group `groups[g]` on `first_date + d days`;
-    None means suppressed. `population[g]` is the published (rounded) denominator, None where
-    no denominator exists for the group.
+    None means suppressed. Populations are not part of a release: uptake is computed when it
+    is read, over the population the reader chooses (public reference data).
     """
 
     area: str
@@ -78,7 +78,6 @@ class PublishedTable:
     groups: tuple[str, ...]
     new: tuple[tuple[int | None, ...], ...]
     cumulative: tuple[tuple[int | None, ...], ...]
-    population: tuple[int | None, ...]
 
     @property
     def dates(self) -> list[date]:
@@ -95,7 +94,6 @@ class PublishedTable:
                 "groups": self.groups,
                 "new": self.new,
                 "cumulative": self.cumulative,
-                "population": self.population,
             },
             separators=(",", ":"),
         )
@@ -111,5 +109,4 @@ class PublishedTable:
             groups=tuple(d["groups"]),
             new=tuple(tuple(row) for row in d["new"]),
             cumulative=tuple(tuple(row) for row in d["cumulative"]),
-            population=tuple(d["population"]),
         )

@@ -157,15 +157,16 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(stack: Stack, prefix:
             first_date=date(2021, 1, 4),
             groups=('=HYPERLINK("http://evil.example","x")',),
             new=((10, None),),
-            cumulative=((10, 15),),
-            population=(100,),
+            cumulative=((10, 91_770),),
         )
         write_release(api.store, days=2, tables=[table])
-        r = api.get(VACCINATIONS.format(HAMMERSMITH), "hammersmith", dose="1", format="csv")
+        path = VACCINATIONS.format(HAMMERSMITH)
+        r = api.get(path, "hammersmith", dose="1", format="csv", ages="all")
         rows = list(csv.DictReader(io.StringIO(r.text)))
         assert rows[0]["group"].startswith("'=HYPERLINK")
         assert rows[1]["new"] == "" and rows[1]["new_suppressed"] == "true"
-        assert rows[1]["uptake_percent"] == "15.0"
+        # All ages of H&F: 183,544 residents (ONS mid-2020).
+        assert rows[1]["population"] == "183544" and rows[1]["uptake_percent"] == "50.0"
 
 
 def test_dashboard_health_and_metrics_are_served(api: Harness) -> None:

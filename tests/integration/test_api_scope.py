@@ -127,6 +127,6 @@ def test_regions_are_headline_only_and_unknown_areas_are_404(api: Harness) -> No
     assert r.json()["error"]["code"] == "breakdown_not_published_for_area_type"
     missing = api.get(VACCINATIONS.format("E09999999"), "operator")
     assert missing.status_code == 404
-    not_built = api.get(VACCINATIONS.format(HAMMERSMITH), "operator", breakdown="age_band")
+    not_built = api.get(VACCINATIONS.format(HAMMERSMITH), "operator", breakdown="jcvi_group")
     assert not_built.status_code == 404
     assert not_built.json()["error"]["code"] == "breakdown_not_in_release"

@@ -14,7 +14,8 @@ from services.reference.areas import load_areas
 from services.releases.model import ReleaseStatus
 from tests.conftest import Stack
 from tests.unit.api.api_harness import DAYS, Harness, running_harness
-from tests.unit.api.release_examples import HAMMERSMITH, LANCASHIRE, write_release
+from tests.unit.api.release_examples import BRENT, HAMMERSMITH, LANCASHIRE, LONDON, write_release
+from tests.unit.reference.reference_files import file_rows, years
 
 VACCINATIONS = "/v1/areas/{}/vaccinations"
 
@@ -70,19 +71,127 @@ def test_csv_has_stable_columns_a_named_file_and_blank_suppressed_cells(api: Har
     assert all(row["new"] != "" for row in rows if row["new_suppressed"] == "false")
 
 
-def test_uptake_is_published_cumulative_over_published_population(api: Harness) -> None:
+def test_uptake_is_a_published_count_over_its_band_population(api: Harness) -> None:
     rows = api.get(
         VACCINATIONS.format(HAMMERSMITH), "hammersmith", breakdown="jcvi_age_band", dose="1"
     ).json()["rows"]
     checked = 0
     for row in rows:
-        if row["cumulative"] is None or not row["population"]:
-            assert row["uptake_percent"] is None
+        if row["group"] == "0-15":
+            assert row["uptake_withheld_reason"] == "outside_age_range"
+        if row["uptake_numerator"] is None or not row["population"]:
+            assert row["uptake_percent"] is None and row["uptake_withheld_reason"]
             continue
-        expected = row["cumulative"] * 100 / row["population"]
+        assert row["population_ages"] == row["group"] and row["population_source"] == "ons"
+        assert row["uptake_numerator"] == row["cumulative"]
+        expected = row["uptake_numerator"] * 100 / row["population"]
         assert row["uptake_percent"] == pytest.approx(expected, abs=0.051)
         checked += 1
     assert checked > 100
+
+
+def test_headline_uptake_is_over_the_16_plus_population_from_the_age_bands(
+    api: Harness,
+) -> None:
+    path = VACCINATIONS.format(HAMMERSMITH)
+    answer = api.get(path, "hammersmith", dose="1").json()
+    assert answer["population"]["ages"] == "16+" and answer["population"]["source"] == "ons"
+    ages = api.get(path, "hammersmith", dose="1", breakdown="age_band", ages="all").json()
+    by_date: dict[str, list[int | None]] = {}
+    for row in ages["rows"]:
+        if row["group"] != "0-15":
+            by_date.setdefault(row["date"], []).append(row["cumulative"])
+    # The 16+ population recomputed from the shipped file, not through the service.
+    adults = sum(
+        years(row, 16, None)
+        for row in file_rows("population_ltla_sex_single_year_mid2020.csv")
+        if row["ltla_code"] == HAMMERSMITH
+    )
+    shown = 0
+    for row in answer["rows"]:
+        assert row["population"] == adults == 149_600
+        assert row["population_ages"] == "16+" and row["uptake_numerator_ages"] == "16+"
+        parts = by_date[row["date"]]
+        if None in parts:
+            assert row["uptake_numerator"] is None
+            assert row["uptake_withheld_reason"] == "part_suppressed"
+            continue
+        assert row["uptake_numerator"] == sum(parts)  # type: ignore[arg-type]
+        assert row["uptake_percent"] == pytest.approx(100 * sum(parts) / adults, abs=0.051)  # type: ignore[arg-type]
+        shown += 1
+    assert shown > DAYS / 2
+    # The same figure over NIMS's register: H&F's 16+ count there is 215,912.
+    nims = api.get(path, "hammersmith", dose="1", source="nims").json()
+    nims_16 = next(
+        int(r["16+"])
+        for r in file_rows("nims_ltla_population_20210706.csv")
+        if r["ltla_code"] == HAMMERSMITH
+    )
+    assert {r["population"] for r in nims["rows"]} == {nims_16}
+    last = nims["rows"][-1]
+    if last["uptake_percent"] is not None:
+        assert last["comparison_source"] == "ons" and last["comparison_population"] == adults
+
+
+def test_ethnic_group_uptake_is_over_the_census_population_of_the_same_ages(
+    api: Harness,
+) -> None:
+    path = VACCINATIONS.format(HAMMERSMITH)
+    rows = api.get(path, "hammersmith", dose="1", breakdown="ethnic_group", ages="50+").json()
+    mixed = [r for r in rows["rows"] if r["group"].startswith("Mixed")]
+    census = sum(
+        int(row[band])
+        for row in file_rows("census2021_ltla_ethnic5_sex_age13.csv")
+        if row["ltla_code"] == HAMMERSMITH and row["ethnic_group_5"].startswith("Mixed")
+        for band in ("50-54", "55-59", "60-64", "65+")
+    )
+    assert {r["population"] for r in mixed} == {census}
+    assert {r["population_source"] for r in mixed} == {"census"}
+    not_stated = [r for r in rows["rows"] if r["group"].startswith("Not stated")]
+    assert {r["uptake_withheld_reason"] for r in not_stated} == {"not_counted"}
+
+
+def test_counts_of_every_age_say_how_many_under_16s_were_vaccinated(api: Harness) -> None:
+    path = VACCINATIONS.format(HAMMERSMITH)
+    sexes = api.get(path, "hammersmith", dose="1", breakdown="sex").json()
+    assert "every age" in sexes["population"]["counts"]
+    ages = api.get(path, "hammersmith", dose="1", breakdown="age_band", ages="all").json()
+    under_16 = {r["date"]: r["cumulative"] for r in ages["rows"] if r["group"] == "0-15"}
+    for row in sexes["rows"]:
+        assert row["uptake_numerator_ages"] == "all"
+        assert row["vaccinated_outside_ages"] == under_16[row["date"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ({"breakdown": "ethnic_group", "ages": "18+"}, "0-15, 16-24, 25-29"),
+        ({"breakdown": "ethnic_group", "source": "nims"}, "its sources are census"),
+        ({"breakdown": "sex", "ages": "50+"}, "only given over ages=all, 16+ or 18+"),
+        ({"ages": "sixteen"}, "not an age range"),
+        ({"ages": "64-50"}, "between its start"),
+        ({"source": "nims", "ages": "85+"}, "cannot form ages=85+"),
+    ],
+)
+def test_a_population_that_cannot_be_formed_is_a_400_saying_why(
+    api: Harness, query: dict[str, str], fragment: str
+) -> None:
+    r = api.get(VACCINATIONS.format(HAMMERSMITH), "hammersmith", **query)
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "unsupported_population" and fragment in error["message"]
+
+
+def test_neighbours_headline_is_over_their_16_plus_population(api: Harness) -> None:
+    brent = api.get(VACCINATIONS.format(BRENT), "hammersmith", dose="1").json()["rows"]
+    assert {r["population"] for r in brent} == {257_339}
+    assert any(r["uptake_percent"] is not None for r in brent)
+    # London is published as a headline only, and its other boroughs have no tables here:
+    # its 16+ count cannot be summed, and the answer says so instead of adding up part of it.
+    london = api.get(VACCINATIONS.format(LONDON), "hammersmith", dose="1").json()["rows"]
+    assert {r["uptake_withheld_reason"] for r in london} == {"count_not_published"}
+    whole = api.get(VACCINATIONS.format(LONDON), "hammersmith", dose="1", ages="all").json()
+    assert whole["rows"][-1]["uptake_percent"] is not None
 
 
 def test_county_figures_agree_with_its_districts_up_to_rounding(api: Harness) -> None:
@@ -181,7 +290,9 @@ def test_summary_ranks_groups_by_gap_to_the_borough(api: Harness) -> None:
         breakdown="ethnic_group_detailed",
         dose="1",
     )
-    groups = r.json()["groups"]
+    answer = r.json()
+    assert answer["ranked_by"] == "crude" and answer["population"]["ages"] == "16+"
+    groups = answer["groups"]
     ranked = [g for g in groups if g["rank"] is not None]
     withheld = [g for g in groups if g["rank"] is None]
     assert [g["rank"] for g in ranked] == list(range(1, len(ranked) + 1))
@@ -191,10 +302,54 @@ def test_summary_ranks_groups_by_gap_to_the_borough(api: Harness) -> None:
         assert g["gap_percentage_points"] == pytest.approx(
             g["uptake_percent"] - g["area_uptake_percent"], abs=0.051
         )
+        assert g["population_estimated"] and g["population_source"] == "census"
     assert groups[len(ranked) :] == withheld
-    assert any(g["withheld_reason"] == "no_denominator" for g in withheld)
-    headline = api.get(VACCINATIONS.format(HAMMERSMITH), "hammersmith", dose="1").json()["rows"]
-    assert ranked[0]["area_uptake_percent"] == headline[-1]["uptake_percent"]
+    assert any(g["withheld_reason"] == "not_counted" and g["withheld_detail"] for g in withheld)
+    # The area's figure beside groups counted at every age is its count of every age over
+    # the same (census 16+) population: like with like.
+    path = VACCINATIONS.format(HAMMERSMITH)
+    total = api.get(path, "hammersmith", dose="1", ages="all").json()["rows"][-1]
+    census = api.get(path, "hammersmith", dose="1", source="census").json()["rows"][-1]
+    expected = 100 * total["cumulative"] / census["population"]
+    assert ranked[0]["area_uptake_percent"] == pytest.approx(expected, abs=0.051)
+
+
+def test_ethnic_groups_are_ranked_by_age_standardised_uptake(api: Harness) -> None:
+    path = f"/v1/areas/{HAMMERSMITH}/summary"
+    answer = api.get(path, "hammersmith", breakdown="ethnic_group", dose="2").json()
+    assert answer["ranked_by"] == "age_standardised" and answer["standard"] == "area"
+    assert "own Census 2021 population" in answer["standard_name"]
+    ranked = [g for g in answer["groups"] if g["rank"] is not None]
+    standardised = [g["age_standardised_uptake_percent"] for g in ranked]
+    assert ranked and standardised == sorted(standardised)
+    for g in ranked:
+        assert g["age_standardised_gap_percentage_points"] == pytest.approx(
+            g["age_standardised_uptake_percent"] - g["area_age_standardised_uptake_percent"],
+            abs=0.051,
+        )
+    esp = api.get(path, "hammersmith", breakdown="ethnic_group", dose="2", standard="esp2013")
+    assert esp.json()["standard"] == "esp2013"
+    as_csv = api.get(path, "hammersmith", breakdown="ethnic_group", dose="2", format="csv")
+    header = as_csv.text.splitlines()[0].split(",")
+    assert header[:16] == [
+        "area_code",
+        "area_name",
+        "breakdown",
+        "dose",
+        "rank",
+        "group",
+        "date",
+        "cumulative",
+        "cumulative_suppressed",
+        "population",
+        "uptake_percent",
+        "area_uptake_percent",
+        "gap_percentage_points",
+        "withheld_reason",
+        "release_id",
+        "label",
+    ]
+    assert "age_standardised_uptake_percent" in header[16:]
 
 
 def test_a_draft_read_before_it_is_published_is_not_served_stale_after(api: Harness) -> None:
@@ -213,5 +368,7 @@ def test_the_permalink_is_one_canonical_query_whatever_the_caller_sent(api: Harn
     second = api.releases["second"].id
     plain = api.get(path, "hammersmith", dose="1", breakdown="sex")
     shuffled = api.get(path, "hammersmith", breakdown="sex", format="json", dose="1")
-    want = f"{api.client.base_url}{path}?dose=1&breakdown=sex&release={second}"
+    want = (
+        f"{api.client.base_url}{path}?dose=1&breakdown=sex&ages=16%2B&source=ons&release={second}"
+    )
     assert plain.json()["permalink"] == shuffled.json()["permalink"] == want

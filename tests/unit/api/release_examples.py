@@ -1,9 +1,12 @@
 """Small but realistic releases for API tests, written in the release store's own format.
 
-Exact daily counts are drawn per LTLA × group × day (seeded), a UTLA's (and the region's)
-exact counts are the sums of its LTLAs, and every table is then published with the NHS
-Digital policy, as the release builder does: so some small groups are suppressed, and the
-county's published figures agree with its districts' up to rounding.
+Exact daily counts are drawn per LTLA: jointly by age band × detailed ethnic group (so the age
+bands, JCVI bands, ethnic groups and the age × ethnic group cross all add up as real counts
+do), and split by sex, deprivation decile and neighbourhood in proportion to their resident
+populations. A UTLA's (and the region's) exact counts are the sums of its LTLAs, and every
+table is then published with the NHS Digital policy, as the release builder does: so some
+small groups are suppressed, and the county's published figures agree with its districts' up
+to rounding.
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ import numpy as np
 
 from services.disclosure.registry import get_policy
 from services.platform.release_store import ReleaseStore
+from services.reference import cohorts
+from services.reference.age_ranges import band
 from services.reference.areas import load_areas
-from services.reference.breakdowns import BREAKDOWNS
+from services.reference.breakdown_populations import residents
+from services.reference.breakdowns import BREAKDOWNS, CROSS_SEPARATOR
+from services.reference.denominators import load_denominators
 from services.releases.model import Check, PublishedTable, ReleaseMeta, ReleaseStatus
 
 HAMMERSMITH = "E09000013"
@@ -29,14 +36,19 @@ LONDON = "E12000007"
 FIRST_DATE = date(2021, 1, 4)
 EXAMPLE_BREAKDOWNS = (
     "none",
+    "age_band",
+    "jcvi_age_band",
     "ethnic_group",
     "ethnic_group_detailed",
-    "jcvi_age_band",
+    "age_band_ethnic_group",
     "imd_decile",
     "msoa",
     "sex",
 )
+SPLIT_BREAKDOWNS = ("imd_decile", "msoa", "sex")
 POLICY = "nhs-digital"
+DOSE_SHARE = {1: 0.70, 2: 0.55, 3: 0.15}
+NOT_STATED_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -45,32 +57,78 @@ class ExactTable:
 
     groups: tuple[str, ...]
     daily: np.ndarray  # groups × days
-    population: tuple[int | None, ...]
 
 
-def _exact_ltla(ltla: str, dose: int, breakdown: str, days: int, seed: int) -> ExactTable:
-    spec = BREAKDOWNS[breakdown]
-    groups = spec.groups(ltla)
-    population = tuple(spec.population((ltla,), g) for g in groups)
-    rng = np.random.default_rng([seed, dose, int(ltla[1:]), len(breakdown)])
-    daily = np.zeros((len(groups), days), dtype=np.int64)
-    share = {1: 0.70, 2: 0.55, 3: 0.15}[dose]
-    for g, pop in enumerate(population):
-        size = pop if pop is not None else int(rng.integers(0, 400))
-        # Groups differ in uptake, so the gap view has something to rank.
-        rate = share * rng.uniform(0.5, 1.1) / days
-        daily[g] = rng.binomial(max(size, 0), rate, size=days)
-    return ExactTable(groups, daily, population)
+def _merge(
+    daily: np.ndarray, labels: tuple[str, ...], merged: tuple[str, ...], into: dict[str, str]
+) -> np.ndarray:
+    out = np.zeros((len(merged), daily.shape[1]), dtype=np.int64)
+    for i, label in enumerate(labels):
+        out[merged.index(into[label])] += daily[i]
+    return out
+
+
+def _exact_ltla(ltla: str, dose: int, days: int, seed: int) -> dict[str, ExactTable]:
+    """Every example breakdown of one LTLA and dose, consistent with one another."""
+    rng = np.random.default_rng([seed, dose, int(ltla[1:])])
+    denominators = load_denominators()
+    ages = cohorts.AGE_BANDS
+    detailed = BREAKDOWNS["ethnic_group_detailed"].groups(ltla)
+    age_sizes = np.array([residents(denominators, "age_band", a, (ltla,)) or 0 for a in ages])
+    shares = np.array(
+        [residents(denominators, "ethnic_group_detailed", g, (ltla,)) or 0 for g in detailed],
+        dtype=float,
+    )
+    shares[-1] = NOT_STATED_SHARE * shares.sum()  # not stated: no census group of its own
+    shares /= shares.sum()
+    # Older bands and some groups take more doses, so the gap view has something to rank.
+    by_age = np.array([0.01 if band(a).lo < 16 else 0.4 + band(a).lo / 120 for a in ages])
+    by_group = rng.uniform(0.5, 1.1, size=len(detailed))
+    rate = DOSE_SHARE[dose] * np.outer(by_age, by_group) / days
+    sizes = np.outer(age_sizes, shares).astype(np.int64)
+    joint = rng.binomial(
+        sizes[:, :, None], np.minimum(rate, 1.0)[:, :, None], size=(*sizes.shape, days)
+    )
+    labels = tuple(f"{a}{CROSS_SEPARATOR}{g}" for a in ages for g in detailed)
+    flat = joint.reshape(len(labels), days)
+    five = {g: g.split(":")[0] for g in detailed}
+    into = {
+        "none": {label: "all" for label in labels},
+        "age_band": {label: label.partition(CROSS_SEPARATOR)[0] for label in labels},
+        "jcvi_age_band": {
+            label: cohorts.AGE_TO_JCVI_BAND[band(label.partition(CROSS_SEPARATOR)[0]).lo]
+            for label in labels
+        },
+        "ethnic_group": {label: five[label.partition(CROSS_SEPARATOR)[2]] for label in labels},
+        "ethnic_group_detailed": {label: label.partition(CROSS_SEPARATOR)[2] for label in labels},
+        "age_band_ethnic_group": {
+            label: cohorts.AGE_TO_CROSS_BAND[band(label.partition(CROSS_SEPARATOR)[0]).lo]
+            + CROSS_SEPARATOR
+            + five[label.partition(CROSS_SEPARATOR)[2]]
+            for label in labels
+        },
+    }
+    tables = {
+        name: ExactTable(
+            BREAKDOWNS[name].groups(ltla),
+            _merge(flat, labels, BREAKDOWNS[name].groups(ltla), mapping),
+        )
+        for name, mapping in into.items()
+    }
+    total = tables["none"].daily[0]
+    for name in SPLIT_BREAKDOWNS:
+        groups = BREAKDOWNS[name].groups(ltla)
+        weights = np.array([residents(denominators, name, g, (ltla,)) or 0 for g in groups])
+        weights = weights + 0.01 * weights.sum() / len(groups)  # unknowns are rare, not absent
+        split = rng.multinomial(total, weights / weights.sum()).T.astype(np.int64)
+        tables[name] = ExactTable(groups, split)
+    return tables
 
 
 def _published(area: str, dose: int, breakdown: str, exact: ExactTable) -> PublishedTable:
     policy = get_policy(POLICY)
     new = policy.publish(exact.daily).to_optional()
     cumulative = policy.publish(np.cumsum(exact.daily, axis=1)).to_optional()
-    pops = [
-        None if p is None else int(policy.publish_population(np.array([p]))[0])
-        for p in exact.population
-    ]
     return PublishedTable(
         area=area,
         dose=dose,
@@ -79,11 +137,10 @@ def _published(area: str, dose: int, breakdown: str, exact: ExactTable) -> Publi
         groups=exact.groups,
         new=tuple(tuple(r) for r in new),
         cumulative=tuple(tuple(r) for r in cumulative),
-        population=tuple(pops),
     )
 
 
-def _summed(parts: list[ExactTable], breakdown: str, codes: tuple[str, ...]) -> ExactTable:
+def _summed(parts: list[ExactTable]) -> ExactTable:
     groups: list[str] = []
     for part in parts:
         groups += [g for g in part.groups if g not in groups]
@@ -92,8 +149,7 @@ def _summed(parts: list[ExactTable], breakdown: str, codes: tuple[str, ...]) -> 
     for part in parts:
         for g, group in enumerate(part.groups):
             daily[index[group]] += part.daily[g]
-    spec = BREAKDOWNS[breakdown]
-    return ExactTable(tuple(groups), daily, tuple(spec.population(codes, g) for g in groups))
+    return ExactTable(tuple(groups), daily)
 
 
 @functools.cache
@@ -103,14 +159,14 @@ def example_tables(days: int, seed: int = 7) -> dict[tuple[str, int, str], Exact
     lancs = areas.ltla_codes_in(LANCASHIRE)
     exact: dict[tuple[str, int, str], ExactTable] = {}
     for dose in (1, 2, 3):
+        for ltla in (HAMMERSMITH, BRENT, *lancs):
+            for breakdown, table in _exact_ltla(ltla, dose, days, seed).items():
+                exact[(ltla, dose, breakdown)] = table
         for breakdown in EXAMPLE_BREAKDOWNS:
-            for ltla in (HAMMERSMITH, BRENT, *lancs):
-                exact[(ltla, dose, breakdown)] = _exact_ltla(ltla, dose, breakdown, days, seed)
             parts = [exact[(c, dose, breakdown)] for c in lancs]
-            exact[(LANCASHIRE, dose, breakdown)] = _summed(parts, breakdown, lancs)
+            exact[(LANCASHIRE, dose, breakdown)] = _summed(parts)
         london = (HAMMERSMITH, BRENT)
-        parts = [exact[(c, dose, "none")] for c in london]
-        exact[(LONDON, dose, "none")] = _summed(parts, "none", london)
+        exact[(LONDON, dose, "none")] = _summed([exact[(c, dose, "none")] for c in london])
     return exact
 
 

@@ -29,7 +29,9 @@ from services.contract.pseudonym import Pseudonymiser, is_valid_nhs_number
 from services.contract.reasons import Reason
 from services.contract.validation import validate
 from services.reference.areas import load_areas
+from services.reference.breakdown_populations import residents
 from services.reference.breakdowns import BREAKDOWNS
+from services.reference.denominators import load_denominators
 
 TODAY = date(2025, 1, 1)
 BRENT, HARROW = "E09000005", "E09000015"
@@ -221,7 +223,7 @@ def _first_doses(sim: Simulator, breakdown: str) -> dict[str, list[VaccinationEv
 
 def _uptake(sim: Simulator, breakdown: str, group: str) -> float:
     areas = sim.config.areas
-    population = BREAKDOWNS[breakdown].population(areas, group)
+    population = residents(load_denominators(), breakdown, group, areas)
     assert population
     return len(_first_doses(sim, breakdown)[group]) / (population * sim.config.scale)
 
@@ -256,7 +258,6 @@ def test_black_african_and_caribbean_residents_have_lower_uptake(realistic: Simu
 
 def test_deprived_neighbourhoods_have_lower_uptake_than_affluent_ones(realistic: Simulator) -> None:
     areas = load_areas()
-    msoa = BREAKDOWNS["msoa"]
     vaccinated: Counter[str] = Counter()
     decile_of: dict[str, int] = {}
     for event in realistic.truth():
@@ -265,7 +266,7 @@ def test_deprived_neighbourhoods_have_lower_uptake_than_affluent_ones(realistic:
             decile_of[event.msoa_code] = event.imd_decile
     by_decile: dict[int, list[float]] = defaultdict(list)
     for code, decile in decile_of.items():
-        population = msoa.population((areas.msoa_ltla(code) or "",), code)
+        population = residents(load_denominators(), "msoa", code, (areas.msoa_ltla(code) or "",))
         assert population
         by_decile[decile].append(vaccinated[code] / population)
     most_deprived = statistics.mean(by_decile[min(by_decile)])

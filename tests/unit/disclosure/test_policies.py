@@ -1,4 +1,4 @@
-"""The NHS Digital and midpoint-6 rules, published values and uptake percentages."""
+"""The NHS Digital and midpoint-6 rules and the values they publish."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from services.disclosure import get_policy, protect_family, uptake, uptake_percent
+from services.disclosure import get_policy, protect_family
 from services.disclosure.errors import UnknownPolicyError
 
 counts = st.one_of(st.integers(0, 12), st.integers(0, 2_000_000))
@@ -69,33 +69,6 @@ def test_totals_are_rounded_exact_totals_not_sums_of_rounded_cells(events):
     shown = ~total.suppressed[0]
     expected = NHS.publish(tables["total"]).values[0]
     assert (total.values[0][shown] == expected[shown]).all()
-
-
-@pytest.mark.parametrize("policy", [NHS, MIDPOINT], ids=lambda p: p.name)
-@given(
-    numerators=arrays(np.int64, 12, elements=counts),
-    population=arrays(np.int64, 12, elements=st.integers(0, 400_000)),
-)
-def test_uptake_is_withheld_with_its_numerator_and_computed_from_published_figures(
-    policy, numerators, population
-):
-    published = policy.publish(numerators)
-    percent = uptake_percent(published, population, policy)
-    denominator = policy.publish_population(population)
-    withheld = published.suppressed | (denominator <= 0)
-    assert np.isnan(percent[withheld]).all()
-    shown = ~withheld
-    expected = published.values[shown] / denominator[shown] * 100
-    assert np.allclose(percent[shown], expected, atol=0.05 + 1e-9)
-
-
-def test_uptake_scalar_rounds_half_up_and_withholds():
-    assert uptake(None, 1000, NHS) is None
-    assert uptake(10, None, NHS) is None
-    assert uptake(10, 0, NHS) is None
-    assert uptake(1, 800, MIDPOINT) == 0.1  # 0.125 %
-    assert uptake(5, 2000, MIDPOINT) == 0.3  # 0.25 %: half up, not half to even
-    assert uptake(50, 998, NHS) == 5.0  # population shown as 1000
 
 
 def test_unknown_policy_is_refused():

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,8 +18,8 @@ from services.reference.denominators import (
     Source,
     load_denominators,
 )
+from tests.unit.reference.reference_files import file_rows, years
 
-DATA = Path(__file__).parents[3] / "services" / "reference" / "data"
 HAMMERSMITH = "E09000013"
 BRENT = "E09000005"
 LANCASHIRE = "E10000017"
@@ -32,18 +27,6 @@ BLACKBURN = "E06000008"
 ENGLAND = tuple(a.code for a in load_areas().ltlas())
 BLACK = "Black, Black British, Black Welsh, Caribbean or African"
 MIXED = "Mixed or Multiple ethnic groups"
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    """A shipped file read directly (not through the service's loaders)."""
-    path = DATA / name
-    raw = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
-    return list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
-
-
-def _years(row: dict[str, str], lo: int, hi: int | None) -> int:
-    top = 90 if hi is None else hi
-    return sum(int(row["90+" if age == 90 else str(age)]) for age in range(lo, top + 1))
 
 
 def _value(answer: Population | NoPopulation) -> int:
@@ -64,8 +47,8 @@ def test_the_figures_the_issue_quotes_for_hammersmith_and_fulham() -> None:
 def test_ons_ages_by_sex_recomputed_from_the_file() -> None:
     lancs = load_areas().ltla_codes_in(LANCASHIRE)
     expected = sum(
-        _years(row, 50, 64)
-        for row in _rows("population_ltla_sex_single_year_mid2020.csv")
+        years(row, 50, 64)
+        for row in file_rows("population_ltla_sex_single_year_mid2020.csv")
         if row["ltla_code"] in lancs and row["sex"] == "F"
     )
     women = Cohort("sex", "F")
@@ -76,15 +59,17 @@ def test_ons_ages_by_sex_recomputed_from_the_file() -> None:
 def test_msoa_populations_from_ons_and_nims_recomputed_from_the_files() -> None:
     msoa = load_areas().msoas_in(HAMMERSMITH)[3]
     sape = next(
-        r for r in _rows("population_msoa11_single_year_mid2020.csv.gz") if r["msoa11_code"] == msoa
+        r
+        for r in file_rows("population_msoa11_single_year_mid2020.csv.gz")
+        if r["msoa11_code"] == msoa
     )
     nims = next(
-        r for r in _rows("nims_msoa11_population_20210706.csv.gz") if r["msoa11_code"] == msoa
+        r for r in file_rows("nims_msoa11_population_20210706.csv.gz") if r["msoa11_code"] == msoa
     )
     d = load_denominators()
     cohort = Cohort("msoa", msoa)
     assert _value(d.population((HAMMERSMITH,), cohort, AgeRange(18, None), Source.ONS)) == (
-        _years(sape, 18, None)
+        years(sape, 18, None)
     )
     assert _value(d.population((HAMMERSMITH,), cohort, ADULTS, Source.NIMS)) == int(nims["16+"])
     # 16-17 is the difference of the two published aggregates, never their sum with the bands.
@@ -99,8 +84,8 @@ def test_msoa_populations_from_ons_and_nims_recomputed_from_the_files() -> None:
 
 def test_deprivation_decile_populations_recomputed_from_the_file() -> None:
     expected = sum(
-        _years(row, 65, None)
-        for row in _rows("population_ltla_imd_decile_single_year_mid2020.csv.gz")
+        years(row, 65, None)
+        for row in file_rows("population_ltla_imd_decile_single_year_mid2020.csv.gz")
         if row["ltla_code"] == BLACKBURN and row["imd_decile"] == "1"
     )
     answer = load_denominators().population(
@@ -119,7 +104,7 @@ def test_census_ethnic_group_by_age_recomputed_from_the_file() -> None:
     ]
     expected = sum(
         int(row[band])
-        for row in _rows("census2021_ltla_ethnic5_sex_age13.csv")
+        for row in file_rows("census2021_ltla_ethnic5_sex_age13.csv")
         if row["ltla_code"] == BRENT and row["ethnic_group_5"] == BLACK
         for band in adult_bands
     )
@@ -130,7 +115,7 @@ def test_census_ethnic_group_by_age_recomputed_from_the_file() -> None:
 
 
 def test_nims_ltla_aggregates_recomputed_from_the_file() -> None:
-    row = next(r for r in _rows("nims_ltla_population_20210706.csv") if r["ltla_code"] == BRENT)
+    row = next(r for r in file_rows("nims_ltla_population_20210706.csv") if r["ltla_code"] == BRENT)
     d = load_denominators()
     assert _value(d.population((BRENT,), EVERYONE, AgeRange(18, None), Source.NIMS)) == int(
         row["18+"]
@@ -198,7 +183,7 @@ def test_detailed_groups_are_estimated_from_their_five_group_age_structure() -> 
     )
     census = {
         r["ethnic_group_19"]: int(r["population"])
-        for r in _rows("ethnicity_ltla_census2021_19groups.csv")
+        for r in file_rows("ethnicity_ltla_census2021_19groups.csv")
         if r["ltla_code"] == BRENT
     }
     assert _value(other_white) == (

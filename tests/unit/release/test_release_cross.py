@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from services.release.tables import CROSS_ROWS, build_tables, date_range
 from services.disclosure.registry import get_policy
 from services.reference import cohorts
 from services.reference.age_ranges import AgeRange, band
 from services.reference.areas import load_areas
+from services.release.tables import CROSS_ROWS, build_tables, date_range
 
 BREAKDOWNS = ("none", "age_band", "ethnic_group", "age_band_ethnic_group")
 HAMMERSMITH = "E09000013"

@@ -1,0 +1,195 @@
+"""Uptake from published counts over a stated population (pure: no I/O).
+
+The count is always a published cumulative count, or a sum of them: a group's own cell, or
+the cells that make up its count over the chosen ages (everyone aged 16+ is the age bands from
+16-17 up; an ethnic group aged 50+ is its age × ethnic group cells from 50-54 up). Sums of
+published numbers reveal nothing new. If any part of a sum is suppressed the uptake is
+withheld (``part_suppressed``), never shown as a partial sum. Daily counts are never used.
+
+The population is public reference data (``services.reference``), shown as published. The
+percentage is count / population × 100 to one decimal place, rounded half up, shown as it is
+even above 100 (flagged: list inflation or a count and a population that do not match).
+Where the breakdown's populations exist from both ONS and NIMS and the two percentages differ
+by more than ``DISAGREEMENT_POINTS``, the other one is given beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from services.reference import breakdown_populations as rules
+from services.reference.age_ranges import AgeRange
+from services.reference.denominators import Denominators, NoPopulation, Population, Source
+from services.releases.model import PublishedTable
+
+DISAGREEMENT_POINTS = 3.0
+"""ONS and NIMS uptakes further apart than this (percentage points) are both shown."""
+
+SUPPRESSED = "suppressed"
+PART_SUPPRESSED = "part_suppressed"
+NOT_PUBLISHED = "count_not_published"
+ZERO_POPULATION = "zero_population"
+_OTHER_SOURCE = {Source.ONS: Source.NIMS, Source.NIMS: Source.ONS}
+
+
+@dataclass(frozen=True, eq=False)
+class Counts:
+    """A published cumulative series: values per date and where it is withheld."""
+
+    values: np.ndarray
+    withheld: np.ndarray
+
+    def at(self, d: int) -> int | None:
+        """The value on date index d, or None where withheld."""
+        return None if self.withheld[d] else int(self.values[d])
+
+
+class PublishedCounts:
+    """The published tables of one area and dose that an answer reads, by breakdown.
+
+    A breakdown may have several tables: a region publishes its headline only, so its counts
+    by age are the sums of its upper-tier areas' published cells.
+    """
+
+    def __init__(self, tables: Mapping[str, Sequence[PublishedTable]], width: int) -> None:
+        self._tables = tables
+        self._width = width
+
+    def counts(self, breakdown: str, groups: Sequence[str]) -> Counts | None:
+        """The sum of these groups' published cumulative counts (None if not published)."""
+        tables = self._tables.get(breakdown)
+        if not tables:
+            return None
+        values = np.zeros(self._width, dtype=np.int64)
+        withheld = np.zeros(self._width, dtype=bool)
+        for table in tables:
+            index = {g: i for i, g in enumerate(table.groups)}
+            for group in groups:
+                row = index.get(group)
+                if row is None:
+                    return None
+                series = table.cumulative[row]
+                withheld |= np.fromiter((v is None for v in series), dtype=bool, count=len(series))
+                values += np.fromiter((v or 0 for v in series), dtype=np.int64, count=len(series))
+        return Counts(values, withheld)
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """The same uptake over the other source's population, where the two disagree."""
+
+    population: Population
+    percent: np.ndarray
+    disagrees: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class GroupUptake:
+    """One group's uptake series and everything a reader needs to judge it."""
+
+    group: str
+    ages: AgeRange
+    """The ages of the population (the group's band, for age breakdowns)."""
+    numerator: Counts | None
+    numerator_ages: AgeRange | None
+    """Ages the count covers; None when it counts every age."""
+    population: Population | NoPopulation
+    percent: np.ndarray
+    """Uptake % per date (NaN where withheld)."""
+    reason: np.ndarray
+    """Why withheld, per date ("" where shown)."""
+    below: Counts | None
+    """People vaccinated in the area younger than the population (all-ages counts only)."""
+    comparison: Comparison | None
+
+    @property
+    def population_value(self) -> int | None:
+        """The population figure, or None."""
+        return self.population.value if isinstance(self.population, Population) else None
+
+    def percent_at(self, d: int) -> float | None:
+        """Uptake % on date index d, or None where withheld."""
+        value = float(self.percent[d])
+        return None if np.isnan(value) else value
+
+
+def percentages(counts: np.ndarray, population: int) -> np.ndarray:
+    """count / population × 100 to one decimal place, rounded half up (integer arithmetic)."""
+    if population <= 0:
+        return np.full(counts.shape, np.nan)
+    tenths = (counts.astype(np.int64) * 2000 + population) // (2 * population)
+    return tenths / 10.0
+
+
+def group_uptake(
+    published: PublishedCounts,
+    denominators: Denominators,
+    *,
+    breakdown: str,
+    group: str,
+    ltla_codes: tuple[str, ...],
+    ages: AgeRange,
+    source: Source | None,
+    width: int,
+    every_age: bool = False,
+) -> GroupUptake:
+    """The uptake of one group of a (checked) query, per date.
+
+    ``every_age`` counts the group's own cell of every age whatever the ages (the area's
+    figure beside groups whose counts are of every age, so the two compare like with like).
+    """
+    plan = rules.numerator(breakdown, group, ages)
+    if every_age:
+        plan = rules.Numerator(breakdown, (group,), None)
+    numerator = published.counts(plan.breakdown, plan.groups)
+    population = rules.population(denominators, breakdown, group, ltla_codes, ages, source)
+    percent, reason = _percent(numerator, population, single=len(plan.groups) == 1, width=width)
+    below = None
+    if plan.ages is None and ages.lo > 0:
+        below = published.counts("age_band", rules.below(ages))
+    comparison = None
+    other = _OTHER_SOURCE.get(source) if source is not None else None
+    if other in rules.RULES[breakdown].sources and isinstance(population, Population):
+        alternative = rules.population(denominators, breakdown, group, ltla_codes, ages, other)
+        if isinstance(alternative, Population) and numerator is not None:
+            theirs, _ = _percent(numerator, alternative, single=True, width=width)
+            with np.errstate(invalid="ignore"):
+                disagrees = np.abs(theirs - percent) > DISAGREEMENT_POINTS
+            comparison = Comparison(alternative, theirs, disagrees)
+    return GroupUptake(
+        group=group,
+        ages=rules.group_ages(breakdown, group) or ages,
+        numerator=numerator,
+        numerator_ages=plan.ages,
+        population=population,
+        percent=percent,
+        reason=reason,
+        below=below,
+        comparison=comparison,
+    )
+
+
+def _percent(
+    numerator: Counts | None,
+    population: Population | NoPopulation,
+    *,
+    single: bool,
+    width: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    reason = np.full(width, "", dtype=object)
+    if numerator is None:
+        reason[:] = NOT_PUBLISHED
+        return np.full(width, np.nan), reason
+    if isinstance(population, NoPopulation):
+        reason[:] = population.reason.value
+        return np.full(width, np.nan), reason
+    if population.value <= 0:
+        reason[:] = ZERO_POPULATION
+        return np.full(width, np.nan), reason
+    percent = percentages(numerator.values, population.value)
+    percent[numerator.withheld] = np.nan
+    reason[numerator.withheld] = SUPPRESSED if single else PART_SUPPRESSED
+    return percent, reason
