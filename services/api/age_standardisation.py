@@ -12,7 +12,7 @@ the weighted mean of those rates, Σ w_b·rate_b / Σ w_b, with w_b the standard
 - ``esp2013``: the 2013 European Standard Population (``services.reference.standard_population``).
 
 The area's own standardised figure uses its age band counts (sums of published cells). A band
-whose count is suppressed or whose population is 0 withholds the figure, with the reason.
+whose count is suppressed or that has no population withholds the figure, with the reason.
 """
 
 from __future__ import annotations
@@ -26,7 +26,14 @@ from services.reference import breakdown_populations as rules
 from services.reference import cohorts
 from services.reference.age_ranges import AgeRange, band
 from services.reference.breakdowns import CROSS_SEPARATOR
-from services.reference.denominators import EVERYONE, Cohort, Denominators, Population, Source
+from services.reference.denominators import (
+    EVERYONE,
+    Cohort,
+    Denominators,
+    NoPopulation,
+    Population,
+    Source,
+)
 from services.reference.standard_population import esp_weight
 
 Standard = Literal["area", "esp2013"]
@@ -67,14 +74,16 @@ def standardised_uptake(
         else:
             counts = published.counts(rules.CROSS, (f"{label}{CROSS_SEPARATOR}{group}",))
             cohort = Cohort("ethnic_group", group)
+        population = denominators.population(ltla_codes, cohort, ages_b, Source.CENSUS)
+        if isinstance(population, NoPopulation):
+            return Standardised(None, population.reason.value)
+        if population.value <= 0:
+            return Standardised(None, ZERO_POPULATION)
         if counts is None:
             return Standardised(None, NOT_AVAILABLE)
         count = counts.at(date_index)
         if count is None:
             return Standardised(None, PART_SUPPRESSED)
-        population = denominators.population(ltla_codes, cohort, ages_b, Source.CENSUS)
-        if not isinstance(population, Population) or population.value <= 0:
-            return Standardised(None, ZERO_POPULATION)
         weight = _weight(denominators, ltla_codes, ages_b, standard)
         weighted += weight * count / population.value
         weights += weight

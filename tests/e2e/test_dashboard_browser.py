@@ -62,12 +62,39 @@ def test_council_signs_in_and_sees_its_charts(
             release = api.releases["second"]
             assert f"Release {release.id}" in page.locator("#release").inner_text()
             assert page.locator("#trend svg path.line").count() == 3
+            # The headline is over the 16+ population, named with its source.
+            headline = page.locator("#headline .figure[data-dose='1']").inner_text()
+            assert "149,600 people aged 16+" in headline and "ONS mid-2020" in headline
             assert page.locator("#ethnic svg rect.bar").count() >= 10
             ethnic_rows = page.locator("#ethnic-table tbody tr")
             assert "African" in ethnic_rows.first.inner_text() or ethnic_rows.count() > 10
-            assert page.locator("#msoa svg rect.bar").count() > 0
-            assert page.locator("#imd svg rect.bar").count() >= 10
+            assert "Population estimated" in page.locator("#ethnic-population").inner_text()
+            assert "standardised" in page.locator("#ethnic5-population").inner_text()
+            assert "Census 2021" in page.locator("#ethnic5-population").inner_text()
+            for view in ("age", "sex", "imd", "msoa"):
+                assert page.locator(f"#{view} svg rect.bar").count() > 1, view
+                assert "ONS mid-2020" in page.locator(f"#{view}-population").inner_text(), view
+            assert (
+                "younger than that were vaccinated" in page.locator("#sex-population").inner_text()
+            )
+            assert "outside the chosen ages" in page.locator("#age").inner_text()
+            # H&F has no neighbourhood in the least deprived decile: no residents, no uptake.
+            assert page.locator("#imd svg rect.bar").count() == 9
+            assert "no residents" in page.locator("#imd").inner_text()
             assert "fewer than 8" in page.locator(".legend").inner_text()
+            page.screenshot(path=str(artifacts_dir / "dashboard-16plus.png"), full_page=True)
+
+            # Over 50+ the ethnic groups are still ranked; sex counts cannot be restricted.
+            page.get_by_label("Population", exact=True).select_option("50+")
+            page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+            assert "aged 50+" in page.locator("#ethnic5-population").inner_text()
+            assert "Not available" in page.locator("#sex").inner_text()
+            page.get_by_label("Population", exact=True).select_option("16+")
+            page.get_by_label("Population source").select_option("nims")
+            page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+            assert "NIMS" in page.locator("#headline").inner_text()
+            page.get_by_label("Population source").select_option("")
+            page.wait_for_selector("body[data-ready=true]", timeout=30_000)
 
             # The dose choice is keyboard operable and redraws with second doses.
             page.get_by_label("Second").check()

@@ -4,7 +4,7 @@
 const SVG = "http://www.w3.org/2000/svg";
 const STORE = "vaxshare.key";
 const SUPPRESSED = "suppressed";
-const state = { key: null, area: null, dose: "1", release: null };
+const state = { key: null, area: null, dose: "1", release: null, ages: "16+", source: "" };
 
 const $ = (id) => document.getElementById(id);
 
@@ -77,7 +77,7 @@ function lineChart(container, series, title) {
   const dates = series.length ? series[0].points.map((p) => p.date) : [];
   const x = (i) => L + (dates.length > 1 ? (i * (W - L - R)) / (dates.length - 1) : 0);
   const max = Math.max(10, ...series.flatMap((s) => s.points.map((p) => p.value || 0)));
-  const top = Math.min(100, Math.ceil(max / 10) * 10);
+  const top = Math.ceil(max / 10) * 10;  // not capped: above 100% is drawn as it is
   const y = (v) => T + (H - T - B) * (1 - v / top);
   for (let v = 0; v <= top; v += top / 5) {
     svg.appendChild(svgEl("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }));
@@ -111,93 +111,210 @@ function lineChart(container, series, title) {
 }
 
 function barChart(container, items, opts) {
-  const W = 900, row = 24, L = 260, R = 80, T = 10;
+  const W = 900, row = 24, L = 260, R = 120, T = 10;
   const H = T + items.length * row + 30;
   const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": opts.title });
   svg.appendChild(svgEl("title", {}, opts.title));
   const max = Math.max(1, ...items.map((i) => i.value || 0), opts.average || 0);
-  const scale = opts.percent ? Math.min(100, Math.ceil(max / 10) * 10) : max * 1.05;
+  // Never capped: an uptake above 100% is drawn past the 100% line and marked.
+  const scale = opts.percent ? Math.max(10, Math.ceil(max / 10) * 10) : max * 1.05;
   const x = (v) => L + ((W - L - R) * v) / scale;
   items.forEach((item, i) => {
     const yy = T + i * row;
     svg.appendChild(svgEl("text", { x: L - 8, y: yy + 16, "text-anchor": "end" }, item.label));
     if (item.value === null) {
-      const note = item.suppressed ? SUPPRESSED : "no population to compare with";
-      svg.appendChild(svgEl("text", { x: L + 4, y: yy + 16, class: item.suppressed ? "sup" : "" }, note));
+      const note = item.suppressed ? SUPPRESSED : item.note || "no population to compare with";
+      svg.appendChild(svgEl("text", { x: L + 4, y: yy + 16, class: item.suppressed ? "sup" : "muted" }, note));
       return;
     }
     const below = opts.average !== null && opts.average !== undefined && item.value < opts.average;
+    const over = opts.percent && item.value > 100;
     svg.appendChild(svgEl("rect", { x: L, y: yy + 3, width: Math.max(1, x(item.value) - L),
-      height: row - 6, class: below ? "bar below" : "bar" }));
+      height: row - 6, class: over ? "bar over" : below ? "bar below" : "bar" }));
     svg.appendChild(svgEl("text", { x: x(item.value) + 4, y: yy + 16 },
-      opts.percent ? pct(item.value) : fmt(item.value)));
+      opts.percent ? pct(item.value) + (over ? " above 100%" : "") : fmt(item.value)));
   });
+  if (opts.percent && scale > 100) {
+    svg.appendChild(svgEl("line", { x1: x(100), x2: x(100), y1: T, y2: H - 25, class: "hundred" }));
+  }
   if (opts.average !== null && opts.average !== undefined) {
     const ax = x(opts.average);
     svg.appendChild(svgEl("line", { x1: ax, x2: ax, y1: T, y2: H - 25, class: "avg" }));
     svg.appendChild(svgEl("text", { x: ax, y: H - 8, "text-anchor": "middle" },
-      "area average " + pct(opts.average)));
+      "area " + pct(opts.average)));
   }
   container.replaceChildren(svg);
 }
 
-const GROUP_COLUMNS = [
-  { title: "Rank", value: (g) => (g.rank === null ? "" : String(g.rank)), num: true },
-  { title: "Group", value: (g) => g.label },
-  { title: "People vaccinated", value: (g) => (g.cumulative_suppressed ? SUPPRESSED : fmt(g.cumulative)), num: true },
-  { title: "Population", value: (g) => (g.population === null ? "no denominator" : fmt(g.population)), num: true },
-  { title: "Uptake", value: (g) => (g.uptake_percent === null ? (g.cumulative_suppressed ? SUPPRESSED : "") : pct(g.uptake_percent)), num: true },
-  { title: "Gap to area (points)", value: (g) => (g.gap_percentage_points === null ? "" : g.gap_percentage_points.toFixed(1)), num: true },
-];
+const NIMS_BREAKDOWNS = ["none", "age_band", "jcvi_age_band", "msoa"];
+const SHORT_REASONS = {
+  suppressed: SUPPRESSED,
+  part_suppressed: "part suppressed",
+  count_not_published: "not published",
+  zero_population: "no residents",
+  no_source: "no population",
+  unsupported_age_range: "not for these ages",
+  not_counted: "no population",
+  outside_area: "outside the area",
+  outside_age_range: "outside the chosen ages",
+  partly_outside_age_range: "partly outside the chosen ages",
+  missing_reference_data: "no population",
+};
+
+function populationQuery(breakdown) {
+  const source = state.source && NIMS_BREAKDOWNS.includes(breakdown) ? `&source=${state.source}` : "";
+  return `ages=${encodeURIComponent(state.ages)}${source}`;
+}
+
+function agesText(ages) {
+  return ages === "all" ? "of all ages" : "aged " + ages;
+}
+
+function describePopulation(pop, groups) {
+  let text = `Uptake of people ${agesText(pop.ages)}` +
+    (pop.source_name ? `, over populations from ${pop.source_name}.` : ".");
+  if (groups.some((g) => g.uptake_numerator_ages === "all")) {
+    text += " These counts are of every age (they are not published by age).";
+    const outside = groups.find((g) => g.vaccinated_outside_ages !== null && g.vaccinated_outside_ages !== undefined);
+    if (outside) {
+      text += ` ${fmt(outside.vaccinated_outside_ages)} people younger than that were vaccinated in the area.`;
+    }
+  }
+  if (groups.some((g) => g.population_estimated)) {
+    text += " * Population estimated from the census age structure of the wider ethnic group.";
+  }
+  return text;
+}
+
+function uptakeCell(percent, over) {
+  if (percent === null || percent === undefined) return "";
+  return pct(percent) + (over ? " (above 100%)" : "");
+}
+
+function groupColumns(standardised) {
+  const columns = [
+    { title: "Rank", value: (g) => (g.rank === null ? "" : String(g.rank)), num: true },
+    { title: "Group", value: (g) => g.label + (g.population_estimated ? " *" : "") },
+    { title: "People vaccinated", value: (g) => (g.uptake_numerator === null
+      ? (g.cumulative_suppressed ? SUPPRESSED : "") : fmt(g.uptake_numerator)), num: true },
+    { title: "Population", value: (g) => (g.population === null ? "" :
+      `${fmt(g.population)} (${g.population_ages}, ${g.population_source})`), num: true },
+    { title: "Uptake", value: (g) => (g.uptake_percent === null
+      ? (SHORT_REASONS[g.withheld_reason] || "") : uptakeCell(g.uptake_percent, g.uptake_above_100)), num: true },
+  ];
+  if (standardised) {
+    columns.push({ title: "Age-standardised", value: (g) => (g.age_standardised_uptake_percent === null
+      ? (SHORT_REASONS[g.age_standardised_withheld_reason] || "") : pct(g.age_standardised_uptake_percent)), num: true });
+  }
+  columns.push({ title: "Gap to area (points)", num: true, value: (g) => {
+    const gap = standardised ? g.age_standardised_gap_percentage_points : g.gap_percentage_points;
+    return gap === null ? "" : gap.toFixed(1);
+  } });
+  columns.push({ title: "Other source", value: (g) => (g.comparison_source === null ? "" :
+    `${pct(g.comparison_uptake_percent)} of ${fmt(g.comparison_population)} (${g.comparison_source})`), num: true });
+  return columns;
+}
+
+function showError(target, message) {
+  $(target).replaceChildren(el("p", { class: "unavailable" }, "Not available: " + message));
+  const tableBox = $(target + "-table");
+  if (tableBox) tableBox.replaceChildren();
+  $(target + "-population").textContent = "";
+}
 
 async function showBreakdown(breakdown, target, opts) {
-  const q = `breakdown=${breakdown}&dose=${state.dose}&release=${state.release.id}`;
-  const data = await api(`/v1/areas/${state.area}/summary?${q}`);
+  const standard = opts.standardised ? "&standard=area" : "";
+  const q = `breakdown=${breakdown}&dose=${state.dose}&release=${state.release.id}&${populationQuery(breakdown)}${standard}`;
+  let data;
+  try {
+    data = await api(`/v1/areas/${state.area}/summary?${q}`);
+  } catch (e) {
+    if (e.status === 400) { showError(target, e.message); return; }
+    throw e;
+  }
   let groups = data.groups;
-  const average = groups.length ? groups[0].area_uptake_percent : null;
+  const first = groups.length ? groups[0] : null;
+  const average = first === null ? null
+    : opts.standardised ? first.area_age_standardised_uptake_percent : first.area_uptake_percent;
   if (opts.inOrder) {
     groups = [...groups].sort((a, b) => a.group.localeCompare(b.group, "en", { numeric: true }));
   }
   const shown = opts.limit ? groups.slice(0, opts.limit) : groups;
-  const items = shown.map((g) => ({
-    label: shortLabel(g.label),
-    suppressed: g.cumulative_suppressed,
-    value: opts.byCount ? (g.cumulative_suppressed ? null : g.cumulative)
-                        : (g.uptake_percent === null ? null : g.uptake_percent),
-  }));
-  const title = `${opts.title}, dose ${state.dose}, release ${state.release.id}`;
-  barChart($(target), items, { title, percent: !opts.byCount, average: opts.byCount ? null : average });
-  table($(target + "-table"), GROUP_COLUMNS, groups, title);
+  const items = shown.map((g) => {
+    const value = opts.standardised ? g.age_standardised_uptake_percent : g.uptake_percent;
+    const reason = opts.standardised ? g.age_standardised_withheld_reason || g.withheld_reason : g.withheld_reason;
+    return {
+      label: shortLabel(g.label) + (g.population_estimated ? " *" : ""),
+      suppressed: reason === "suppressed" || reason === "part_suppressed",
+      note: SHORT_REASONS[reason] || "no population to compare with",
+      value: value === null ? null : value,
+    };
+  });
+  const title = `${opts.title}, dose ${state.dose}, ${agesText(data.population.ages)}, release ${state.release.id}`;
+  barChart($(target), items, { title, percent: true, average });
+  $(target + "-population").textContent = describePopulation(data.population, data.groups) +
+    (opts.standardised ? ` Ranked by uptake standardised to ${data.standard_name}.` : "");
+  table($(target + "-table"), groupColumns(opts.standardised), groups, title);
 }
 
 async function showTrend() {
-  const q = `breakdown=none&dose=all&release=${state.release.id}`;
+  const q = `breakdown=none&dose=all&release=${state.release.id}&${populationQuery("none")}`;
   const data = await api(`/v1/areas/${state.area}/vaccinations?${q}`);
   const series = [1, 2, 3].map((dose) => ({
     dose,
     points: data.rows.filter((r) => r.dose === dose).map((r) => ({ date: r.date, value: r.uptake_percent })),
   }));
-  lineChart($("trend"), series, `Cumulative uptake by dose, ${data.area.name}, release ${data.release.id}`);
+  lineChart($("trend"), series, `Cumulative uptake by dose, ${agesText(data.population.ages)}, ${data.area.name}, release ${data.release.id}`);
+  $("trend-population").textContent = describePopulation(data.population, []);
+  showHeadline(data);
   const byDate = new Map();
   for (const r of data.rows) {
     if (!byDate.has(r.date)) byDate.set(r.date, { date: r.date });
     byDate.get(r.date)[r.dose] = r;
   }
-  const cell = (d) => (r) => (!r[d] ? "" : r[d].cumulative_suppressed ? SUPPRESSED
-    : `${fmt(r[d].cumulative)} (${pct(r[d].uptake_percent)})`);
+  const cell = (d) => (r) => (!r[d] ? "" : r[d].uptake_numerator === null
+    ? (SHORT_REASONS[r[d].uptake_withheld_reason] || "")
+    : `${fmt(r[d].uptake_numerator)} (${uptakeCell(r[d].uptake_percent, r[d].uptake_above_100)})`);
   table($("trend-table"), [
     { title: "Date", value: (r) => r.date },
     { title: "Dose 1", value: cell(1), num: true },
     { title: "Dose 2", value: cell(2), num: true },
     { title: "Dose 3", value: cell(3), num: true },
-  ], [...byDate.values()].reverse(), "People vaccinated (uptake) by date, newest first");
+  ], [...byDate.values()].reverse(), `People vaccinated ${agesText(data.population.ages)} (uptake) by date, newest first`);
+}
+
+function showHeadline(data) {
+  const box = $("headline");
+  const parts = [];
+  for (const dose of [1, 2, 3]) {
+    const rows = data.rows.filter((r) => r.dose === dose);
+    if (!rows.length) continue;
+    const r = rows[rows.length - 1];
+    const p = el("p", { class: "figure", "data-dose": String(dose) });
+    const name = ["", "First dose", "Second dose", "Third dose"][dose];
+    if (r.uptake_percent === null) {
+      p.textContent = `${name}: ${SHORT_REASONS[r.uptake_withheld_reason] || "withheld"} on ${r.date}.`;
+    } else {
+      p.appendChild(el("strong", {}, `${name}: ${uptakeCell(r.uptake_percent, r.uptake_above_100)}`));
+      p.appendChild(document.createTextNode(
+        ` of ${fmt(r.population)} people ${agesText(r.population_ages)} ` +
+        `(${data.population.source_name}) on ${r.date}: ${fmt(r.uptake_numerator)} vaccinated.`));
+      if (r.comparison_source !== null) {
+        p.appendChild(el("span", { class: "compare" },
+          ` Over the ${r.comparison_source.toUpperCase()} population of ${fmt(r.comparison_population)}: ` +
+          `${pct(r.comparison_uptake_percent)}.`));
+      }
+    }
+    parts.push(p);
+  }
+  box.replaceChildren(...parts);
 }
 
 async function download(kind) {
   const base = `/v1/areas/${state.area}`;
   const path = kind === "trend"
-    ? `${base}/vaccinations?breakdown=none&dose=all&format=csv&release=${state.release.id}`
-    : `${base}/summary?breakdown=${kind}&dose=${state.dose}&format=csv&release=${state.release.id}`;
+    ? `${base}/vaccinations?breakdown=none&dose=all&format=csv&release=${state.release.id}&${populationQuery("none")}`
+    : `${base}/summary?breakdown=${kind}&dose=${state.dose}&format=csv&release=${state.release.id}&${populationQuery(kind)}`;
   try {
     const res = await api(path, true);
     const match = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "");
@@ -217,12 +334,15 @@ async function render() {
   $("release").textContent = `Release ${r.id}: data to ${r.last_date} (as of ${r.as_of}), ` +
     `published ${r.published_at ? r.published_at.slice(0, 10) : "not yet"}; disclosure policy ${r.policy}.`;
   say("Loading…");
+  delete document.body.dataset.ready;
   try {
     await Promise.all([
       showTrend(),
+      showBreakdown("ethnic_group", "ethnic5", { title: "Age-standardised uptake by ethnic group", standardised: true }),
       showBreakdown("ethnic_group_detailed", "ethnic", { title: "Uptake by ethnic group" }),
-      showBreakdown("jcvi_age_band", "age", { title: "Uptake by age band", inOrder: true }),
-      showBreakdown("imd_decile", "imd", { title: "People vaccinated by IMD decile", byCount: true, inOrder: true }),
+      showBreakdown("age_band", "age", { title: "Uptake by age band", inOrder: true }),
+      showBreakdown("sex", "sex", { title: "Uptake by sex", inOrder: true }),
+      showBreakdown("imd_decile", "imd", { title: "Uptake by IMD decile", inOrder: true }),
       showBreakdown("msoa", "msoa", { title: "Lowest-uptake neighbourhoods", limit: 15 }),
     ]);
     say("");
@@ -269,6 +389,8 @@ document.addEventListener("DOMContentLoaded", () => {
     say("Signed out.");
   });
   $("area").addEventListener("change", (ev) => { state.area = ev.target.value; render(); });
+  $("ages").addEventListener("change", (ev) => { state.ages = ev.target.value; render(); });
+  $("source").addEventListener("change", (ev) => { state.source = ev.target.value; render(); });
   for (const radio of document.querySelectorAll("input[name=dose]")) {
     radio.addEventListener("change", (ev) => { state.dose = ev.target.value; render(); });
   }

@@ -87,3 +87,16 @@ def test_the_european_standard_population_splits_15_19_at_16() -> None:
     assert esp_weight(AgeRange(16, 24)) == 5500 * 4 / 5 + 6000
     assert esp_weight(AgeRange(65, None)) == 5500 + 5000 + 4000 + 2500 + 1500 + 1000
     assert esp_weight(ADULTS) == 100_000 - 5000 - 5500 - 5500 - 5500 / 5
+
+
+def test_a_group_with_no_population_says_so() -> None:
+    found = standardised_uptake(
+        _published(),
+        load_denominators(),
+        group=cohorts.NOT_STATED,
+        ltla_codes=HF,
+        ages=ADULTS,
+        standard="area",
+        date_index=1,
+    )
+    assert found.percent is None and found.reason == "not_counted"
