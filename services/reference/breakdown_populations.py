@@ -32,7 +32,7 @@ from services.reference.age_ranges import (
     describe_edges,
     edges_of,
 )
-from services.reference.breakdowns import ALL, CROSS_SEPARATOR
+from services.reference.breakdowns import ALL, BREAKDOWNS, CROSS_SEPARATOR
 from services.reference.denominators import (
     EVERYONE,
     SOURCE_NAMES,
@@ -185,6 +185,10 @@ def population(
     source: Source | None,
 ) -> Population | NoPopulation:
     """The population a group's uptake is over (a checked query), or why there is none."""
+    if not any(group in BREAKDOWNS[breakdown].groups(code) for code in ltla_codes):
+        return NoPopulation(
+            Missing.MISSING_REFERENCE, f"{group!r} is not one of the {breakdown} groups here"
+        )
     rule = RULES[breakdown]
     if rule.cohort is None or source is None:
         return NoPopulation(Missing.NOT_COUNTED, NO_JCVI_POPULATION)

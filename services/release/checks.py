@@ -8,6 +8,9 @@ from datetime import date
 
 from services.contract.dead_letter import Stage
 from services.reference.areas import AreaRegistry
+from services.reference.breakdown_populations import default_population
+from services.reference.breakdowns import BREAKDOWNS
+from services.reference.denominators import Denominators, Missing, NoPopulation, load_denominators
 from services.release.cut import Snapshot
 from services.releases.model import Check
 
@@ -25,6 +28,7 @@ def run_checks(
     prior_counters: dict[str, int],
     dead_letter_limit: float,
     audit_failures: Sequence[str],
+    denominators: Denominators | None = None,
 ) -> list[Check]:
     """Every check, in the order an operator reads them."""
     return [
@@ -34,6 +38,9 @@ def run_checks(
         _totals_reconcile(snapshot),
         _dead_letter_share(snapshot, prior_counters, dead_letter_limit),
         _populations_present(areas),
+        _every_uptake_has_a_denominator(
+            snapshot, areas, breakdowns, denominators or load_denominators()
+        ),
         Check(
             "disclosure_audit",
             not audit_failures,
@@ -137,3 +144,41 @@ def _populations_present(areas: AreaRegistry) -> Check:
     if missing:
         return Check("populations_present", False, f"no population for {', '.join(missing[:10])}")
     return Check("populations_present", True, "every LTLA and UTLA has a population")
+
+
+def _every_uptake_has_a_denominator(
+    snapshot: Snapshot, areas: AreaRegistry, breakdowns: Sequence[str], denominators: Denominators
+) -> Check:
+    """Every group a release publishes has a 16+ population from its breakdown's default
+    source, or a documented reason why none exists (ethnicity not stated, sex not known,
+    JCVI priority groups …). Missing reference data for a group is a failure.
+    """
+    observed: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for (code, _, b), table in snapshot.cells.items():
+        observed[(code, b)].update(group for _, group in table)
+    with_population = documented = 0
+    missing: list[str] = []
+    for b in breakdowns:
+        for ltla in areas.ltlas():
+            groups = {*BREAKDOWNS[b].groups(ltla.code), *observed.get((ltla.code, b), ())}
+            for group in sorted(groups):
+                found = default_population(denominators, b, group, (ltla.code,))
+                if not isinstance(found, NoPopulation):
+                    with_population += 1
+                elif found.reason is Missing.MISSING_REFERENCE:
+                    missing.append(f"{ltla.code} {b} {group!r} ({found.detail})")
+                else:
+                    documented += 1
+    if missing:
+        return Check(
+            "every_uptake_has_a_denominator",
+            False,
+            f"{len(missing)} published groups have neither a population nor a documented "
+            f"reason, e.g. {'; '.join(missing[:5])}",
+        )
+    return Check(
+        "every_uptake_has_a_denominator",
+        True,
+        f"{with_population} groups have a 16+ population; {documented} have a documented "
+        "reason for none (docs/denominators.md)",
+    )

@@ -118,7 +118,7 @@ def test_residents_of_the_groups_partition_the_area(area: str, name: str) -> Non
     assert total == load_areas().get(area).population  # type: ignore[union-attr]
 
 
-def test_a_neighbourhood_outside_the_area_has_no_population_there() -> None:
+def test_a_neighbourhood_of_another_area_is_a_data_problem_there() -> None:
     brent_msoa = load_areas().msoas_in(BRENT)[0]
     found = rules.population(
         load_denominators(),
@@ -128,4 +128,4 @@ def test_a_neighbourhood_outside_the_area_has_no_population_there() -> None:
         ADULTS,
         Source.ONS,
     )
-    assert isinstance(found, NoPopulation) and found.reason is Missing.OUTSIDE_AREA
+    assert isinstance(found, NoPopulation) and found.reason is Missing.MISSING_REFERENCE
