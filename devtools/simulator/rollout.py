@@ -9,17 +9,24 @@ councils saw rather than any exact series:
   17 Mar, then phase 2 by age: 45-49 13 Apr, 40-44 30 Apr, 30-39 from 13-26 May,
   25-29 8 Jun, 18-24 from 15-18 Jun; 16-17 from 23 Aug and 12-15 from 20 Sep 2021 (one dose).
 - Eventual first-dose uptake by age is that of White British residents of the least deprived
-  neighbourhoods in the NHS England and OpenSAFELY statistics of summer 2021 (about 97% of
-  75+ down to about 60% of 18-24 year olds), a little lower in London.
+  neighbourhoods in the NHS England and OpenSAFELY statistics of 2021 (about 98% of 75+ down
+  to about 80% of 18-24 year olds), a little lower in London. Health and social care workers
+  were vaccinated at work, whatever their age.
 - Relative uptake by ethnic group follows the ONS/OpenSAFELY analyses of spring 2021 among
-  older adults (relative to White British: Black African about 0.6, Black Caribbean about
-  0.6, Pakistani and Bangladeshi about 0.8, Chinese and mixed groups about 0.8-0.85, Indian
-  about 0.95).
+  older adults (relative to White British: Black African about 0.74, Black Caribbean about
+  0.70, Pakistani and Bangladeshi about 0.87, Chinese, mixed and Other White groups about
+  0.8-0.9, Indian about 0.98). Somali residents are recorded as Black African or Any other
+  Black background (the NHS codes have no Somali category) and share those factors.
 - Relative uptake by deprivation falls linearly from 1.0 in the least deprived decile to
   0.88 in the most deprived, as the OpenSAFELY and NIMS reports showed.
-- Second doses follow 8 to 12 weeks after the first (the UK's extended interval); boosters
-  (dose 3) from 16 Sep 2021 for the over-50s and priority groups, at least 6 months after
-  the second dose.
+- Second doses follow 8 to 12 weeks after the first: nearer 12 (11-12 weeks) for first doses
+  before 14 May 2021, when the interval was cut to 8 weeks for the over-40s; boosters (dose 3)
+  from 16 Sep 2021 for the over-50s and priority groups, at least 6 months after the second.
+
+Calibrated, with the populations of ``residents``, to what North West London reported
+at the end of May 2021: about 57% of residents aged 16+ (ONS mid-2020) with a first dose and
+about 32% with both on 31 May 2021 (about 44% and 25% over NIMS's larger register), lower
+among Black African and Black Caribbean residents and in the most deprived deciles.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from devtools.simulator.population import (
 
 PROGRAMME_START = date(2020, 12, 8)
 BOOSTERS_START = date(2021, 9, 16)
+SHORTER_INTERVAL = date(2021, 5, 14)
 
 # (lowest age, date that age became eligible), oldest first.
 AGE_ELIGIBILITY: tuple[tuple[int, date], ...] = (
@@ -72,45 +80,45 @@ GROUP_ELIGIBILITY: dict[int, date] = {
 
 # (lowest age, share who eventually take a first dose), oldest first.
 AGE_UPTAKE: tuple[tuple[int, float], ...] = (
-    (80, 0.97),
-    (75, 0.97),
-    (70, 0.96),
-    (65, 0.94),
-    (60, 0.92),
-    (55, 0.90),
-    (50, 0.88),
-    (40, 0.78),
-    (30, 0.68),
-    (25, 0.62),
-    (18, 0.58),
-    (16, 0.50),
-    (12, 0.40),
+    (80, 0.98),
+    (75, 0.98),
+    (70, 0.97),
+    (65, 0.96),
+    (60, 0.95),
+    (55, 0.94),
+    (50, 0.92),
+    (40, 0.92),
+    (30, 0.90),
+    (25, 0.84),
+    (18, 0.80),
+    (16, 0.55),
+    (12, 0.45),
     (0, 0.0),
 )
 
 # London's uptake ran below England's in every cohort.
-LONDON_FACTOR = 0.97
+LONDON_FACTOR = 0.98
 
 # Relative uptake by NHS ethnic category (White British = 1).
 ETHNIC_FACTOR: dict[str, float] = {
     "A": 1.0,
     "B": 0.98,
-    "C": 0.85,
-    "D": 0.72,
-    "E": 0.75,
-    "F": 0.85,
-    "G": 0.80,
-    "H": 0.95,
-    "J": 0.80,
-    "K": 0.82,
-    "L": 0.88,
-    "M": 0.60,
-    "N": 0.60,
-    "P": 0.62,
-    "R": 0.82,
-    "S": 0.82,
-    "Z": 0.85,
-    "99": 0.85,
+    "C": 0.88,
+    "D": 0.78,
+    "E": 0.82,
+    "F": 0.92,
+    "G": 0.88,
+    "H": 0.98,
+    "J": 0.88,
+    "K": 0.87,
+    "L": 0.93,
+    "M": 0.70,
+    "N": 0.74,
+    "P": 0.72,
+    "R": 0.88,
+    "S": 0.85,
+    "Z": 0.90,
+    "99": 0.90,
 }
 
 
@@ -175,13 +183,17 @@ def doses(
     u = rng.random((6, len(residents)))
     region = LONDON_FACTOR if london else 1.0
     uptake = np.minimum(0.99, _uptake_by_age()[age] * region * factor)
+    # Health and social care workers were vaccinated at work, whatever their age.
+    uptake = np.where(residents.health_social_care_worker, np.maximum(uptake, 0.9 * factor), uptake)
     eligible = _eligibility()[age, group]
     takes = (u[0] < uptake) & (eligible <= end.toordinal())
-    mean_delay = np.where(age >= 70, 8, 14) * (1 + 3 * (1 - factor))
+    mean_delay = np.where(age >= 70, 6, 7) * (1 + 3 * (1 - factor))
     first = eligible + whole_exponential(u[1], mean_delay)
     # Under-16s had one dose in 2021.
     seconds = takes & (age >= 16) & (u[2] < np.where(age < 30, 0.92, 0.96))
-    second = first + 56 + (u[3] * 29).astype(np.int64)  # 8 to 12 weeks
+    # 8 to 12 weeks: nearer 12 until mid-May 2021, when it was cut to 8 for the over-40s.
+    earliest = np.where(first < SHORTER_INTERVAL.toordinal(), 77, 56)
+    second = first + earliest + (u[3] * (85 - earliest)).astype(np.int64)
     priority = (group > 0) & (group <= 6)
     boosters = seconds & ((age >= 50) | priority) & (u[4] < 0.9 * factor)
     booster = np.maximum(BOOSTERS_START.toordinal(), second + 182)

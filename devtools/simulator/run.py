@@ -26,7 +26,8 @@ from devtools.simulator.faults import (
     wrong_version,
 )
 from devtools.simulator.feed import SimulatedFeed
-from devtools.simulator.population import Identities, Ints, Objects, ResidentSampler
+from devtools.simulator.population import Identities, Ints, Objects
+from devtools.simulator.residents import ResidentSampler
 from services.contract.events import EventKind, VaccinationEvent
 from services.reference.areas import load_areas
 
@@ -95,7 +96,7 @@ class SimulationRun:
         config = self.config
         draws = _generator(f"{config.seed}:{ltla}")
         sampler = ResidentSampler(ltla)
-        residents = sampler.sample(draws, round(sampler.total * config.scale), min_age=12)
+        residents = sampler.sample(draws, config.scale, min_age=12)
         london = _region_of(ltla) == LONDON
         doses = model.doses(residents, draws, london=london, start=config.start, end=config.end)
         self.event_counters[area] = len(doses.day)

@@ -28,10 +28,12 @@ from services.contract.json_codec import event_from_json, event_to_json
 from services.contract.pseudonym import Pseudonymiser, is_valid_nhs_number
 from services.contract.reasons import Reason
 from services.contract.validation import validate
+from services.reference import breakdown_populations as rules
+from services.reference.age_ranges import ADULTS, ALL_AGES
 from services.reference.areas import load_areas
 from services.reference.breakdown_populations import residents
 from services.reference.breakdowns import BREAKDOWNS
-from services.reference.denominators import load_denominators
+from services.reference.denominators import EVERYONE, Population, Source, load_denominators
 
 TODAY = date(2025, 1, 1)
 BRENT, HARROW = "E09000005", "E09000015"
@@ -236,7 +238,7 @@ def test_older_cohorts_are_vaccinated_earlier_and_more(realistic: Simulator) -> 
     }
     order = ["80+", "75-79", "70-74", "65-69", "60-64", "55-59", "50-54", "40-49", "30-39", "18-24"]
     assert [median_day[b] for b in order] == sorted(median_day[b] for b in order)
-    assert _uptake(realistic, "jcvi_age_band", "80+") > 0.75
+    assert _uptake(realistic, "jcvi_age_band", "80+") > 0.7
     assert _uptake(realistic, "jcvi_age_band", "80+") > _uptake(realistic, "jcvi_age_band", "50-54")
     assert _uptake(realistic, "jcvi_age_band", "50-54") > _uptake(
         realistic, "jcvi_age_band", "30-39"
@@ -256,22 +258,46 @@ def test_black_african_and_caribbean_residents_have_lower_uptake(realistic: Simu
         assert black < 0.8 * white, group
 
 
-def test_deprived_neighbourhoods_have_lower_uptake_than_affluent_ones(realistic: Simulator) -> None:
-    areas = load_areas()
-    vaccinated: Counter[str] = Counter()
-    decile_of: dict[str, int] = {}
-    for event in realistic.truth():
-        if event.dose_number == 1 and event.msoa_code and event.imd_decile is not None:
-            vaccinated[event.msoa_code] += 1
-            decile_of[event.msoa_code] = event.imd_decile
-    by_decile: dict[int, list[float]] = defaultdict(list)
-    for code, decile in decile_of.items():
-        population = residents(load_denominators(), "msoa", code, (areas.msoa_ltla(code) or "",))
-        assert population
-        by_decile[decile].append(vaccinated[code] / population)
-    most_deprived = statistics.mean(by_decile[min(by_decile)])
-    least_deprived = statistics.mean(by_decile[max(by_decile)])
-    assert most_deprived < least_deprived
+def test_the_most_deprived_deciles_have_lower_uptake_than_the_least(realistic: Simulator) -> None:
+    most = statistics.mean(_uptake(realistic, "imd_decile", d) for d in ("1", "2"))
+    least = statistics.mean(_uptake(realistic, "imd_decile", d) for d in ("9", "10"))
+    assert most < 0.9 * least
+
+
+def _first_and_second_by(sim: Simulator, day: date) -> tuple[int, int]:
+    """People aged 16+ with a first and with a second dose by the end of ``day``."""
+    doses: Counter[int] = Counter()
+    for (_, when, dose, breakdown, group), n in sim.expected_counts().counts.items():
+        if breakdown == "age_band" and group != "0-15" and when <= day:
+            doses[dose] += n
+    return doses[1], doses[2]
+
+
+def test_north_west_london_looks_like_the_end_of_may_2021(realistic: Simulator) -> None:
+    adults = load_denominators().population(realistic.config.areas, EVERYONE, ADULTS, Source.ONS)
+    assert isinstance(adults, Population)
+    first, second = _first_and_second_by(realistic, date(2021, 5, 31))
+    scaled = adults.value * realistic.config.scale
+    assert 0.54 < first / scaled < 0.62
+    assert 0.28 < second / scaled < 0.35
+
+
+def test_no_cohort_is_vaccinated_beyond_its_population_whatever_the_source(
+    realistic: Simulator,
+) -> None:
+    vaccinated: Counter[tuple[str, str, str]] = Counter()
+    for (ltla, _, dose, breakdown, group), n in realistic.expected_counts().counts.items():
+        if dose == 1:
+            vaccinated[(ltla, breakdown, group)] += n
+    denominators = load_denominators()
+    checked = 0
+    for (ltla, breakdown, group), n in vaccinated.items():
+        for source in rules.RULES[breakdown].sources:
+            found = rules.population(denominators, breakdown, group, (ltla,), ALL_AGES, source)
+            if isinstance(found, Population) and found.value * realistic.config.scale >= 20:
+                assert n <= found.value * realistic.config.scale, (ltla, breakdown, group, source)
+                checked += 1
+    assert checked > 1000
 
 
 def test_breakdowns_of_the_expected_counts_partition_the_total(feed: Simulator) -> None:

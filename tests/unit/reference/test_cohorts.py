@@ -7,17 +7,15 @@ from hypothesis import strategies as st
 
 from services.reference import cohorts
 from services.reference.age_ranges import AgeRange, edges_of
-from services.reference.areas import load_areas
-from services.reference.population_tables import CENSUS_EDGES
-from services.reference.populations import load_populations
+from services.reference.population_tables import CENSUS_EDGES, load_population_tables
 
 NHS_CODES = ("A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "R", "S")
 
 
 def test_every_nhs_ethnic_code_maps_to_exactly_one_census_group_of_each_kind() -> None:
-    pops = load_populations()
-    census_5 = set(pops.ethnic_group_labels())
-    census_19 = set(pops.ethnic_group_labels(detailed=True))
+    tables = load_population_tables()
+    census_5 = {group for (_, group, _) in tables.census.prefix}
+    census_19 = set(tables.census_detailed["E09000005"])
     assert set(cohorts.NHS_ETHNIC_CATEGORIES) == {*NHS_CODES, "Z", "99"}
     for code in NHS_CODES:
         assert cohorts.NHS_TO_CENSUS_5[code] in census_5
@@ -34,7 +32,7 @@ def test_chinese_is_counted_as_asian_as_in_census_2021() -> None:
 
 
 def test_every_census_group_has_an_nhs_code_people_are_recorded_under() -> None:
-    census_19 = load_populations().ethnic_group_labels(detailed=True)
+    census_19 = tuple(load_population_tables().census_detailed["E09000005"])
     for group in census_19:
         code = cohorts.CENSUS_19_TO_NHS[group]
         recorded = cohorts.NHS_TO_CENSUS_19[code]
@@ -100,6 +98,5 @@ def test_jcvi_group_follows_the_priority_order(
 
 
 def test_brent_has_a_large_black_african_population_to_map() -> None:
-    areas = load_areas()
-    brent = load_populations().ethnic_groups(areas.ltla_codes_in("E09000005"), detailed=True)
+    brent = load_population_tables().census_detailed["E09000005"]
     assert brent[cohorts.NHS_TO_CENSUS_19["N"]] > 10_000

@@ -1,61 +1,55 @@
-"""Denominators add up the way councils expect."""
+"""The shipped population tables add up the way their publishers say they do."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from hypothesis import given
-from hypothesis import strategies as st
-
+from services.reference import cohorts
+from services.reference.age_ranges import ALL_AGES, AgeRange
 from services.reference.areas import load_areas
 from services.reference.data_files import read_rows
-from services.reference.populations import AGE_BANDS_5Y, load_populations
+from services.reference.population_tables import load_population_tables
 
 LTLA_CODES = sorted(a.code for a in load_areas().ltlas())
+FIVE_YEAR = [AgeRange(lo, lo + 4) for lo in range(0, 90, 5)] + [AgeRange(90, None)]
 
 
-def test_every_ltla_has_all_19_age_bands_matching_the_published_bands() -> None:
-    pops = load_populations()
+def test_single_years_summed_to_five_year_bands_equal_the_published_bands() -> None:
+    ons = load_population_tables().ons_sex
     published: dict[str, dict[str, int]] = defaultdict(dict)
     for row in read_rows("population_ltla_age5_mid2020"):
         published[row["ltla_code"]][row["age_band"]] = int(row["population"])
-    assert len(AGE_BANDS_5Y) == 19
     for code in LTLA_CODES:
-        bands = pops.age_bands_5y((code,))
-        assert tuple(bands) == AGE_BANDS_5Y
+        keys = [(code, "F"), (code, "M")]
+        bands = {ages.label: ons.sum(keys, ages) for ages in FIVE_YEAR}
         assert bands == published[code]
-        assert sum(bands.values()) == pops.total((code,))
+        assert sum(bands.values()) == load_areas().get(code).population  # type: ignore[union-attr]
 
 
 def test_england_totals() -> None:
-    pops = load_populations()
-    assert pops.total(LTLA_CODES) == 56_550_138
-    assert pops.age_bands_5y(LTLA_CODES)["90+"] == 521_067
-    assert sum(pops.ethnic_groups(LTLA_CODES).values()) == 56_490_065
-    assert pops.ethnic_groups(LTLA_CODES)["White"] == 45_783_379
-    assert sum(pops.msoa_populations().values()) == 56_550_138
+    tables = load_population_tables()
+    persons = [(code, sex) for code in LTLA_CODES for sex in "FM"]
+    assert tables.ons_sex.sum(persons, ALL_AGES) == 56_550_138
+    assert tables.ons_sex.sum(persons, AgeRange(90, None)) == 521_067
+    assert tables.ons_msoa.sum(tables.msoa_ltla, ALL_AGES) == 56_550_138
+    deciles = [(code, d) for code in LTLA_CODES for d in cohorts.IMD_DECILES]
+    assert tables.ons_imd.sum(deciles, ALL_AGES) == 56_550_138
+    detailed = [n for groups in tables.census_detailed.values() for n in groups.values()]
+    assert sum(detailed) == 56_490_065
+    white = sum(
+        n
+        for groups in tables.census_detailed.values()
+        for group, n in groups.items()
+        if group.startswith("White:")
+    )
+    assert white == 45_783_379
 
 
-def test_nineteen_ethnic_groups_sum_to_the_five() -> None:
-    pops = load_populations()
+def test_every_ltla_is_in_every_table() -> None:
+    tables = load_population_tables()
     for code in LTLA_CODES:
-        five = pops.ethnic_groups((code,))
-        nineteen = pops.ethnic_groups((code,), detailed=True)
-        assert len(nineteen) == 19
-        summed: dict[str, int] = defaultdict(int)
-        for group, count in nineteen.items():
-            summed[group.split(":")[0]] += count
-        assert summed == five
-
-
-@given(st.lists(st.sampled_from(LTLA_CODES), min_size=1, max_size=5, unique=True), st.data())
-def test_any_age_range_is_the_sum_of_its_single_years(
-    codes: list[str], data: st.DataObject
-) -> None:
-    pops = load_populations()
-    lo = data.draw(st.integers(0, 90))
-    hi = data.draw(st.integers(lo, 90))
-    years = pops.single_years(codes)
-    assert pops.age_range(codes, lo, hi) == sum(years[lo : hi + 1])
-    assert pops.age_range(codes, 0) == pops.total(codes)
-    assert pops.age_range(codes, 0, lo - 1) + pops.age_range(codes, lo) == pops.total(codes)
+        assert tables.ons_sex.has((code, "F")) and tables.ons_sex.has((code, "M"))
+        assert tables.nims.has(code)
+        assert all(tables.census.has((code, g, "F")) for g in cohorts.ETHNIC_GROUPS_5)
+        assert len(tables.census_detailed[code]) == 19
+    assert set(tables.msoa_ltla) == {m for code in LTLA_CODES for m in load_areas().msoas_in(code)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.reference.areas import load_areas
 from services.release.checks import run_checks
 from services.release.cut import Snapshot
-from services.reference.areas import load_areas
 
 BRENT = "E09000005"
 DAY = date(2021, 3, 1)
