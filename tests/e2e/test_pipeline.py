@@ -242,6 +242,37 @@ def test_csv_and_json_agree_and_utla_is_served(pipeline: Pipeline) -> None:
     assert shown, "the region shows days with vaccinations"
 
 
+def test_headline_uptake_is_over_the_16_plus_population(pipeline: Pipeline) -> None:
+    path = f"/areas/{HF}/vaccinations"
+    rows = _get(pipeline, "hf", path, dose="1").json()["rows"]
+    bands = _get(pipeline, "hf", path, dose="1", breakdown="age_band").json()["rows"]
+    adult_bands: dict[str, list[int | None]] = {}
+    for band in bands:
+        if band["group"] != "0-15":
+            adult_bands.setdefault(band["date"], []).append(band["cumulative"])
+    exact: dict[date, int] = {}
+    for (ltla, when, dose, b, group), n in pipeline.simulator.expected_counts().counts.items():
+        if ltla == HF and dose == 1 and b == "age_band" and group != "0-15":
+            exact[when] = exact.get(when, 0) + n
+    for row in rows:
+        assert row["population"] == 149_600 and row["population_ages"] == "16+"
+        assert row["population_source"] == "ons" and row["uptake_numerator_ages"] == "16+"
+        parts = adult_bands[row["date"]]
+        if None in parts:
+            # A suppressed band withholds the sum rather than show part of it.
+            assert row["uptake_numerator"] is None and row["uptake_percent"] is None
+            assert row["uptake_withheld_reason"] == "part_suppressed"
+            continue
+        # The sum of the published age bands from 16-17 up: within their rounding of the
+        # exact number of people aged 16+ vaccinated by then.
+        truth = sum(n for when, n in exact.items() if when <= date.fromisoformat(row["date"]))
+        assert row["uptake_numerator"] == sum(parts)  # type: ignore[arg-type]
+        assert abs(row["uptake_numerator"] - truth) <= 2 * len(parts)
+        assert row["uptake_percent"] == pytest.approx(
+            100 * row["uptake_numerator"] / 149_600, abs=0.051
+        )
+
+
 def test_scope_headlines_for_neighbours_breakdowns_only_for_own_area(pipeline: Pipeline) -> None:
     assert _get(pipeline, "brent", f"/areas/{HF}/vaccinations").status_code == 200
     refused = _get(pipeline, "brent", f"/areas/{HF}/vaccinations", breakdown="ethnic_group")
