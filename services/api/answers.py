@@ -387,9 +387,16 @@ def population_out(breakdown: str, ages: AgeRange, source: Source | None) -> dic
     elif ages == ALL_AGES:
         counts = "each group's own count"
     elif rule.counts_by_age == "age_band":
-        counts = f"the sum of the published age band counts for ages {ages}"
+        counts = (
+            f"the sum of the published age band counts for ages {ages} (where one is "
+            "suppressed: the total less the published age bands outside those ages)"
+        )
     else:
-        counts = f"the sum of the group's published age band × ethnic group counts for ages {ages}"
+        counts = (
+            f"the sum of the group's published age band × ethnic group counts for ages {ages} "
+            "(where one is suppressed: the group's count less its published cells outside "
+            "those ages)"
+        )
     if breakdown == "ethnic_group_detailed" and ages != ALL_AGES:
         counts += (
             f"; populations aged {ages} are estimated from the census five groups' age "

@@ -2,8 +2,10 @@
 
 The count is always a published cumulative count, or a sum of them: a group's own cell, or
 the cells that make up its count over the chosen ages (everyone aged 16+ is the age bands from
-16-17 up; an ethnic group aged 50+ is its age × ethnic group cells from 50-54 up). Sums of
-published numbers reveal nothing new. If any part of a sum is suppressed the uptake is
+16-17 up; an ethnic group aged 50+ is its age × ethnic group cells from 50-54 up). Where one
+of those cells is suppressed, the same count is the group's whole (everyone; the ethnic
+group) less the published cells outside the ages, if they are all published. Sums and
+differences of published numbers reveal nothing new. Where neither can be formed the uptake is
 withheld (``part_suppressed``), never shown as a partial sum. Daily counts are never used.
 
 The population is public reference data (``services.reference``), shown as published. The
@@ -144,7 +146,7 @@ def group_uptake(
     plan = rules.numerator(breakdown, group, ages)
     if every_age:
         plan = rules.Numerator(breakdown, (group,), None)
-    numerator = published.counts(plan.breakdown, plan.groups)
+    numerator = _numerator(published, plan)
     population = rules.population(denominators, breakdown, group, ltla_codes, ages, source)
     percent, reason = _percent(numerator, population, single=len(plan.groups) == 1, width=width)
     below = None
@@ -170,6 +172,26 @@ def group_uptake(
         below=below,
         comparison=comparison,
     )
+
+
+def _numerator(published: PublishedCounts, plan: rules.Numerator) -> Counts | None:
+    """The sum of the cells inside the ages; where one of them is suppressed, the whole less
+    the cells outside the ages (the same number, from other published cells) if all of those
+    are published. Withheld only where neither can be formed."""
+    inside = published.counts(plan.breakdown, plan.groups)
+    if plan.whole is None or (inside is not None and not inside.withheld.any()):
+        return inside
+    whole_breakdown, whole_group = plan.whole
+    whole = published.counts(whole_breakdown, (whole_group,))
+    outside = published.counts(plan.breakdown, plan.outside) if plan.outside else None
+    if whole is None or (plan.outside and outside is None):
+        return inside
+    values = whole.values - (outside.values if outside is not None else 0)
+    withheld = whole.withheld | (outside.withheld if outside is not None else False)
+    if inside is None:
+        return Counts(values, withheld)
+    use = inside.withheld & ~withheld
+    return Counts(np.where(use, values, inside.values), np.where(use, False, inside.withheld))
 
 
 def _percent(

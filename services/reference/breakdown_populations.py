@@ -88,12 +88,20 @@ NO_JCVI_POPULATION = (
 
 @dataclass(frozen=True, slots=True)
 class Numerator:
-    """The published cells (of one breakdown's table) whose sum is a group's count."""
+    """The published cells (of one breakdown's table) whose sum is a group's count.
+
+    Where the count is part of a group's whole (everyone aged 16+ of everyone), the same
+    number is also the whole's published cell (``whole``: breakdown and group) less the
+    published cells of ``breakdown`` outside the ages (``outside``), for when one of the
+    cells inside is suppressed.
+    """
 
     breakdown: str
     groups: tuple[str, ...]
     ages: AgeRange | None
     """The ages the count covers; None when it counts every age and cannot be restricted."""
+    whole: tuple[str, str] | None = None
+    outside: tuple[str, ...] = ()
 
 
 def default_source(breakdown: str) -> Source | None:
@@ -161,9 +169,14 @@ def numerator(breakdown: str, group: str, ages: AgeRange) -> Numerator:
     if ages == ALL_AGES:
         return Numerator(breakdown, (group,), ALL_AGES)
     if rule.counts_by_age == "age_band":
-        return Numerator("age_band", _bands_in(cohorts.AGE_BANDS, ages), ages)
+        inside = _bands_in(cohorts.AGE_BANDS, ages)
+        outside = tuple(b for b in cohorts.AGE_BANDS if b not in inside)
+        return Numerator("age_band", inside, ages, (breakdown, group), outside)
     rows = cross_bands(ages)
-    return Numerator(CROSS, tuple(f"{row}{CROSS_SEPARATOR}{group}" for row in rows), ages)
+    cells = tuple(f"{row}{CROSS_SEPARATOR}{group}" for row, _, _ in cohorts.CROSS_AGE_BANDS)
+    inside = tuple(f"{row}{CROSS_SEPARATOR}{group}" for row in rows)
+    outside = tuple(c for c in cells if c not in inside)
+    return Numerator(CROSS, inside, ages, (breakdown, group), outside)
 
 
 def cross_bands(ages: AgeRange) -> tuple[str, ...]:

@@ -79,12 +79,17 @@ def test_everyone_aged_16_and_over_is_the_sum_of_the_published_age_bands() -> No
     assert abs(u.comparison.percent[1] - u.percent[1]) > DISAGREEMENT_POINTS
 
 
-def test_a_suppressed_part_withholds_the_sum_instead_of_showing_part_of_it() -> None:
+def test_a_suppressed_part_is_made_up_from_the_total_or_withheld_never_shown_partial() -> None:
     total = table("none", {"all": [15000, 31000]})
     ages = table("age_band", _ages(teens=None))
     u = _uptake("none", "all", ADULTS, Source.ONS, total, ages)
-    assert u.percent_at(1) is None and u.reason[1] == PART_SUPPRESSED
-    assert u.percent_at(0) is not None and u.reason[0] == ""
+    # 16-17 is suppressed: everyone aged 16+ is the total less the published 0-15.
+    assert u.numerator is not None and u.numerator.at(1) == 31000 - 40
+    assert u.percent_at(1) == round(100 * 30_960 / 149_600, 1)
+    both = table("age_band", _ages(under_16=None, teens=None))
+    withheld = _uptake("none", "all", ADULTS, Source.ONS, total, both)
+    assert withheld.percent_at(1) is None and withheld.reason[1] == PART_SUPPRESSED
+    assert withheld.percent_at(0) is not None and withheld.reason[0] == ""
     # All ages is the published total itself, whatever the age bands say.
     everyone = _uptake("none", "all", ALL_AGES, Source.ONS, total, ages)
     assert everyone.numerator is not None and everyone.numerator.at(1) == 31000

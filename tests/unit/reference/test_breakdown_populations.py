@@ -69,12 +69,17 @@ def test_queries_that_can_be_answered(breakdown: str, ages: str, source: str | N
 
 def test_counts_over_an_age_range_are_sums_of_published_cells() -> None:
     everyone = rules.numerator("none", "all", AgeRange(50, 64))
-    assert everyone == rules.Numerator("age_band", ("50-54", "55-59", "60-64"), AgeRange(50, 64))
+    assert everyone.breakdown == "age_band" and everyone.ages == AgeRange(50, 64)
+    assert everyone.groups == ("50-54", "55-59", "60-64")
+    # The same count is the total less every other band.
+    assert everyone.whole == ("none", "all")
+    assert set(everyone.outside) == set(cohorts.AGE_BANDS) - set(everyone.groups)
     adults = rules.numerator("none", "all", ADULTS)
     assert adults.groups == cohorts.AGE_BANDS[1:]
     black = "Black, Black British, Black Welsh, Caribbean or African"
     older = rules.numerator("ethnic_group", black, AgeRange(65, None))
-    assert older == rules.Numerator("age_band_ethnic_group", (f"65+|{black}",), AgeRange(65, None))
+    assert older.breakdown == "age_band_ethnic_group" and older.groups == (f"65+|{black}",)
+    assert older.whole == ("ethnic_group", black) and len(older.outside) == 8
     assert rules.numerator("sex", "MALE", ADULTS).ages is None
     assert rules.below(ADULTS) == ("0-15",) and rules.below(AgeRange(18, None)) == ("0-15", "16-17")
     assert rules.numerator("none", "all", ALL_AGES).groups == ("all",)
