@@ -11,8 +11,10 @@ the weighted mean of those rates, Σ w_b·rate_b / Σ w_b, with w_b the standard
   is the gap its age-specific uptakes make;
 - ``esp2013``: the 2013 European Standard Population (``services.reference.standard_population``).
 
-The area's own standardised figure uses its age band counts (sums of published cells). A band
-whose count is suppressed or that has no population withholds the figure, with the reason.
+The counts are those of ``services.api.uptake``: a band's published cell, or (where it is
+suppressed) the group's count less its other published bands; the area's own figure uses its
+age band counts. A band whose count cannot be formed, or that has no population, withholds
+the figure, with the reason.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from services.api.uptake import PART_SUPPRESSED, ZERO_POPULATION, PublishedCounts
+from services.api.uptake import (
+    PART_SUPPRESSED,
+    ZERO_POPULATION,
+    PublishedCounts,
+    numerator_counts,
+)
 from services.reference import breakdown_populations as rules
-from services.reference import cohorts
 from services.reference.age_ranges import AgeRange, band
-from services.reference.breakdowns import CROSS_SEPARATOR
 from services.reference.denominators import (
     EVERYONE,
     Cohort,
@@ -68,12 +73,12 @@ def standardised_uptake(
     for label in rules.cross_bands(ages):
         ages_b = band(label)
         if group is None:
-            parts = tuple(b for b in cohorts.AGE_BANDS if ages_b.contains(band(b)))
-            counts = published.counts("age_band", parts)
+            plan = rules.numerator("none", "all", ages_b)
             cohort = EVERYONE
         else:
-            counts = published.counts(rules.CROSS, (f"{label}{CROSS_SEPARATOR}{group}",))
+            plan = rules.numerator("ethnic_group", group, ages_b)
             cohort = Cohort("ethnic_group", group)
+        counts = numerator_counts(published, plan)
         population = denominators.population(ltla_codes, cohort, ages_b, Source.CENSUS)
         if isinstance(population, NoPopulation):
             return Standardised(None, population.reason.value)

@@ -146,7 +146,7 @@ def group_uptake(
     plan = rules.numerator(breakdown, group, ages)
     if every_age:
         plan = rules.Numerator(breakdown, (group,), None)
-    numerator = _numerator(published, plan)
+    numerator = numerator_counts(published, plan)
     population = rules.population(denominators, breakdown, group, ltla_codes, ages, source)
     percent, reason = _percent(numerator, population, single=len(plan.groups) == 1, width=width)
     below = None
@@ -174,7 +174,7 @@ def group_uptake(
     )
 
 
-def _numerator(published: PublishedCounts, plan: rules.Numerator) -> Counts | None:
+def numerator_counts(published: PublishedCounts, plan: rules.Numerator) -> Counts | None:
     """The sum of the cells inside the ages; where one of them is suppressed, the whole less
     the cells outside the ages (the same number, from other published cells) if all of those
     are published. Withheld only where neither can be formed."""

@@ -123,7 +123,7 @@ function barChart(container, items, opts) {
     const yy = T + i * row;
     svg.appendChild(svgEl("text", { x: L - 8, y: yy + 16, "text-anchor": "end" }, item.label));
     if (item.value === null) {
-      const note = item.suppressed ? SUPPRESSED : item.note || "no population to compare with";
+      const note = item.note || (item.suppressed ? SUPPRESSED : "no population to compare with");
       svg.appendChild(svgEl("text", { x: L + 4, y: yy + 16, class: item.suppressed ? "sup" : "muted" }, note));
       return;
     }
@@ -289,16 +289,22 @@ function showHeadline(data) {
   for (const dose of [1, 2, 3]) {
     const rows = data.rows.filter((r) => r.dose === dose);
     if (!rows.length) continue;
-    const r = rows[rows.length - 1];
+    const last = rows[rows.length - 1];
+    const shown = [...rows].reverse().find((row) => row.uptake_percent !== null);
     const p = el("p", { class: "figure", "data-dose": String(dose) });
     const name = ["", "First dose", "Second dose", "Third dose"][dose];
-    if (r.uptake_percent === null) {
-      p.textContent = `${name}: ${SHORT_REASONS[r.uptake_withheld_reason] || "withheld"} on ${r.date}.`;
+    if (!shown) {
+      p.textContent = `${name}: ${SHORT_REASONS[last.uptake_withheld_reason] || "withheld"} on ${last.date}.`;
     } else {
+      const r = shown;
       p.appendChild(el("strong", {}, `${name}: ${uptakeCell(r.uptake_percent, r.uptake_above_100)}`));
       p.appendChild(document.createTextNode(
         ` of ${fmt(r.population)} people ${agesText(r.population_ages)} ` +
         `(${data.population.source_name}) on ${r.date}: ${fmt(r.uptake_numerator)} vaccinated.`));
+      if (r !== last) {
+        p.appendChild(el("span", { class: "compare" },
+          ` Later figures withheld (${SHORT_REASONS[last.uptake_withheld_reason] || "withheld"}).`));
+      }
       if (r.comparison_source !== null) {
         p.appendChild(el("span", { class: "compare" },
           ` Over the ${r.comparison_source.toUpperCase()} population of ${fmt(r.comparison_population)}: ` +

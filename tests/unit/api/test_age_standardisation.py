@@ -100,3 +100,20 @@ def test_a_group_with_no_population_says_so() -> None:
         date_index=1,
     )
     assert found.percent is None and found.reason == "not_counted"
+
+
+def test_one_suppressed_band_is_made_up_from_the_groups_count() -> None:
+    cells = {f"{label}|{MIXED}": [0, None if label == "65+" else 50] for label, _ in ROWS}
+    whole = table("ethnic_group", {MIXED: [0, 50 * (len(ROWS) - 1) + 30]})
+    published = counts(table("age_band_ethnic_group", cells), whole)
+    found = standardised_uptake(
+        published,
+        load_denominators(),
+        group=MIXED,
+        ltla_codes=HF,
+        ages=AgeRange(65, None),
+        standard="esp2013",
+        date_index=1,
+    )
+    over_65 = _population(Cohort("ethnic_group", MIXED), AgeRange(65, None))
+    assert found.reason is None and found.percent == round(100 * 30 / over_65, 1)
