@@ -59,23 +59,35 @@ class PublishedCounts:
     def __init__(self, tables: Mapping[str, Sequence[PublishedTable]], width: int) -> None:
         self._tables = tables
         self._width = width
+        self._arrays: dict[str, list[tuple[dict[str, int], np.ndarray, np.ndarray]]] = {}
+
+    def _read(self, breakdown: str) -> list[tuple[dict[str, int], np.ndarray, np.ndarray]]:
+        """Per table: row of each group, cumulative values and where they are withheld."""
+        found = self._arrays.get(breakdown)
+        if found is None:
+            found = []
+            for table in self._tables.get(breakdown, ()):
+                rows = [[-1 if v is None else v for v in row] for row in table.cumulative]
+                values = np.array(rows, dtype=np.int64).reshape(len(rows), self._width)
+                index = {g: i for i, g in enumerate(table.groups)}
+                found.append((index, np.maximum(values, 0), values < 0))
+            self._arrays[breakdown] = found
+        return found
 
     def counts(self, breakdown: str, groups: Sequence[str]) -> Counts | None:
         """The sum of these groups' published cumulative counts (None if not published)."""
-        tables = self._tables.get(breakdown)
+        tables = self._read(breakdown)
         if not tables:
             return None
         values = np.zeros(self._width, dtype=np.int64)
         withheld = np.zeros(self._width, dtype=bool)
-        for table in tables:
-            index = {g: i for i, g in enumerate(table.groups)}
-            for group in groups:
-                row = index.get(group)
-                if row is None:
-                    return None
-                series = table.cumulative[row]
-                withheld |= np.fromiter((v is None for v in series), dtype=bool, count=len(series))
-                values += np.fromiter((v or 0 for v in series), dtype=np.int64, count=len(series))
+        for index, cumulative, suppressed in tables:
+            found = [index.get(group) for group in groups]
+            rows = [row for row in found if row is not None]
+            if len(rows) < len(found):
+                return None
+            values += cumulative[rows].sum(axis=0)
+            withheld |= suppressed[rows].any(axis=0)
         return Counts(values, withheld)
 
 
