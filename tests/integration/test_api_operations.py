@@ -157,7 +157,7 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(stack: Stack, prefix:
             first_date=date(2021, 1, 4),
             groups=('=HYPERLINK("http://evil.example","x")',),
             new=((10, None),),
-            cumulative=((10, 91_770),),
+            cumulative=((10, 15),),
         )
         write_release(api.store, days=2, tables=[table])
         path = VACCINATIONS.format(HAMMERSMITH)
@@ -165,8 +165,9 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(stack: Stack, prefix:
         rows = list(csv.DictReader(io.StringIO(r.text)))
         assert rows[0]["group"].startswith("'=HYPERLINK")
         assert rows[1]["new"] == "" and rows[1]["new_suppressed"] == "true"
-        # All ages of H&F: 183,544 residents (ONS mid-2020).
-        assert rows[1]["population"] == "183544" and rows[1]["uptake_percent"] == "50.0"
+        # A group the reference data does not know has no population, and says so.
+        assert rows[1]["population"] == "" and rows[1]["uptake_percent"] == ""
+        assert rows[1]["uptake_withheld_reason"] == "missing_reference_data"
 
 
 def test_dashboard_health_and_metrics_are_served(api: Harness) -> None:
