@@ -20,6 +20,7 @@ from services.api import (
     health_routes,
     operator_routes,
     release_routes,
+    summary_routes,
 )
 from services.api.context import ApiContext
 from services.api.errors import ApiError
@@ -142,6 +143,7 @@ def create_app(
     for module in (
         area_routes,
         data_routes,
+        summary_routes,
         release_routes,
         operator_routes,
         health_routes,

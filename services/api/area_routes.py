@@ -11,7 +11,7 @@ from services.access.roles import Role
 from services.api.answers import AreaList, AreaOut, ErrorBody, Me
 from services.api.auth import Context, Reader
 from services.api.caching import REVALIDATE, cached_json
-from services.api.data_routes import AreaCode
+from services.api.data_queries import AreaCode
 from services.api.errors import NotFoundError
 from services.api.scope import detail_areas, may_see_detail
 from services.platform.key_store import Principal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from services.api.data_routes import BreakdownName
+from services.api.data_queries import BreakdownName
 from services.reference.breakdowns import BREAKDOWNS
 
 

@@ -65,6 +65,6 @@ def test_publishers_read_nothing_and_only_operators_see_drafts() -> None:
 def test_the_breakdown_parameter_offers_every_configured_breakdown() -> None:
     from typing import get_args
 
-    from services.api.data_routes import BreakdownName
+    from services.api.data_queries import BreakdownName
 
     assert set(get_args(BreakdownName)) == set(BREAKDOWNS)
