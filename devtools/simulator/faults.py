@@ -104,7 +104,7 @@ def _age(event: VaccinationEvent, nhs: str, ctx: FaultContext) -> Broken:
 FAULT_MAKERS: Mapping[Reason, Maker] = MappingProxyType(
     {
         Reason.INVALID_NHS_NUMBER: _nhs_number,
-        Reason.INVALID_PERSON_KEY: _fields(person_key="9434765919"),
+        Reason.INVALID_PERSON_KEY: _fields(person_key="PSEUDONYM-MISSING"),
         Reason.EMPTY_EVENT_ID: lambda e, nhs, ctx: (replace(e, event_id=""), nhs),
         Reason.EVENT_ID_TOO_LONG: _event_id_too_long,
         Reason.MISSING_SUPERSEDES: _fields(kind=EventKind.CORRECTED, supersedes_event_id=None),

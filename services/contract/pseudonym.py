@@ -12,10 +12,10 @@ import hashlib
 import hmac
 
 from services.contract.errors import InvalidEvent
+from services.contract.nhs_numbers import is_nhs_number_digits
 from services.contract.reasons import Reason
 
 MIN_KEY_BYTES = 16
-_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
 def normalise_nhs_number(value: str) -> str | None:
@@ -23,14 +23,7 @@ def normalise_nhs_number(value: str) -> str | None:
     if not isinstance(value, str):
         return None
     digits = value.replace(" ", "")
-    if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):
-        return None
-    remainder = sum(int(d) * w for d, w in zip(digits, _WEIGHTS, strict=False)) % 11
-    check = 0 if remainder == 0 else 11 - remainder
-    # A check digit of 10 means the number was never issued.
-    if check == 10 or check != int(digits[9]):
-        return None
-    return digits
+    return digits if is_nhs_number_digits(digits) else None
 
 
 def is_valid_nhs_number(value: str) -> bool:

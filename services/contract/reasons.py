@@ -18,6 +18,7 @@ class Reason(StrEnum):
     WRONG_TYPE = "wrong_type"
     BAD_FORMAT = "bad_format"
     INVALID_NHS_NUMBER = "invalid_nhs_number"
+    NHS_NUMBER_IN_FIELD = "nhs_number_in_field"
     # Identity of the event and the person.
     EMPTY_EVENT_ID = "empty_event_id"
     EVENT_ID_TOO_LONG = "event_id_too_long"

@@ -10,10 +10,15 @@ headroom); age 0-120; JCVI priority group 1-9 (phase 1); IMD decile 1-10; vaccin
 from the first UK dose outside trials (2020-12-08) to `today`. `recorded_at` may fall up to an
 hour before the vaccination date's UTC midnight (UK summer time) and at most a day after
 `today` (clock skew); anything else is refused.
+
+First of all, no field may hold what reads as an NHS number (`nhs_numbers`): the only place
+for one is the `nhs_number` of the JSON form, which never reaches an event. A string too
+long to be checked quickly is refused by its own length rule instead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
@@ -21,6 +26,11 @@ from typing import Final
 from services.contract.area_lookup import AreaLookup
 from services.contract.errors import InvalidEvent
 from services.contract.events import EventKind, Sex, SiteType, VaccinationEvent
+from services.contract.nhs_numbers import (
+    holds_nhs_number,
+    is_nhs_number_digits,
+    might_hold_nhs_number,
+)
 from services.contract.reasons import Reason
 
 PROGRAMME_START: Final = date(2020, 12, 8)
@@ -32,6 +42,9 @@ MIN_IMD_DECILE, MAX_IMD_DECILE = 1, 10
 MAX_EVENT_ID_LENGTH: Final = 128
 MAX_TEXT_LENGTH: Final = 200
 PERSON_KEY_LENGTH: Final = 64
+MIN_ODS_LENGTH, MAX_ODS_LENGTH = 3, 8
+# Longer strings are refused by their field's own rule (every string field has one).
+LONGEST_CHECKED_TEXT: Final = 1024
 
 _HEX_DIGITS = "0123456789abcdef"
 _KINDS = frozenset(EventKind)
@@ -44,6 +57,25 @@ def validate(event: VaccinationEvent, *, areas: AreaLookup, today: date) -> Vacc
     """The event with a legacy LTLA code mapped to its 2021 successor; InvalidEvent if not valid."""
     # One flat function: on the aggregator's hot path, calls to per-rule helpers cost a
     # quarter of the time. Each rule is an `if` that raises with its own reason.
+    key = event.person_key
+    well_formed_key = len(key) == PERSON_KEY_LENGTH and not key.strip(_HEX_DIGITS)
+    texts = (
+        ("event_id", event.event_id),
+        ("supersedes_event_id", event.supersedes_event_id),
+        ("person_key", None if well_formed_key else key),  # a pseudonym is hex: nothing to find
+        ("vaccine_snomed_code", event.vaccine_snomed_code),
+        ("vaccine_name", event.vaccine_name),
+        ("ltla_code", event.ltla_code),
+        ("msoa_code", event.msoa_code),
+        ("ethnic_category", event.ethnic_category),
+        ("source_system", event.source_system),
+        ("vaccination_site_ods_code", event.vaccination_site_ods_code),
+    )
+    for _, text in texts:
+        # The cheap tests first: almost every field of almost every event stops here.
+        if text is not None and len(text) >= 10 and might_hold_nhs_number(text):
+            refuse_nhs_numbers(texts)
+            break
     _check_id(event.event_id, "event_id")
     kind = event.kind
     supersedes = event.supersedes_event_id
@@ -68,7 +100,6 @@ def validate(event: VaccinationEvent, *, areas: AreaLookup, today: date) -> Vacc
             raise InvalidEvent(
                 Reason.SUPERSEDES_SELF, "an event cannot supersede itself", "supersedes_event_id"
             )
-    key = event.person_key
     # strip() removes hex digits from both ends, so an all-hex key leaves nothing behind.
     if len(key) != PERSON_KEY_LENGTH or key.strip(_HEX_DIGITS):
         raise InvalidEvent(
@@ -120,12 +151,19 @@ def validate(event: VaccinationEvent, *, areas: AreaLookup, today: date) -> Vacc
             "vaccine_snomed_code",
         )
     ods = event.vaccination_site_ods_code
+    # ODS organisation and site codes (NHS Data Dictionary coding frames): 3-8 upper-case
+    # letters and digits, at least one a letter (A81001, RJ1, RJ122, Y02494, FA123, 00J).
     if ods is not None and not (
-        3 <= len(ods) <= 12 and ods.isascii() and ods.isalnum() and ods == ods.upper()
+        MIN_ODS_LENGTH <= len(ods) <= MAX_ODS_LENGTH
+        and ods.isascii()
+        and ods.isalnum()
+        and ods == ods.upper()
+        and not ods.isdigit()
     ):
         raise InvalidEvent(
             Reason.INVALID_ODS_CODE,
-            "vaccination_site_ods_code must be an ODS code (3-12 upper-case letters and digits)",
+            "vaccination_site_ods_code must be an ODS code (3-8 upper-case letters and digits, "
+            "at least one a letter)",
             "vaccination_site_ods_code",
         )
 
@@ -172,6 +210,27 @@ def validate(event: VaccinationEvent, *, areas: AreaLookup, today: date) -> Vacc
                 Reason.MSOA_NOT_IN_AREA, "msoa_code does not lie in ltla_code", "msoa_code"
             )
     return event if ltla == event.ltla_code else replace(event, ltla_code=ltla)
+
+
+def refuse_nhs_numbers(fields: Iterable[tuple[str | None, object]]) -> None:
+    """InvalidEvent (nhs_number_in_field) naming the first field that holds an NHS number.
+
+    Strings are searched (see `nhs_numbers`); an integer is one if its ten digits are. The
+    message never repeats the value; a field whose name is not safe to repeat is given as None.
+    """
+    for name, value in fields:
+        if isinstance(value, str):
+            found = len(value) <= LONGEST_CHECKED_TEXT and holds_nhs_number(value)
+        else:
+            found = type(value) is int and 10**9 <= value < 10**10
+            found = found and is_nhs_number_digits(str(value))
+        if found:
+            raise InvalidEvent(
+                Reason.NHS_NUMBER_IN_FIELD,
+                f"{name or 'a field'} holds what reads as an NHS number; an NHS number may "
+                "only be sent as nhs_number, which is pseudonymised and never stored",
+                name,
+            )
 
 
 def _text_error(field: str) -> InvalidEvent:

@@ -1,8 +1,9 @@
 """Admit or refuse each item of a batch: parse into an event, stamp its publisher, validate.
 
 The publisher's credential name is recorded as every event's `source_system`, replacing what
-the item says, so the source of an event is always the authenticated publisher. What is kept
-of a refused item (for the dead-letter topic) has every NHS number removed first.
+the item says, so the source of an event is always the authenticated publisher. No field but
+`nhs_number` may hold what reads as an NHS number. What is kept of a refused item goes to the
+dead-letter topic, where `services.contract.redaction` removes every NHS number from it.
 """
 
 from __future__ import annotations
@@ -10,22 +11,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 from services.contract.area_lookup import AreaLookup
 from services.contract.codec import encode
 from services.contract.errors import ContractError
 from services.contract.events import VaccinationEvent
-from services.contract.json_codec import event_from_json, refuse_repeated_names
+from services.contract.json_codec import KNOWN_FIELDS, event_from_json, refuse_repeated_names
 from services.contract.pseudonym import Pseudonymiser
-from services.contract.validation import validate
+from services.contract.redaction import redact_text
+from services.contract.validation import refuse_nhs_numbers, validate
 from services.ingest.batch_parsing import ParsedItem, RawText
-from services.ingest.redaction import redact, redact_text
 
 _MAX_REPORTED_ID = 128
-# A dead letter must fit one Kafka record (about 1 MB by default); no valid event comes near.
-MAX_KEPT_BYTES = 64 * 1024
-_CUT_MARK = b"...[cut]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +66,17 @@ class Admission:
             return replace(content, source_system=self.publisher)
         if isinstance(content, dict):
             refuse_repeated_names(content)  # before the copy, which forgets them
+            # Before any other rule, so that the reason names the field whatever else is wrong.
+            refuse_nhs_numbers(
+                (k if k in KNOWN_FIELDS else None, v)
+                for k, v in content.items()
+                if k != "nhs_number"
+            )
             content = {**content, "source_system": self.publisher}
         return event_from_json(content, pseudonymiser=self.pseudonymiser)
 
     def _rejected(self, item: ParsedItem, error: ContractError) -> Rejected:
-        return Rejected(error, reported_event_id(item.content), kept_original(item))
+        return Rejected(error, reported_event_id(item.content), original_bytes(item))
 
 
 def reported_event_id(content: object) -> str | None:
@@ -91,24 +94,17 @@ def reported_event_id(content: object) -> str | None:
     return redact_text(event_id)
 
 
-def kept_original(item: ParsedItem) -> bytes:
-    """The bytes to dead-letter for an item: as received, less any NHS number, cut to size."""
-    original = _original(item)
-    if len(original) <= MAX_KEPT_BYTES:
-        return original
-    return original[: MAX_KEPT_BYTES - len(_CUT_MARK)] + _CUT_MARK
-
-
-def _original(item: ParsedItem) -> bytes:
+def original_bytes(item: ParsedItem) -> bytes:
+    """The item as received, as bytes for its dead letter (which redacts and cuts them)."""
     source = item.source if item.source is not None else item.content
     if isinstance(source, RawText):
-        return redact_text(source.text).encode()
+        return source.text.encode()
     if isinstance(source, VaccinationEvent):
-        return encode(redact_event(source))
+        return encode(source)
     if source is None:
         return b""
     try:
-        text = json.dumps(redact(source), ensure_ascii=False)
+        text = json.dumps(source, ensure_ascii=False)
     except (RecursionError, ValueError):
         return b'"[unreadable]"'
     # A lone surrogate (sent escaped) has no UTF-8 form; in JSON text it can only sit inside
@@ -122,13 +118,3 @@ def _is_utf8_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def redact_event(event: VaccinationEvent) -> VaccinationEvent:
-    """The event with any NHS number in its text fields removed."""
-    changes: dict[str, Any] = {
-        name: redact_text(value)
-        for name in VaccinationEvent.__slots__
-        if isinstance(value := getattr(event, name), str) and redact_text(value) != value
-    }
-    return replace(event, **changes) if changes else event

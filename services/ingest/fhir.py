@@ -38,9 +38,9 @@ from typing import Any
 from services.contract.errors import InvalidEvent
 from services.contract.events import EventKind
 from services.contract.reasons import Reason
+from services.contract.redaction import NHS_NUMBER_SYSTEM
 from services.ingest.batch_parsing import ParsedItem, check_count, load_json
 from services.ingest.errors import BodyRejected
-from services.ingest.redaction import NHS_NUMBER_SYSTEM
 from services.ingest.uk_time import london_date
 
 EXTENSION_BASE = "https://fhir.vaxshare.example/StructureDefinition/"

@@ -1,8 +1,11 @@
 """Dead letters to the dead-letter topic, and their counts by stage and reason in Redis.
 
-Operators read the dead-letter counts (by stage and reason, `redis_keys`) to see what is being
-refused without consuming the topic. Counts are bumped only after Kafka acknowledged
-the letters, so they never count a letter that was not stored (a resend may count twice).
+Every stage writes its dead letters through `dead_letter_record`, which removes every NHS
+number from the letter (`services.contract.redaction`) before it becomes a record's key, value
+and headers. Operators read the dead-letter counts (by stage and reason, `redis_keys`) to see
+what is being refused without consuming the topic. Counts are bumped only after Kafka
+acknowledged the letters, so they never count a letter that was not stored (a resend may count
+twice).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Sequence
 import redis
 
 from services.contract.dead_letter import DeadLetter, encode_dead_letter
+from services.contract.redaction import redact_dead_letter
 from services.platform.kafka_producer import AckedProducer, OutgoingRecord
 from services.platform.redis_keys import RedisKeys, dead_letter_field, parse_dead_letter_field
 
@@ -24,7 +28,8 @@ def dead_letter_counts(client: redis.Redis, *, prefix: str) -> dict[tuple[str, s
 
 
 def dead_letter_record(letter: DeadLetter, *, topic: str) -> OutgoingRecord:
-    """The Kafka record of a dead letter, keyed by its event id when it has one."""
+    """The Kafka record of a dead letter (redacted), keyed by its event id when it has one."""
+    letter = redact_dead_letter(letter)
     return OutgoingRecord(
         topic=topic,
         key=letter.event_id.encode() if letter.event_id else None,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import strategies as st
 
 from services.contract.events import EventKind, Sex, SiteType, VaccinationEvent
+from services.contract.nhs_numbers import holds_nhs_number
 
 TODAY = date(2022, 6, 1)
 PROGRAMME_START = date(2020, 12, 8)
@@ -78,12 +80,14 @@ def sample_event(**changes: object) -> VaccinationEvent:
 
 
 _ID_CHARS = st.characters(min_codepoint=33, max_codepoint=126)
-_ids = st.text(_ID_CHARS, min_size=1, max_size=128)
+# A valid event holds no NHS number in any field (one in eleven ten-digit runs would).
+_ids = st.text(_ID_CHARS, min_size=1, max_size=128).filter(lambda s: not holds_nhs_number(s))
 _texts = st.text(
     st.characters(categories=["L", "N", "P", "S"], include_characters=" "),
     min_size=1,
     max_size=200,
-).filter(lambda s: bool(s.strip()))
+).filter(lambda s: bool(s.strip()) and not holds_nhs_number(s))
+_snomed_codes = st.integers(100_000, 10**18 - 1).map(str).filter(lambda s: not holds_nhs_number(s))
 _places = st.sampled_from(
     [(ltla, msoa) for msoa, ltla in MSOAS.items()]
     + [(ltla, None) for ltla in AREAS.current]
@@ -112,7 +116,7 @@ def valid_events(draw: st.DrawFn) -> VaccinationEvent:
         vaccination_date=given,
         recorded_at=start + timedelta(milliseconds=millis),
         dose_number=draw(st.integers(1, 10)),
-        vaccine_snomed_code=str(draw(st.integers(100_000, 10**18 - 1))),
+        vaccine_snomed_code=draw(_snomed_codes),
         vaccine_name=draw(_texts),
         ltla_code=ltla,
         msoa_code=msoa,
@@ -128,3 +132,73 @@ def valid_events(draw: st.DrawFn) -> VaccinationEvent:
         source_system=draw(_texts),
         vaccination_site_ods_code=draw(st.none() | st.sampled_from(["E85001", "FA123", "RJ122"])),
     )
+
+
+def nhs_numbers() -> st.SearchStrategy[str]:
+    """Valid NHS numbers: nine digits and their modulus 11 check digit."""
+    weights = range(10, 1, -1)
+    return (
+        st.lists(st.integers(0, 9), min_size=9, max_size=9)
+        .map(lambda d: [*d, (11 - sum(x * w for x, w in zip(d, weights, strict=True)) % 11) % 11])
+        .filter(lambda d: d[9] != 10)
+        .map(lambda d: "".join(map(str, d)))
+    )
+
+
+# Between the groups of a written number: what people and systems put there.
+SEPARATORS = (
+    " ",
+    "-",
+    ".",
+    "/",
+    " - ",
+    "  ",
+    "\t",
+    "_",
+    ":",
+    ", ",
+    "\u00a0",
+    "\u2009",
+    "\u2013",
+    ")",
+)
+GLUE = (" ", ": ", "#", "(", "\n", " no. ", "=", "/")
+
+
+@st.composite
+def written_nhs_numbers(draw: st.DrawFn, numbers: st.SearchStrategy[str] | None = None) -> str:
+    """A valid NHS number as someone might write it: whole, in 3-3-4 or any other groups."""
+    number = draw(nhs_numbers() if numbers is None else numbers)
+    cuts = draw(
+        st.one_of(
+            st.just([]),
+            st.just([3, 6]),
+            st.lists(st.integers(1, 9), max_size=9, unique=True).map(sorted),
+        )
+    )
+    bounds = [0, *cuts, 10]
+    groups = [number[a:b] for a, b in itertools.pairwise(bounds)]
+    separator = draw(st.sampled_from(SEPARATORS))
+    if draw(st.booleans()):
+        return separator.join(groups)
+    return "".join(g + draw(st.sampled_from(SEPARATORS)) for g in groups[:-1]) + groups[-1]
+
+
+@st.composite
+def texts_with_nhs_numbers(draw: st.DrawFn) -> tuple[str, str]:
+    """(text, number): a valid NHS number written some way, alone or inside other text."""
+    number = draw(nhs_numbers())
+    written = draw(written_nhs_numbers(st.just(number)))
+    words = st.text(st.characters(categories=["L"]), max_size=12)
+    if draw(st.booleans()):
+        return written, number
+    before = draw(words) + draw(st.sampled_from(GLUE))
+    after = draw(st.sampled_from(GLUE)) + draw(words)
+    return before + written + after, number
+
+
+def digits_of(text: bytes | str) -> str:
+    """Every ASCII digit, in order, all else dropped: a number cannot hide in a new grouping."""
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    return "".join(c for c in text if c.isascii() and c.isdigit())

@@ -75,7 +75,8 @@ def test_corrections_and_retractions_name_what_they_supersede() -> None:
             Reason.EMPTY_EVENT_ID,
             "supersedes_event_id",
         ),
-        ({"person_key": "9434765919"}, Reason.INVALID_PERSON_KEY, "person_key"),
+        ({"person_key": "9434765919"}, Reason.NHS_NUMBER_IN_FIELD, "person_key"),
+        ({"person_key": "not a key"}, Reason.INVALID_PERSON_KEY, "person_key"),
         ({"person_key": "AB" * 32}, Reason.INVALID_PERSON_KEY, "person_key"),
         ({"person_key": "ab" * 31 + "zz"}, Reason.INVALID_PERSON_KEY, "person_key"),
         ({"ltla_code": "E09999999"}, Reason.UNKNOWN_AREA, "ltla_code"),
@@ -120,6 +121,21 @@ def test_corrections_and_retractions_name_what_they_supersede() -> None:
             "vaccination_site_ods_code",
         ),
         ({"vaccination_site_ods_code": "E8"}, Reason.INVALID_ODS_CODE, "vaccination_site_ods_code"),
+        (
+            {"vaccination_site_ods_code": "123456"},
+            Reason.INVALID_ODS_CODE,
+            "vaccination_site_ods_code",
+        ),
+        (
+            {"vaccination_site_ods_code": "E850010001"},
+            Reason.INVALID_ODS_CODE,
+            "vaccination_site_ods_code",
+        ),
+        (
+            {"vaccination_site_ods_code": "3587183775"},
+            Reason.NHS_NUMBER_IN_FIELD,
+            "vaccination_site_ods_code",
+        ),
         ({"vaccine_name": "  "}, Reason.BAD_FORMAT, "vaccine_name"),
         ({"source_system": "x" * 201}, Reason.BAD_FORMAT, "source_system"),
         ({"source_system": "EMIS\n"}, Reason.BAD_FORMAT, "source_system"),
@@ -146,6 +162,7 @@ def test_boundaries_are_inclusive() -> None:
         {"jcvi_group": None, "imd_decile": None, "msoa_code": None},
         {"ethnic_category": "99"},
         {"event_id": "x" * 128},
+        *({"vaccination_site_ods_code": ods} for ods in ("RJ1", "00J", "A81001", "EE134290")),
     ):
         validate(sample_event(**changes), areas=AREAS, today=TODAY)
 
