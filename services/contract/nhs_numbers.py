@@ -32,8 +32,10 @@ _ASCII_DIGITS: Final = b"0123456789"
 _CANDIDATE: Final = re.compile(r"(?<!\d)(?:\d[\W_]{0,3}){9}\d(?!\d)")
 # The same as a lookahead, so that overlapping candidates are all seen (`12 9434765919`).
 _CANDIDATES: Final = re.compile(r"(?<!\d)(?=((?:\d[\W_]{0,3}){9}\d)(?!\d))")
-# Any ten consecutive digits, for raw bytes where framing may glue a digit to a number.
+# Any ten consecutive digits, for raw bytes where framing may glue a digit to a number; a
+# run of thirteen or more (a SNOMED CT code) is still one number.
 _ANY_TEN: Final = re.compile(r"(?=((?:\d[\W_]{0,3}){9}\d))")
+_LONG_RUN: Final = re.compile(r"\d{13,}")
 
 _SEP = r"[-/.]"
 _YEAR = r"(?:19|20)\d\d"
@@ -81,12 +83,12 @@ def might_hold_nhs_number(text: str) -> bool:
 def nhs_number_spans(text: str, *, inside_longer_numbers: bool = False) -> list[tuple[int, int]]:
     """The (start, end) of every NHS number in `text`, in order; overlapping spans merged.
 
-    `inside_longer_numbers` is for bytes nobody could decode, whose framing may glue a digit to
-    a number: it looks at every ten digits, inside longer runs too, and reads no date, time
-    or hex string as such. It finds more than there is, which is what such bytes deserve.
+    `inside_longer_numbers` is for bytes nobody could decode, whose framing may glue a digit or
+    two to a number: it looks at every ten digits, inside runs of up to twelve too, and reads
+    no date, time or hex string as such. It finds more than there is, as such bytes deserve.
     """
     if inside_longer_numbers:
-        finder, masked = _ANY_TEN, text
+        finder, masked = _ANY_TEN, _LONG_RUN.sub(lambda m: "x" * len(m.group()), text)
     elif might_hold_nhs_number(text):
         finder, masked = _CANDIDATES, _NOT_READ.sub(lambda m: "x" * len(m.group()), text)
     else:

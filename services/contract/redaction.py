@@ -8,8 +8,8 @@ line that is not JSON, a FHIR resource, an Avro event, or bytes nobody could dec
   not, and every other string, name and integer is searched (`nhs_numbers`);
 - an Avro event has every text field searched (and is written again only if one changed);
 - text that is not JSON is searched, and a `"nhs_number": "…"` in it is blanked all the same;
-- bytes that are neither are searched digit by digit, inside longer runs of digits too,
-  since their framing may have glued a digit to a number.
+- bytes that are neither are searched digit by digit, inside runs of up to twelve digits
+  too, since their framing may have glued a digit or two to a number.
 
 What is kept is cut to `MAX_KEPT_BYTES` (ending in `...[cut]`) so that every dead letter fits
 one Kafka record; no valid event comes near that size. `redact_dead_letter` applies all this

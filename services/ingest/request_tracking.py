@@ -1,8 +1,9 @@
 """Per-request id, HTTP metrics and one JSON access-log line per request.
 
-The request id comes from a sane `X-Request-ID` header or is made up, is set in the logging
-context for everything logged while the request runs, and is echoed in the answer. Routes are
-labelled by their template, never by the raw path (which could carry personal data).
+The request id comes from a sane `X-Request-ID` header (one that holds no NHS number) or is
+made up, is set in the logging context for everything logged while the request runs, and is
+echoed in the answer. Routes are labelled by their template, never by the raw path (which
+could carry personal data).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
+from services.contract.nhs_numbers import holds_nhs_number
 from services.ingest.metrics import IngestMetrics
 from services.platform.json_logging import request_id
 
@@ -30,7 +32,8 @@ def install_request_tracking(app: FastAPI, metrics: IngestMetrics) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         given = request.headers.get("x-request-id", "")
-        rid = given if _SANE_ID.match(given) else uuid.uuid4().hex
+        sane = _SANE_ID.match(given) and not holds_nhs_number(given)
+        rid = given if sane else uuid.uuid4().hex
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500

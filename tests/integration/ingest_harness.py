@@ -131,6 +131,7 @@ class Record:
     key: bytes | None
     value: bytes
     headers: tuple[tuple[str, bytes], ...]
+    offset: int = -1
 
     def raw(self) -> bytes:
         """Every byte of the record a reader could see."""
@@ -153,7 +154,8 @@ def read_topic(bootstrap: str, topic: str) -> list[Record]:
         while any(consumer.position(tp) < ends[tp] for tp in partitions):
             for tp, batch in consumer.poll(timeout_ms=1000).items():
                 records += [
-                    Record(tp.partition, r.key, r.value, tuple(r.headers or ())) for r in batch
+                    Record(tp.partition, r.key, r.value, tuple(r.headers or ()), r.offset)
+                    for r in batch
                 ]
         return records
     finally:
