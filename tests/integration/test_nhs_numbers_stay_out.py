@@ -2,12 +2,12 @@
 
 Hypothesis plants valid NHS numbers, written whole, in 3-3-4 or any other grouping with any
 separator, alone or inside other text, in every string field of events sent every way there
-is: HTTP JSON and JSON Lines, a FHIR Bundle, an Avro container file, and Avro records written
-straight to the events topic for the aggregator. Every planted event is refused with
-`nhs_number_in_field` naming the field, and afterwards no planted number is anywhere: not in
-an HTTP answer, the events or dead-letter topic (keys, values, headers), a Redis key or value
-under the test's prefix, the Redis append-only file, a log line of the ingest or the
-aggregator, or a metric.
+is: HTTP JSON and JSON Lines, a CSV file as `vaxshare publish` sends it, a FHIR Bundle, an
+Avro container file, and Avro records written straight to the events topic for the aggregator.
+Every planted event is refused with `nhs_number_in_field` naming the field, and afterwards no
+planted number is anywhere: not in an HTTP answer, the events or dead-letter topic (keys,
+values, headers), a Redis key or value under the test's prefix, the Redis append-only file, a
+log line of the ingest or the aggregator, or a metric.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from services.contract.json_codec import event_from_json
 from services.contract.pseudonym import Pseudonymiser
 from services.contract.reasons import Reason
 from services.ingest.fhir import EXTENSION_BASE
+from services.ingest.publish_files import batches
+from services.ingest.record_lines import csv_cell
 from services.platform.json_logging import JsonFormatter
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import Aggregators, wait_until_counted
@@ -289,6 +291,24 @@ def test_an_nhs_number_planted_in_any_field_on_any_path_reaches_nothing(
                     assert [r["field"] for r in results[: len(JSON_FIELDS)]] == list(JSON_FIELDS)
                     assert results[-2]["reason"] == NHS_ONLY and results[-2]["field"] is None
                     assert results[-1]["status"] == "accepted"
+
+                # A CSV file, as `vaxshare publish` sends it.
+                csv_file = tmp_path / f"planted-{n}.csv"
+                columns = [*good, "person_key", "supersedes_event_id"]
+                rows = [planted_json(f, texts[f], f"csv-{n}-{f}") for f in JSON_FIELDS]
+                rows.append({**good, "event_id": f"csv-good-{n}"})
+                csv_file.write_text(
+                    "".join(
+                        ",".join(map(csv_cell, row)) + "\n"
+                        for row in [columns, *([r.get(c) for c in columns] for r in rows)]
+                    ),
+                    encoding="utf-8",
+                )
+                for batch in batches(csv_file, "csv", size=100):
+                    results = post("/v1/events", batch.body, batch.content_type, "c")
+                    assert [(r["reason"], r["field"]) for r in results[:-1]] == [
+                        (NHS_ONLY, f) for f in JSON_FIELDS
+                    ]
 
                 # FHIR: a Bundle with the number in each element that is read, and in a note.
                 resources = [
