@@ -48,8 +48,9 @@ in JSON, blank in CSV, with `*_suppressed` true. Never read them as 0.
 **Limits** (answered as 4xx naming the limit, never as a timeout):
 - at most {max_rows} rows per answer, else `400 row_limit_exceeded`: narrow with `from`/`to`
   or one `dose`;
-- at most {rate} requests per minute per key, else `429` with `Retry-After`;
-- at most {failed} failed authentications per minute per client address, else `429`.
+- at most {rate} requests in any 60 seconds per key, else `429` with `Retry-After`;
+- after {failed} failed authentications in a minute from one client address, or claiming one
+  key id, further wrong keys get `429` with `Retry-After`; a valid key is always served.
 
 **CSV.** Stable column order (new columns only ever appended), a file name naming area and
 release, and no cell a spreadsheet would run as a formula.

@@ -1,7 +1,9 @@
 """Authentication: a Bearer API key from the shared key store becomes a `Principal`.
 
 401 without a valid key (missing, malformed, unknown or revoked), 429 when a key is over its
-rate limit or an address has failed to authenticate too often. The key is never logged.
+rate limit, or for a wrong key once its address or claimed key id has failed too often
+(`auth_throttle`). A key whose secret matches is never refused by that throttle. The key is
+never logged.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.api.client_address import client_address
 from services.api.context import ApiContext, get_context
 from services.api.errors import UnauthenticatedError
 from services.api.scope import check_operator, may_read
-from services.platform.key_store import Principal
+from services.platform.key_store import Principal, parse_key_id
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -32,22 +35,20 @@ def authenticate(
 ) -> Principal:
     """The caller's principal, or 401/429."""
     now = ctx.clock().timestamp()
-    address = request.client.host if request.client else "unknown"
     if credentials is None:
         raise UnauthenticatedError(
             "an API key is required: send it as 'Authorization: Bearer vx_<id>_<secret>'",
             headers=_CHALLENGE,
         )
-    # One round trip reads both the address's failed attempts and the key's record.
     token = credentials.credentials
-    pipe = ctx.client.pipeline(transaction=False)
-    ctx.auth_limiter.queue_read(pipe, address, now)
-    ctx.keys.queue_lookup(pipe, token)
-    failed, record = pipe.execute()
-    ctx.auth_limiter.refuse_if_over(failed, now)
-    principal = ctx.keys.verify(token, record)
+    principal = ctx.keys.authenticate(token)
     if principal is None:
-        ctx.auth_limiter.record(address, now)
+        address = client_address(
+            request.client.host if request.client else None,
+            request.headers.getlist("x-forwarded-for"),
+            ctx.trusted_proxies,
+        )
+        ctx.auth_throttle.failed(address=address, key_id=parse_key_id(token), now=now)
         raise UnauthenticatedError(
             "this API key is malformed, unknown or revoked; ask an operator for a valid key",
             headers=_CHALLENGE,

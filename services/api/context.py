@@ -11,6 +11,8 @@ from fastapi import Request
 
 from services.api.answer_cache import AnswerCache
 from services.api.audit_log import AuditLog
+from services.api.auth_throttle import AuthThrottle
+from services.api.client_address import Network, parse_trusted_proxies
 from services.api.metrics import ApiMetrics
 from services.api.rate_limit import RateLimiter
 from services.api.settings import ApiSettings
@@ -33,7 +35,8 @@ class ApiContext:
     keys: KeyStore
     audit: AuditLog
     limiter: RateLimiter
-    auth_limiter: RateLimiter
+    auth_throttle: AuthThrottle
+    trusted_proxies: tuple[Network, ...]
     metrics: ApiMetrics
     answers: AnswerCache
 
@@ -61,12 +64,10 @@ class ApiContext:
             limiter=RateLimiter(
                 redis_client, prefix=prefix, name="key", limit=settings.rate_limit_per_minute
             ),
-            auth_limiter=RateLimiter(
-                redis_client,
-                prefix=prefix,
-                name="failed-auth",
-                limit=settings.failed_auth_per_minute,
+            auth_throttle=AuthThrottle(
+                redis_client, prefix=prefix, limit=settings.failed_auth_per_minute
             ),
+            trusted_proxies=parse_trusted_proxies(settings.trusted_proxies),
             metrics=ApiMetrics(),
             answers=AnswerCache(max_bytes=settings.answer_cache_bytes),
         )

@@ -38,5 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port or settings.api_port,
         log_config=None,
         access_log=False,
+        # The app reads X-Forwarded-For itself, from VAXSHARE_TRUSTED_PROXIES only.
+        proxy_headers=False,
     )
     return 0

@@ -101,17 +101,7 @@ class KeyStore:
 
     def authenticate(self, key: str) -> Principal | None:
         """The active principal for a presented key, or None (unknown, wrong or revoked)."""
-        pipe = self._redis.pipeline(transaction=False)
-        self.queue_lookup(pipe, key)
-        (raw,) = pipe.execute()
-        return self.verify(key, raw)
-
-    def queue_lookup(self, pipe: redis.client.Pipeline, key: str) -> None:
-        """Queue the read `verify` needs, so a caller can share one round trip with it."""
-        pipe.hget(self._hash, parse_key_id(key) or "")  # no key has an empty id
-
-    def verify(self, key: str, raw: bytes | None) -> Principal | None:
-        """The principal of a presented key given its stored record (None when unknown)."""
+        raw = self._redis.hget(self._hash, parse_key_id(key) or "")  # no key has an empty id
         # Compare against a dummy digest when the id is unknown so timing does not tell.
         record = json.loads(raw) if raw is not None else None
         expected = record["digest"] if record else _digest("vx_unknown")

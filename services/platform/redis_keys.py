@@ -24,7 +24,8 @@ Releases (written by the release service, read by the council API):
 - `P:release:<id>:lease`        string  present while a live builder is building the release
 
 Access: `P:keys` (hash key id -> hashed key and principal), `P:audit` (stream of data reads),
-`P:ratelimit:<name>:<subject>:<minute>` (request counters).
+`P:ratelimit:key:<key id>` (sorted set: the key's requests of the last 60 seconds, by time),
+`P:ratelimit:failed-auth:<address|key>:<subject>:<minute>` (failed-login counters).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ class RedisKeys:
         return f"{self.prefix}:audit"
 
     def rate_limit(self, name: str) -> str:
-        """Prefix of one limiter's counters; a counter is this + `:<subject>:<minute>`."""
+        """Prefix of one limiter's keys; a subject's key is this + `:<subject>` (and more)."""
         return f"{self.prefix}:ratelimit:{name}"
 
 

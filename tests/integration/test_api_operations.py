@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -139,13 +139,64 @@ def test_rate_limit_answers_429_with_retry_after(stack: Stack, prefix: str) -> N
         assert api.get("/v1/areas/E09000013", "brent").status_code == 200
 
 
-def test_repeated_failed_logins_from_one_address_are_slowed(stack: Stack, prefix: str) -> None:
+def test_the_rate_limit_is_a_sliding_minute_not_a_calendar_one(stack: Stack, prefix: str) -> None:
+    now = [datetime(2021, 3, 8, 9, 30, 59, tzinfo=UTC)]
+    with running_harness(
+        stack.redis_url, prefix, clock=lambda: now[0], rate_limit_per_minute=5
+    ) as api:
+        assert [api.get("/v1/areas", "hammersmith").status_code for _ in range(5)] == [200] * 5
+        now[0] += timedelta(seconds=2)  # a new calendar minute, the same sliding one
+        limited = api.get("/v1/areas", "hammersmith")
+        assert limited.status_code == 429 and limited.headers["Retry-After"] == "58"
+        now[0] += timedelta(seconds=58)  # a minute after the five
+        assert [api.get("/v1/areas", "hammersmith").status_code for _ in range(6)] == [
+            *[200] * 5,
+            429,
+        ]
+
+
+def test_a_valid_key_is_served_however_often_its_address_and_key_id_failed(
+    stack: Stack, prefix: str
+) -> None:
     with running_harness(stack.redis_url, prefix, failed_auth_per_minute=3) as api:
-        headers = {"Authorization": "Bearer vx_0123456789ab_guess"}
-        codes = [api.client.get("/v1/areas", headers=headers).status_code for _ in range(5)]
+        guess = {"Authorization": "Bearer vx_0123456789ab_guess"}
+        codes = [api.client.get("/v1/areas", headers=guess).status_code for _ in range(5)]
         assert codes == [401, 401, 401, 429, 429]
-        blocked = api.get("/v1/areas", "hammersmith")
+        blocked = api.client.get("/v1/areas", headers=guess)
         assert blocked.status_code == 429 and "Retry-After" in blocked.headers
+        # The same address, with a key that matches: served.
+        assert api.get("/v1/areas", "hammersmith").status_code == 200
+        # Someone guessing at Brent's key id (it is not secret) does not lock Brent out.
+        brent_id = api.key["brent"].split("_")[1]
+        wrong = {"Authorization": f"Bearer vx_{brent_id}_wrong-secret"}
+        codes = [api.client.get("/v1/areas", headers=wrong).status_code for _ in range(4)]
+        assert codes[-1] == 429
+        assert api.get("/v1/areas", "brent").status_code == 200
+
+
+def test_x_forwarded_for_is_believed_only_from_trusted_proxies(stack: Stack, prefix: str) -> None:
+    def guesses(api: Harness, forwarded: list[str]) -> list[int]:
+        return [
+            api.client.get(
+                "/v1/areas",
+                headers={"Authorization": "Bearer not-a-key", "X-Forwarded-For": address},
+            ).status_code
+            for address in forwarded
+        ]
+
+    rotating = [f"198.51.100.{i}" for i in range(5)]
+    with running_harness(stack.redis_url, prefix, failed_auth_per_minute=3) as api:
+        # No proxy trusted (the default): a made-up X-Forwarded-For dodges nothing.
+        assert guesses(api, rotating) == [401, 401, 401, 429, 429]
+    with running_harness(
+        stack.redis_url, f"{prefix}p", failed_auth_per_minute=3, trusted_proxies="127.0.0.1/32"
+    ) as api:
+        # Behind a trusted proxy each client is counted on its own...
+        assert guesses(api, ["203.0.113.5"] * 4) == [401, 401, 401, 429]
+        assert guesses(api, ["203.0.113.9"]) == [401]
+        # ... by the address the proxy saw: what the client wrote to its left is not believed.
+        assert guesses(api, ["10.9.9.9, 203.0.113.5", "1.1.1.1,203.0.113.5"]) == [429, 429]
+        assert api.get("/v1/areas", "hammersmith").status_code == 200
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(stack: Stack, prefix: str) -> None:
