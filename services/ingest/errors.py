@@ -27,3 +27,7 @@ class RequestRefused(IngestError):
 
 class BodyRejected(RequestRefused):
     """The request body as a whole cannot be taken (wrong type, malformed, empty, too big)."""
+
+
+class ClientGone(IngestError):
+    """The client closed the connection before its request body arrived; nothing was taken."""

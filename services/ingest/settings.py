@@ -20,6 +20,12 @@ class IngestSettings(CommonSettings):
     max_body_bytes: int = Field(
         20 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes"
     )
+    body_read_timeout_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="How long a client may take to send a whole request body before getting 408",
+    )
     kafka_timeout_seconds: float = Field(
         10.0, gt=0, le=300, description="How long to wait for Kafka to acknowledge a batch"
     )
