@@ -25,8 +25,9 @@ that was already accepted is harmless: it is accepted again and counted once.
 
 **Errors** of a whole request have the body `{"error": {"code": ..., "message": ...}}`:
 `400` malformed body or empty batch, `401` missing or wrong key, `403` a key that is not a
-publisher's, `413` body or batch too large, `415` unsupported Content-Type, `503` Kafka (or the
-key store) unavailable, with `Retry-After` — nothing in that request was accepted; resend it.
+publisher's, `408` the body did not arrive in time, `413` body or batch too large, `415`
+unsupported Content-Type, `503` Kafka (or the key store) unavailable, with `Retry-After` —
+nothing in that request was accepted; resend it.
 """
 
 EVENTS = f"""\
@@ -49,6 +50,7 @@ BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Malformed body or empty batch"},
     401: {"model": ErrorResponse, "description": "Missing, unknown or revoked API key"},
     403: {"model": ErrorResponse, "description": "The key is not a publisher's"},
+    408: {"model": ErrorResponse, "description": "The body did not arrive in time"},
     413: {"model": ErrorResponse, "description": "Body or batch too large"},
     415: {"model": ErrorResponse, "description": "Unsupported Content-Type"},
     422: {"model": BatchResponse, "description": "Every event was rejected"},
