@@ -1,7 +1,7 @@
 """Request bodies into batch items: a JSON array, JSON Lines, or an Avro object container file.
 
 Parsing refuses a body as a whole only when nothing in it can be read one item at a time (not
-JSON at all, not an Avro file, wrong media type, no items, too many items); a single bad JSON
+JSON at all — NaN and infinities are not JSON —, not an Avro file, wrong media type, no items, too many items); a single bad JSON
 line or Avro record becomes an item of its own, refused with a reason, and the rest go on.
 """
 
@@ -87,16 +87,33 @@ def check_count(count: int, *, max_events: int) -> None:
         )
 
 
+class NotJsonNumber(ValueError):
+    """NaN or an infinity: Python's JSON reader takes them, JSON itself has no such numbers."""
+
+
+def _refuse_constant(name: str) -> object:
+    raise NotJsonNumber(name)
+
+
+def _loads(text: str) -> object:
+    """Strict JSON: names given twice remembered, NaN and infinities refused."""
+    return json.loads(text, object_pairs_hook=json_object, parse_constant=_refuse_constant)
+
+
 def load_json(body: bytes) -> object:
     """The JSON value of a whole body; BodyRejected when it is not UTF-8 JSON."""
     try:
-        return json.loads(body.decode("utf-8"), object_pairs_hook=json_object)
+        return _loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise BodyRejected("malformed_body", "the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         # The position helps the publisher; the document's text is never echoed.
         raise BodyRejected(
             "malformed_body", f"the body is not JSON ({exc.msg} at line {exc.lineno})"
+        ) from None
+    except NotJsonNumber:
+        raise BodyRejected(
+            "malformed_body", "the body holds NaN or Infinity, which are not JSON numbers"
         ) from None
     except ValueError:
         # Python refuses to read integers of more than 4300 digits (a denial-of-service guard).
@@ -131,9 +148,10 @@ def parse_json_lines(body: bytes, *, max_events: int) -> list[ParsedItem]:
 
 def _json_line(line: bytes, number: int) -> ParsedItem:
     try:
-        return ParsedItem(json.loads(line.decode("utf-8"), object_pairs_hook=json_object))
+        return ParsedItem(_loads(line.decode("utf-8")))
     except (ValueError, RecursionError):
-        # ValueError: not UTF-8, not JSON, or an integer of more than 4300 digits.
+        # ValueError: not UTF-8, not JSON (NaN and infinities included), or an integer of
+        # more than 4300 digits.
         error = CodecError(Reason.UNDECODABLE, f"line {number} is not a JSON value")
         return ParsedItem(None, error, RawText(line.decode("utf-8", "replace")))
 

@@ -10,6 +10,7 @@ and the hostile value is invalid anyway, so the event must be refused whatever e
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -180,6 +181,17 @@ def batch(draw: st.DrawFn, *, lines: bool) -> list[Item]:
     for _ in range(draw(st.integers(1, 3))):
         items.insert(draw(st.integers(0, len(items))), None)
     return items
+
+
+def not_json(value: Any) -> bool:
+    """True if the value holds NaN or an infinity, which JSON has no numbers for."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list | tuple):
+        return any(not_json(v) for v in value)
+    if isinstance(value, dict):
+        return any(not_json(v) for v in value.values())
+    return False
 
 
 def apply(event: dict[str, Any], changes: list[Change]) -> list[tuple[str, Any]]:

@@ -88,3 +88,17 @@ def test_an_empty_avro_container_is_an_empty_batch() -> None:
     with pytest.raises(BodyRejected) as refused:
         parse_batch(out.getvalue(), "application/avro", max_events=3)
     assert refused.value.code == "empty_batch"
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinities_are_not_json(constant: str) -> None:
+    with pytest.raises(BodyRejected) as caught:
+        parse_batch(f'[{{"age_years": {constant}}}]'.encode(), "application/json", max_events=9)
+    assert caught.value.code == "malformed_body" and "NaN or Infinity" in caught.value.message
+    lines = parse_batch(
+        f'{{"age_years": {constant}}}\n{{"age_years": 1}}'.encode(),
+        "application/x-ndjson",
+        max_events=9,
+    )
+    assert lines[0].error is not None and lines[0].error.reason is Reason.UNDECODABLE
+    assert lines[1].content == {"age_years": 1}
