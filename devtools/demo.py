@@ -45,22 +45,46 @@ PARTITIONS = 12
 END = date(2021, 6, 30)
 HTTP_DAYS = 7
 TOPIC = "vaccination-events"
+_KEY = "VAXSHARE_PSEUDONYM_KEY"
 PUBLISH_CHUNK = 20_000  # records sent, then acknowledged, at a time
 
 
-def _env(run_dir: Path) -> dict[str, str]:
-    key_file = run_dir / "pseudonym.key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
+def _env() -> dict[str, str]:
+    """The settings every service of the demo shares (the pseudonym key is not one)."""
     return {
         "VAXSHARE_KAFKA_BOOTSTRAP": f"127.0.0.1:{runner.KAFKA_PORT}",
         "VAXSHARE_REDIS_URL": f"redis://127.0.0.1:{runner.REDIS_PORT}/0",
         "VAXSHARE_REDIS_PREFIX": "vaxshare",
         "VAXSHARE_EVENTS_PARTITIONS": str(PARTITIONS),
-        "VAXSHARE_PSEUDONYM_KEY": key_file.read_text().strip(),
         "VAXSHARE_INGEST_PORT": str(INGEST_PORT),
         "VAXSHARE_API_PORT": str(API_PORT),
     }
+
+
+def _pseudonym_key(run_dir: Path) -> str:
+    key_file = run_dir / "pseudonym.key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def services(
+    env: dict[str, str], pseudonym_key: str
+) -> list[tuple[str, list[str], int, dict[str, str]]]:
+    """What the demo starts: name, arguments, port and settings; only the ingest has the key."""
+    cli = ["-m", "services.cli"]
+    started = [("ingest", [*cli, "ingest"], INGEST_PORT, {**env, _KEY: pseudonym_key})]
+    for i, port in enumerate(AGGREGATE_PORTS):  # one consumer group: they share the partitions
+        started.append(
+            (
+                "aggregate" if i == 0 else f"aggregate-{i + 1}",
+                [*cli, "aggregate", "run"],
+                port,
+                {**env, "VAXSHARE_AGGREGATE_METRICS_PORT": str(port)},
+            )
+        )
+    started.append(("api", [*cli, "api"], API_PORT, env))
+    return started
 
 
 def main(argv: list[str]) -> int:
@@ -76,8 +100,11 @@ def main(argv: list[str]) -> int:
         for stale in ("kafka", "redis"):  # a fresh demo each time the stack was down
             shutil.rmtree(run_dir / stale, ignore_errors=True)
     run_dir.mkdir(parents=True, exist_ok=True)
-    env = _env(run_dir)
+    env = _env()
     os.environ.update(env)
+    # Services inherit this process's environment: none but the ingest may see the key.
+    os.environ.pop(_KEY, None)
+    pseudonym_key = _pseudonym_key(run_dir)
     print("Starting Kafka and Redis ...", flush=True)
     runner.up(run_dir)
     ensure_topics(
@@ -88,24 +115,16 @@ def main(argv: list[str]) -> int:
     keys = _keys(KeyStore(redis, prefix=env["VAXSHARE_REDIS_PREFIX"]))
 
     print("Starting the ingest, two aggregators and the council API ...", flush=True)
-    cli = ["-m", "services.cli"]
-    runner.start_service("ingest", [*cli, "ingest"], port=INGEST_PORT, env=env, run_dir=run_dir)
-    for i, port in enumerate(AGGREGATE_PORTS):  # one consumer group: they share the partitions
-        runner.start_service(
-            "aggregate" if i == 0 else f"aggregate-{i + 1}",
-            [*cli, "aggregate", "run"],
-            port=port,
-            env={**env, "VAXSHARE_AGGREGATE_METRICS_PORT": str(port)},
-            run_dir=run_dir,
-        )
-    runner.start_service("api", [*cli, "api"], port=API_PORT, env=env, run_dir=run_dir)
+    for name, arguments, port, service_env in services(env, pseudonym_key):
+        runner.start_service(name, arguments, port=port, env=service_env, run_dir=run_dir)
 
     print(f"Simulating North West London at scale {args.scale} ...", flush=True)
     config = SimulationConfig(
         areas=NW_LONDON,
         scale=args.scale,
         end=END,
-        pseudonym_key=bytes.fromhex(env["VAXSHARE_PSEUDONYM_KEY"]),
+        # The demo's national system pseudonymises with the ingest's key, as the docs say.
+        pseudonym_key=bytes.fromhex(pseudonym_key),
     )
     records = Simulator(config).records()
     cutoff = datetime.combine(END - timedelta(days=HTTP_DAYS - 1), datetime.min.time(), UTC)

@@ -23,7 +23,11 @@ class AggregateSettings(CommonSettings):
         le=1 << 26,
         description="Hashes the per-event state is spread over (fixed per generation)",
     )
-    aggregate_metrics_host: str = Field("0.0.0.0", description="Address of /metrics and health")
+    aggregate_metrics_host: str = Field(
+        "127.0.0.1",
+        description="Address of /metrics and health (0.0.0.0 where Prometheus scrapes from "
+        "another host, as in compose and Kubernetes)",
+    )
     aggregate_metrics_port: int = Field(
         8082, ge=0, le=65535, description="Port of /metrics and health (0 = any free port)"
     )

@@ -1,8 +1,9 @@
 """Request bodies into batch items: a JSON array, JSON Lines, or an Avro object container file.
 
 Parsing refuses a body as a whole only when nothing in it can be read one item at a time (not
-JSON at all — NaN and infinities are not JSON —, not an Avro file, wrong media type, no items, too many items); a single bad JSON
-line or Avro record becomes an item of its own, refused with a reason, and the rest go on.
+JSON at all, NaN and infinities included; not an Avro file; wrong media type; no items; too
+many items); a single bad JSON line or Avro record becomes an item of its own, refused with a
+reason, and the rest go on.
 """
 
 from __future__ import annotations

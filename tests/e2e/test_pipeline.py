@@ -85,7 +85,6 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "VAXSHARE_EVENTS_TOPIC": events,
         "VAXSHARE_DLQ_TOPIC": dlq,
         "VAXSHARE_EVENTS_PARTITIONS": "4",
-        "VAXSHARE_PSEUDONYM_KEY": PSEUDONYM_KEY,
         "VAXSHARE_INGEST_PORT": str(ports["ingest"]),
         "VAXSHARE_API_PORT": str(ports["api"]),
         "VAXSHARE_AGGREGATE_METRICS_PORT": str(ports["aggregate"]),
@@ -98,7 +97,11 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         ("aggregate", ["aggregate", "run"]),
         ("api", ["api"]),
     ):
-        runner.start_service(name, [*cli, *args], port=ports[name], env=env, run_dir=run_dir)
+        # Only the ingest holds the pseudonym key, as in every environment.
+        own = {"VAXSHARE_PSEUDONYM_KEY": PSEUDONYM_KEY} if name == "ingest" else {}
+        runner.start_service(
+            name, [*cli, *args], port=ports[name], env={**env, **own}, run_dir=run_dir
+        )
     try:
         simulator = Simulator(
             SimulationConfig(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import os
 import signal
@@ -173,6 +174,21 @@ class Aggregators:
             process.kill()
             process.wait(timeout=10)
         self.running = []
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses a TCP socket listens on at this port (from /proc/net/tcp)."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            host, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(host)
+                # /proc prints each 32-bit word little-endian.
+                words = [raw[i : i + 4][::-1] for i in range(0, len(raw), 4)]
+                addresses.add(str(ipaddress.ip_address(b"".join(words))))
+    return addresses
 
 
 def wait_until_counted(

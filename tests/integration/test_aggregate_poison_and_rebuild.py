@@ -21,6 +21,7 @@ from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import (
     Aggregators,
     differences,
+    listening_addresses,
     publish,
     redis_counts,
     send_raw,
@@ -92,7 +93,10 @@ def test_poison_records_are_dead_lettered_with_reasons_and_counting_carries_on(
         publish(stack.bootstrap, topics.events, records)
         wait_until_counted(stack, topics.events, reader)
         assert process.poll() is None  # still running
-        base = f"http://127.0.0.1:{aggregators.metrics_port(process)}"
+        port = aggregators.metrics_port(process)
+        # Metrics and health are served on the loopback interface only, unless told otherwise.
+        assert listening_addresses(port) == {"127.0.0.1"}
+        base = f"http://127.0.0.1:{port}"
         assert httpx.get(f"{base}/healthz").status_code == 200
         assert httpx.get(f"{base}/readyz").status_code == 200
         metrics = metrics_once_caught_up(base)

@@ -88,7 +88,9 @@ def test_deployment_has_resources_config_and_runs_locked_down(name: str) -> None
 
 
 def test_only_the_ingest_gets_the_pseudonymisation_key_from_a_secret() -> None:
-    for name, deployment in _of_kind("Deployment").items():
+    workloads = {**_of_kind("Deployment"), **_of_kind("Job")}
+    assert len(workloads) == 4
+    for name, deployment in workloads.items():
         env = {e["name"]: e for e in _container(deployment).get("env", [])}
         if name == "vaxshare-ingest":
             ref = env["VAXSHARE_PSEUDONYM_KEY"]["valueFrom"]["secretKeyRef"]
@@ -96,6 +98,12 @@ def test_only_the_ingest_gets_the_pseudonymisation_key_from_a_secret() -> None:
         else:
             assert "VAXSHARE_PSEUDONYM_KEY" not in env
     assert not any("PSEUDONYM" in key for key in _config()), "the key must not be in a ConfigMap"
+
+
+def test_the_aggregators_metrics_are_served_where_prometheus_scrapes_them() -> None:
+    # The aggregator binds 127.0.0.1 unless told otherwise; in a pod Prometheus comes from
+    # another address.
+    assert _config()["VAXSHARE_AGGREGATE_METRICS_HOST"] == "0.0.0.0"
 
 
 def test_aggregators_are_several_but_no_more_than_the_partitions() -> None:
