@@ -23,6 +23,11 @@ class ErrorDetail(BaseModel):
         examples=["this key may read breakdowns only for E09000013 and the areas inside them"]
     )
     details: list[Any] | None = None
+    successor: str | None = Field(
+        None,
+        description="For a pre-2021 area code: the code its residents are counted under now",
+        examples=["E06000060"],
+    )
 
 
 class ErrorBody(BaseModel):

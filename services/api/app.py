@@ -42,6 +42,10 @@ release id (`X-Release-Id`, and in the body); add `release=<id>` to pin a query 
 `permalink` in JSON answers does this). ETags change only when the answer can change: send
 `If-None-Match` to get `304 Not Modified` when nothing is new.
 
+**Areas** use the April 2021 geography. A pre-2021 LTLA code (such as Aylesbury Vale's
+`E07000004`) answers `404 area_superseded` with the `successor` its residents are counted
+under (`E06000060`, Buckinghamshire), as publishers' events with that code are.
+
 **Suppression.** Counts from 1 to 7, and cells hidden to protect them, are suppressed: null
 in JSON, blank in CSV, with `*_suppressed` true. Never read them as 0.
 
@@ -65,7 +69,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(
-            _error(exc.status, exc.code, exc.message), exc.status, headers=exc.headers
+            _error(exc.status, exc.code, exc.message, **exc.extra), exc.status, headers=exc.headers
         )
 
     @app.exception_handler(ScopeDenied)

@@ -11,8 +11,7 @@ from services.access.roles import Role
 from services.api.answers import AreaList, AreaOut, ErrorBody, Me
 from services.api.auth import Context, Reader
 from services.api.caching import REVALIDATE, cached_json
-from services.api.data_queries import AreaCode
-from services.api.errors import NotFoundError
+from services.api.data_queries import AreaCode, area_of
 from services.api.scope import detail_areas, may_see_detail
 from services.platform.key_store import Principal
 from services.reference.areas import Area, AreaRegistry
@@ -113,8 +112,6 @@ def list_areas(
 @router.get("/areas/{code}", response_model=AreaOut, responses=ERRORS, summary="One area")
 def get_area(request: Request, principal: Reader, ctx: Context, code: AreaCode) -> Response:
     """An area with its parents, the LTLAs it covers, its population and this key's access."""
-    area = ctx.areas.get(code)
-    if area is None:
-        raise NotFoundError(f"there is no area {code}; GET /v1/areas lists the codes")
+    area = area_of(ctx, code)
     body = AreaOut.model_validate(area_out(ctx.areas, principal, area)).model_dump_json()
     return cached_json(request, body.encode(), REVALIDATE)

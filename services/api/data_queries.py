@@ -15,7 +15,7 @@ from services.api.age_standardisation import Standard
 from services.api.answers import ErrorBody
 from services.api.auth import Context
 from services.api.caching import cache_control
-from services.api.errors import NotFoundError, UnsupportedPopulationError
+from services.api.errors import AreaSupersededError, NotFoundError, UnsupportedPopulationError
 from services.reference import breakdown_populations as rules
 from services.reference.age_ranges import AgeRange
 from services.reference.areas import Area
@@ -84,11 +84,16 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def area_of(ctx: Context, code: str) -> Area:
-    """The area with this code, or a 404 saying where the codes are listed."""
-    area = ctx.areas.get(code)
-    if area is None:
-        raise NotFoundError(f"there is no area {code}; GET /v1/areas lists the codes")
-    return area
+    """The area of a code; 404 naming a pre-2021 code's successor (as the ingest maps it)."""
+    registry = ctx.areas
+    area = registry.get(code)
+    if area is not None:
+        return area
+    successor = registry.resolve_ltla(code)
+    current = registry.get(successor) if successor else None
+    if current is not None:
+        raise AreaSupersededError(code, current.code, current.name)
+    raise NotFoundError(f"there is no area {code}; GET /v1/areas lists the codes")
 
 
 def doses_of(dose: DoseChoice) -> list[int]:

@@ -17,6 +17,7 @@ class ApiError(Exception):
         super().__init__(message)
         self.message = message
         self.headers = headers or {}
+        self.extra: dict[str, object] = {}
 
 
 class BadRequestError(ApiError):
@@ -54,6 +55,19 @@ class NotFoundError(ApiError):
 
     status = 404
     code = "not_found"
+
+
+class AreaSupersededError(NotFoundError):
+    """A pre-2021 LTLA code: its residents are counted, and published, under its successor."""
+
+    code = "area_superseded"
+
+    def __init__(self, code: str, successor: str, successor_name: str) -> None:
+        super().__init__(
+            f"{code} is a pre-2021 LTLA code; its residents are counted under {successor} "
+            f"({successor_name}) since April 2021: ask for {successor}"
+        )
+        self.extra = {"successor": successor}
 
 
 class ConflictError(ApiError):

@@ -91,7 +91,8 @@ def validate(event: VaccinationEvent, *, areas: AreaLookup, today: date) -> Vacc
     elif supersedes is None:
         raise InvalidEvent(
             Reason.MISSING_SUPERSEDES,
-            f"a {kind} event must name the event it supersedes",
+            f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind} event must name the event it "
+            "supersedes",
             "supersedes_event_id",
         )
     else:

@@ -47,7 +47,7 @@ def authenticate_publisher(
             headers=_CHALLENGE,
         )
     if principal.role is not Role.PUBLISHER:
-        raise RequestRefused(
-            "forbidden", f"a {principal.role.value} key cannot publish events", status=403
-        )
+        role = principal.role.value
+        article = "an" if role[:1] in "aeiou" else "a"
+        raise RequestRefused("forbidden", f"{article} {role} key cannot publish events", status=403)
     return principal

@@ -130,3 +130,24 @@ def test_regions_are_headline_only_and_unknown_areas_are_404(api: Harness) -> No
     not_built = api.get(VACCINATIONS.format(HAMMERSMITH), "operator", breakdown="jcvi_group")
     assert not_built.status_code == 404
     assert not_built.json()["error"]["code"] == "breakdown_not_in_release"
+
+
+@pytest.mark.parametrize(
+    ("legacy", "successor"),
+    [
+        ("E07000004", "E06000060"),  # Aylesbury Vale, part of Buckinghamshire since 2020
+        ("E06000048", "E06000057"),  # Northumberland, the same place under a new code
+    ],
+)
+def test_a_legacy_area_code_is_answered_with_its_successor(
+    api: Harness, legacy: str, successor: str
+) -> None:
+    # The ingest counts such a code under its successor; the API says where those counts are.
+    for path in (f"/v1/areas/{legacy}", VACCINATIONS.format(legacy)):
+        for who in ("hammersmith", "operator"):
+            answer = api.get(path, who)
+            assert answer.status_code == 404, answer.text
+            error = answer.json()["error"]
+            assert (error["code"], error["successor"]) == ("area_superseded", successor)
+            assert successor in error["message"]
+    assert api.get(f"/v1/areas/{successor}", "hammersmith").status_code == 200

@@ -37,6 +37,10 @@ def test_missing_wrong_revoked_and_other_role_keys_are_refused(
         assert post({"Authorization": f"Bearer {revoked}"}) == (401, "invalid_credentials")
         assert post({"Authorization": f"Bearer {council}"}) == (403, "forbidden")
         assert post({"Authorization": f"Bearer {operator}"}) == (403, "forbidden")
+        refused = client.post(
+            "/v1/events", json=body, headers={"Authorization": f"Bearer {operator}"}
+        )
+        assert refused.json()["error"]["message"] == "an operator key cannot publish events"
         fhir = client.post(
             "/fhir/Immunization",
             content=b"{}",
