@@ -42,7 +42,43 @@ FHIR = """\
 A FHIR R4 `Immunization` resource (UK Core shape) or a `Bundle` whose entries are
 Immunizations, as `application/fhir+json`. Each Immunization is one event; the elements read
 are listed in the publishing guide (docs/publishing.md).
+
+Answers are FHIR (`application/fhir+json`): one Immunization accepted is `201 Created` with a
+`Location`; refused, `422` with an `OperationOutcome` whose issue gives the reason code
+(`details.coding`), the message (`diagnostics`) and the FHIR element (`expression`). A `batch`
+Bundle (or one without a type) gets `200` and a `batch-response` Bundle with one outcome per
+entry; a `transaction` Bundle is all or nothing: `200` and a `transaction-response` Bundle, or
+`422` and an `OperationOutcome` naming each refused entry, with nothing stored. A request
+refused as a whole gets an `OperationOutcome` with its error code.
 """
+
+_FHIR_RESOURCE = {
+    "application/fhir+json": {
+        "schema": {
+            "type": "object",
+            "required": ["resourceType"],
+            "properties": {"resourceType": {"enum": ["Bundle", "OperationOutcome"]}},
+        }
+    }
+}
+
+
+def _fhir(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _FHIR_RESOURCE}
+
+
+FHIR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _fhir("A batch-response or transaction-response Bundle: one outcome per entry"),
+    201: _fhir("The Immunization was accepted (see Location)"),
+    400: _fhir("Malformed body, empty Bundle or not an Immunization"),
+    401: _fhir("Missing, unknown or revoked API key"),
+    403: _fhir("The key is not a publisher's"),
+    408: _fhir("The body did not arrive in time"),
+    413: _fhir("Body or Bundle too large"),
+    415: _fhir("Unsupported Content-Type"),
+    422: _fhir("The Immunization (or an entry of a transaction) was refused"),
+    503: _fhir("Kafka unavailable; see Retry-After"),
+}
 
 BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Every event was accepted"},

@@ -28,7 +28,7 @@ from starlette.requests import ClientDisconnect
 
 from services.contract.area_lookup import AreaLookup
 from services.contract.pseudonym import Pseudonymiser
-from services.ingest import api_docs
+from services.ingest import api_docs, fhir_answers
 from services.ingest.api_models import BatchResponse, ErrorResponse
 from services.ingest.auth import authenticate_publisher
 from services.ingest.batch_parsing import EVENT_TYPES, ParsedItem, media_type, parse_batch
@@ -81,16 +81,14 @@ def create_app(
     install_request_tracking(app, metrics)
     _install_error_handlers(app, settings)
 
-    async def publish(
-        request: Request,
-        authorization: str | None,
-        parse: Callable[[bytes], list[ParsedItem]],
-        media_types: frozenset[str] | None = None,
-    ) -> Response:
+    async def receive(
+        request: Request, authorization: str | None, media_types: frozenset[str]
+    ) -> tuple[str, bytes]:
+        """The authenticated publisher's name and the request body."""
         principal = authenticate_publisher(
             key_store, authorization, retry_after=settings.retry_after_seconds
         )
-        if media_types and media_type(request.headers.get("content-type")) not in media_types:
+        if media_type(request.headers.get("content-type")) not in media_types:
             raise BodyRejected(
                 "unsupported_media_type",
                 f"Content-Type must be one of {', '.join(sorted(media_types))}",
@@ -100,11 +98,39 @@ def create_app(
         body = await _read_body(
             request, settings.max_body_bytes, settings.body_read_timeout_seconds
         )
-        items = await run_in_threadpool(parse, body)
-        results = await run_in_threadpool(ingestion.ingest, items, publisher=principal.name)
+        return principal.name, body
+
+    async def store(
+        request: Request, items: list[ParsedItem], publisher: str, all_or_nothing: bool = False
+    ) -> list[ItemResult]:
+        """Admit and store the items; their results, in order."""
+        results = await run_in_threadpool(
+            ingestion.ingest, items, publisher=publisher, all_or_nothing=all_or_nothing
+        )
+        accepted = sum(1 for r in results if r.status == "accepted")
+        request.state.log_fields.update(accepted=accepted, rejected=len(results) - accepted)
+        return results
+
+    @app.post(
+        "/v1/events",
+        summary="Publish a batch of vaccination events",
+        description=api_docs.EVENTS,
+        response_model=BatchResponse,
+        responses=api_docs.BATCH_RESPONSES,
+        openapi_extra=api_docs.events_request_body(),
+        tags=["events"],
+    )
+    async def post_events(request: Request, authorization: str | None = Header(None)) -> Response:
+        publisher, body = await receive(request, authorization, EVENT_TYPES)
+        items = await run_in_threadpool(
+            parse_batch,
+            body,
+            request.headers.get("content-type"),
+            max_events=settings.max_batch_events,
+        )
+        results = await store(request, items, publisher)
         accepted = sum(1 for r in results if r.status == "accepted")
         rejected = len(results) - accepted
-        request.state.log_fields.update(accepted=accepted, rejected=rejected)
         answer = {
             "accepted": accepted,
             "rejected": rejected,
@@ -117,36 +143,32 @@ def create_app(
         )
 
     @app.post(
-        "/v1/events",
-        summary="Publish a batch of vaccination events",
-        description=api_docs.EVENTS,
-        response_model=BatchResponse,
-        responses=api_docs.BATCH_RESPONSES,
-        openapi_extra=api_docs.events_request_body(),
-        tags=["events"],
-    )
-    async def post_events(request: Request, authorization: str | None = Header(None)) -> Response:
-        content_type = request.headers.get("content-type")
-
-        def parse(body: bytes) -> list[ParsedItem]:
-            return parse_batch(body, content_type, max_events=settings.max_batch_events)
-
-        return await publish(request, authorization, parse, EVENT_TYPES)
-
-    @app.post(
         "/fhir/Immunization",
         summary="Publish a FHIR R4 Immunization or a Bundle of them",
         description=api_docs.FHIR,
-        response_model=BatchResponse,
-        responses=api_docs.BATCH_RESPONSES,
+        response_class=Response,
+        responses=api_docs.FHIR_RESPONSES,
         openapi_extra=api_docs.fhir_request_body(),
         tags=["fhir"],
     )
     async def post_fhir(request: Request, authorization: str | None = Header(None)) -> Response:
-        def parse(body: bytes) -> list[ParsedItem]:
-            return parse_fhir(body, max_events=settings.max_batch_events)
-
-        return await publish(request, authorization, parse, FHIR_TYPES)
+        publisher, body = await receive(request, authorization, FHIR_TYPES)
+        document = await run_in_threadpool(parse_fhir, body, max_events=settings.max_batch_events)
+        results = await store(
+            request,
+            document.items,
+            publisher,
+            all_or_nothing=document.bundle_type == "transaction",
+        )
+        status, answer, created = fhir_answers.answer(
+            results, [item.source for item in document.items], document.bundle_type
+        )
+        headers = (
+            {"Location": f"{str(request.base_url).rstrip('/')}/fhir/{created}"} if created else None
+        )
+        return Response(
+            _json(answer), media_type=fhir_answers.FHIR_JSON, status_code=status, headers=headers
+        )
 
     @app.get("/healthz", summary="The process is up", tags=["operations"])
     def healthz() -> dict[str, str]:
@@ -158,7 +180,7 @@ def create_app(
         tags=["operations"],
         responses={503: {"model": ErrorResponse, "description": "Kafka is not reachable"}},
     )
-    async def readyz() -> JSONResponse:
+    async def readyz() -> Response:
         if await run_in_threadpool(producer.ping):
             return JSONResponse({"status": "ready", "kafka": "reachable"})
         return _error(503, "kafka_unavailable", "Kafka is not reachable")
@@ -226,16 +248,29 @@ def _json(body: dict[str, Any]) -> bytes:
 
 
 def _error(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    *,
+    request: Request | None = None,
+) -> Response:
+    """An error answer: `{"error": ...}`, or an OperationOutcome on the FHIR endpoint."""
+    if request is not None and request.url.path.startswith("/fhir/"):
+        return Response(
+            _json(fhir_answers.request_refused(status, code, message)),
+            status_code=status,
+            headers=headers,
+            media_type=fhir_answers.FHIR_JSON,
+        )
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _install_error_handlers(app: FastAPI, settings: IngestSettings) -> None:
     @app.exception_handler(RequestRefused)
-    async def refused(request: Request, exc: RequestRefused) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message, exc.headers)
+    async def refused(request: Request, exc: RequestRefused) -> Response:
+        return _error(exc.status, exc.code, exc.message, exc.headers, request=request)
 
     @app.exception_handler(ClientGone)
     async def client_gone(request: Request, exc: ClientGone) -> Response:
@@ -243,20 +278,22 @@ def _install_error_handlers(app: FastAPI, settings: IngestSettings) -> None:
         return Response(status_code=CLIENT_CLOSED_REQUEST)
 
     @app.exception_handler(KafkaUnavailable)
-    async def kafka_down(request: Request, exc: KafkaUnavailable) -> JSONResponse:
+    async def kafka_down(request: Request, exc: KafkaUnavailable) -> Response:
         return _error(
             503,
             "kafka_unavailable",
             "events cannot be stored right now; nothing in this request was accepted; "
             "send it again later",
             {"Retry-After": str(settings.retry_after_seconds)},
+            request=request,
         )
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        return _error(exc.status_code, code, str(exc.detail), headers, request=request)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(422, "invalid_request", "the request does not match the API")
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return _error(422, "invalid_request", "the request does not match the API", request=request)

@@ -32,6 +32,7 @@ Contained `Patient` (the one `patient.reference` points at as `#id`, or the only
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -62,15 +63,26 @@ _READ_EXTENSIONS = frozenset(
 )
 
 
-def parse_fhir(body: bytes, *, max_events: int) -> list[ParsedItem]:
+@dataclass(frozen=True, slots=True)
+class FhirDocument:
+    """The items of a posted document; `bundle_type` is None for a single Immunization."""
+
+    items: list[ParsedItem]
+    bundle_type: str | None = None
+
+
+def parse_fhir(body: bytes, *, max_events: int) -> FhirDocument:
     """Items of an Immunization or a Bundle of them; BodyRejected for any other document."""
     document = load_json(body)
     if not isinstance(document, dict):
         raise BodyRejected("malformed_body", "the body must be a FHIR resource (a JSON object)")
     resource_type = document.get("resourceType")
+    bundle_type = None
     if resource_type == "Immunization":
         resources: list[Any] = [document]
     elif resource_type == "Bundle":
+        given = document.get("type")
+        bundle_type = given if given in ("batch", "transaction") else "batch"
         entries = document.get("entry") or []
         if not isinstance(entries, list):
             raise BodyRejected("malformed_body", "Bundle.entry must be an array")
@@ -80,7 +92,7 @@ def parse_fhir(body: bytes, *, max_events: int) -> list[ParsedItem]:
             "unsupported_resource", "the body must be an Immunization or a Bundle of them"
         )
     check_count(len(resources), max_events=max_events)
-    return [_item(resource) for resource in resources]
+    return FhirDocument([_item(resource) for resource in resources], bundle_type)
 
 
 def _item(resource: object) -> ParsedItem:
@@ -121,11 +133,21 @@ def immunization_to_event_json(resource: object) -> dict[str, Any]:
     return event
 
 
-def _identity(resource: dict[str, Any]) -> dict[str, Any]:
+def resource_version(resource: dict[str, Any]) -> tuple[object, str | None]:
+    """The logical id (`identifier[0].value`, else `id`) and the version above 1, if any."""
     identifiers = resource.get("identifier")
     first = identifiers[0] if isinstance(identifiers, list) and identifiers else {}
     base = first.get("value") if isinstance(first, dict) else None
     base = base if base is not None else resource.get("id")
+    meta = resource.get("meta")
+    version = meta.get("versionId") if isinstance(meta, dict) else None
+    if version is None or str(version) == "1" or resource.get("status") != "completed":
+        return base, None
+    return base, str(version)
+
+
+def _identity(resource: dict[str, Any]) -> dict[str, Any]:
+    base, version = resource_version(resource)
     if not isinstance(base, str) or not base:
         raise InvalidEvent(
             Reason.EMPTY_EVENT_ID,
@@ -145,9 +167,7 @@ def _identity(resource: dict[str, Any]) -> dict[str, Any]:
             "Immunization.status must be completed or entered-in-error",
             "kind",
         )
-    meta = resource.get("meta")
-    version = meta.get("versionId") if isinstance(meta, dict) else None
-    if version is None or str(version) == "1":
+    if version is None:
         return {"event_id": base, "kind": EventKind.ADMINISTERED.value}
     return {
         "event_id": f"{base}/_history/{version}",

@@ -3,7 +3,9 @@
 Valid events go to the events topic keyed by person key (so a person's events keep their
 order in one partition); refused items go to the dead-letter topic with their reason. Both
 are sent together and the answer is given only after Kafka acknowledged all of them: if it
-does not, `KafkaUnavailable` propagates and nothing is reported accepted.
+does not, `KafkaUnavailable` propagates and nothing is reported accepted. A batch taken all
+or nothing (a FHIR transaction) with any item refused stores only the refusals; its valid
+items are answered "rejected" with no reason of their own.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ class Ingestion:
         self._events_topic = events_topic
         self._metrics = metrics
 
-    def ingest(self, items: Sequence[ParsedItem], *, publisher: str) -> list[ItemResult]:
+    def ingest(
+        self, items: Sequence[ParsedItem], *, publisher: str, all_or_nothing: bool = False
+    ) -> list[ItemResult]:
         """Admit, store and answer a batch; KafkaUnavailable if Kafka does not acknowledge."""
         now = self._clock()
         admission = Admission(
@@ -75,7 +79,9 @@ class Ingestion:
             areas=self._areas,
             today=london_date(now),
         )
-        outcomes = [admission.admit(item) for item in items]
+        outcomes: list[Accepted | Rejected | None] = [admission.admit(item) for item in items]
+        if all_or_nothing and any(isinstance(o, Rejected) for o in outcomes):
+            outcomes = [o if isinstance(o, Rejected) else None for o in outcomes]
         letters = [
             DeadLetter.from_error(
                 o.error,
@@ -127,7 +133,11 @@ class Ingestion:
             self._metrics.rejected.labels(publisher, reason).inc(n)
 
 
-def _result(index: int, outcome: Accepted | Rejected) -> ItemResult:
+def _result(index: int, outcome: Accepted | Rejected | None) -> ItemResult:
+    if outcome is None:
+        return ItemResult(
+            index, "rejected", None, message="not stored: another item of the batch was refused"
+        )
     if isinstance(outcome, Accepted):
         return ItemResult(index, "accepted", outcome.event.event_id)
     error = outcome.error

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import redis
@@ -121,6 +122,39 @@ def event_json(
         del event["nhs_number"]
     event.update(changes)
     return event
+
+
+def fhir_results(answer: httpx.Response) -> list[dict[str, Any]]:
+    """The entries of a batch-response Bundle as results shaped like the JSON API's."""
+    assert answer.headers["content-type"].startswith("application/fhir+json"), answer.text[:300]
+    bundle = answer.json()
+    assert bundle["resourceType"] == "Bundle" and bundle["type"].endswith("-response"), bundle
+    results = []
+    for index, entry in enumerate(bundle["entry"]):
+        response = entry["response"]
+        (issue,) = response["outcome"]["issue"]
+        created = response["status"] == "201 Created"
+        results.append(
+            {
+                "index": index,
+                "status": "accepted" if created else "rejected",
+                "location": response.get("location"),
+                "event_id": unquote(response["location"].split("/", 1)[1]) if created else None,
+                "reason": None if created else issue["details"]["coding"][0]["code"],
+                "message": None if created else issue["diagnostics"],
+                "expression": None if created else issue["expression"],
+            }
+        )
+    return results
+
+
+def error_of(answer: httpx.Response) -> tuple[str, str]:
+    """(code, message) of a request refused whole: JSON, or an OperationOutcome for FHIR."""
+    body = answer.json()
+    if body.get("resourceType") == "OperationOutcome":
+        (issue,) = body["issue"]
+        return issue["details"]["coding"][0]["code"], issue["diagnostics"]
+    return body["error"]["code"], body["error"]["message"]
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,15 @@ from tests.integration.hostile_events import (
     object_text,
     samples,
 )
-from tests.integration.ingest_harness import NHS_NUMBERS, Ingest, event_json, read_topic, serve
+from tests.integration.ingest_harness import (
+    NHS_NUMBERS,
+    Ingest,
+    error_of,
+    event_json,
+    fhir_results,
+    read_topic,
+    serve,
+)
 from tests.integration.test_ingest_http import fhir_immunization
 
 # Hypothesis warns when it prints a failing example holding a 1 MB string: let it print.
@@ -85,11 +93,24 @@ def check_answer(answer: httpx.Response, good: set[int], size: int) -> list[dict
     return results
 
 
+def check_fhir_answer(answer: httpx.Response, good: set[int], size: int) -> list[dict[str, Any]]:
+    """The entries of a batch-response Bundle, checked as `check_answer` checks results."""
+    assert answer.status_code == 200, answer.text[:300]
+    results = fhir_results(answer)
+    assert [r["index"] for r in results] == list(range(size))
+    for i, result in enumerate(results):
+        assert result["status"] == ("accepted" if i in good else "rejected"), result
+        if i not in good:
+            assert result["reason"] in REASONS and result["message"], result
+            assert all(e.startswith("Immunization") for e in result["expression"]), result
+    return results
+
+
 def check_refused_whole(answer: httpx.Response) -> list[dict[str, Any]]:
     """A body with NaN or Infinity is not JSON: 400 malformed_body, nothing taken."""
     assert answer.status_code == 400, answer.text[:300]
-    error = answer.json()["error"]
-    assert error["code"] == "malformed_body" and "NaN or Infinity" in error["message"]
+    code, message = error_of(answer)
+    assert code == "malformed_body" and "NaN or Infinity" in message
     return []
 
 
@@ -224,7 +245,7 @@ def test_hostile_fhir_immunizations_are_refused_and_good_ones_in_the_bundle_land
         if not_json([value for _, value in changes]):
             record(tally, check_refused_whole(answer))
         else:
-            record(tally, check_answer(answer, {at}, len(resources)))
+            record(tally, check_fhir_answer(answer, {at}, len(resources)))
 
     post()
     # An extension that is not read is ignored, whatever its url holds (it was once repeated
@@ -234,7 +255,7 @@ def test_hostile_fhir_immunizations_are_refused_and_good_ones_in_the_bundle_land
         {"url": f"{EXTENSION_BASE}x\ud800", "valueString": "a", "valueCode": "b"}
     )
     bad = make_hostile(fhir_immunization("tpp-bad", NHS_NUMBERS[0]), "dose", 0)
-    record(tally, check_answer(post_bundle(client, [bad, odd]), {1}, 2))
+    record(tally, check_fhir_answer(post_bundle(client, [bad, odd]), {1}, 2))
     check_topics(stack, topics, tally)
 
 
@@ -286,10 +307,10 @@ def test_huge_and_deeply_nested_bodies_get_a_specific_4xx_and_the_server_carries
         for content in (body, chunks(body)):
             answer = client.post(path, content=content, headers={"Content-Type": content_type})
             assert answer.status_code == status, (body[:20], answer.text[:300])
-            error = answer.json()["error"]
-            assert error["code"] == (code or "malformed_body") and error["message"]
+            error, message = error_of(answer)
+            assert error == (code or "malformed_body") and message
             if status == 413:
-                assert str(limit) in error["message"]
+                assert str(limit) in message
         # The server is still up and takes the next good request.
         follow = client.post("/v1/events", json=[event_json(f"after-{good}")])
         assert follow.status_code == 200 and follow.json()["accepted"] == 1

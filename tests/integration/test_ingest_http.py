@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+import httpx
 import pytest
 
 from services.contract.codec import decode
@@ -31,7 +32,9 @@ from tests.integration.ingest_harness import (
     PSEUDONYM_KEY,
     PUBLISHER,
     Ingest,
+    error_of,
     event_json,
+    fhir_results,
     read_topic,
     serve,
 )
@@ -216,13 +219,14 @@ def test_a_mixed_batch_lands_exactly_the_valid_events_and_dead_letters_the_rest(
     assert all(r["message"] for r in results if r["status"] == "rejected")
     assert lines_answer.json()["accepted"] == 4
     assert array_answer.status_code == 200
-    assert fhir_answer.status_code == 207
-    assert [r["status"] for r in fhir_answer.json()["results"]] == [
-        "accepted",
-        "accepted",
-        "rejected",
-    ]
-    assert fhir_answer.json()["results"][2]["reason"] == Reason.UNKNOWN_KIND.value
+    assert fhir_answer.status_code == 200
+    fhir = fhir_results(fhir_answer)
+    assert [r["status"] for r in fhir] == ["accepted", "accepted", "rejected"]
+    assert [r["location"] for r in fhir[:2]] == ["Immunization/tpp-1", "Immunization/tpp-1"]
+    assert (fhir[2]["reason"], fhir[2]["expression"]) == (
+        Reason.UNKNOWN_KIND.value,
+        ["Immunization.status"],
+    )
     assert avro_answer.status_code == 207
     assert [r.get("reason") for r in avro_answer.json()["results"]] == [None, None, "unknown_area"]
 
@@ -288,6 +292,77 @@ def test_a_mixed_batch_lands_exactly_the_valid_events_and_dead_letters_the_rest(
     assert key not in logged
 
 
+def test_fhir_is_answered_in_fhir(ingest: Ingest, stack: Stack, topics: Topics) -> None:
+    auth = {"Authorization": f"Bearer {ingest.key()}", "Content-Type": "application/fhir+json"}
+    corrected = fhir_immunization("tpp-7", NHS_NUMBERS[0], meta={"versionId": "2"})
+    wrong_code = fhir_immunization("tpp-8", NHS_NUMBERS[1])
+    wrong_code["vaccineCode"]["coding"][0]["code"] = "PFIZER"
+
+    def transaction(*resources: dict[str, Any]) -> dict[str, Any]:
+        request = {"method": "POST", "url": "Immunization"}
+        return {
+            "resourceType": "Bundle",
+            "type": "transaction",
+            "entry": [{"resource": r, "request": request} for r in resources],
+        }
+
+    with serve(ingest.app) as client:
+
+        def post(document: object, headers: dict[str, str] = auth) -> httpx.Response:
+            return client.post("/fhir/Immunization", content=json.dumps(document), headers=headers)
+
+        created = post(fhir_immunization("tpp-6", NHS_NUMBERS[0]))
+        again = post(corrected)
+        refused = post(wrong_code)
+        failed = post(transaction(fhir_immunization("tpp-9", NHS_NUMBERS[2]), wrong_code))
+        done = post(
+            transaction(
+                fhir_immunization("tpp-10", NHS_NUMBERS[3]),
+                fhir_immunization("tpp-11", NHS_NUMBERS[4]),
+            )
+        )
+        anonymous = post(fhir_immunization("tpp-12", NHS_NUMBERS[0]), {})
+        malformed = client.post("/fhir/Immunization", content=b"{", headers=auth)
+
+    # One Immunization: 201 with where it is, or 422 with an OperationOutcome naming the element.
+    assert created.status_code == 201
+    assert created.headers["location"].endswith("/fhir/Immunization/tpp-6")
+    assert created.json()["resourceType"] == "OperationOutcome"
+    assert again.headers["location"].endswith("/fhir/Immunization/tpp-7/_history/2")
+    assert refused.status_code == 422
+    (issue,) = refused.json()["issue"]
+    assert issue["severity"] == "error" and issue["code"] == "code-invalid"
+    assert issue["details"]["coding"][0]["code"] == Reason.INVALID_SNOMED_CODE.value
+    assert issue["expression"] == ["Immunization.vaccineCode.coding.code"]
+    assert "SNOMED" in issue["diagnostics"]
+    # A transaction is all or nothing.
+    assert failed.status_code == 422
+    (issue,) = failed.json()["issue"]
+    assert issue["expression"] == ["Bundle.entry[1].resource.vaccineCode.coding.code"]
+    assert done.status_code == 200
+    bundle = done.json()
+    assert bundle["type"] == "transaction-response"
+    assert [e["response"]["status"] for e in bundle["entry"]] == ["201 Created"] * 2
+    assert [e["response"]["location"] for e in bundle["entry"]] == [
+        "Immunization/tpp-10",
+        "Immunization/tpp-11",
+    ]
+    # A request refused whole is an OperationOutcome too, with its error code.
+    for answer, status, code in (
+        (anonymous, 401, "missing_credentials"),
+        (malformed, 400, "malformed_body"),
+    ):
+        assert answer.status_code == status
+        assert answer.headers["content-type"].startswith("application/fhir+json")
+        (issue,) = answer.json()["issue"]
+        assert issue["details"]["coding"][0]["code"] == code and issue["diagnostics"]
+
+    stored = sorted(decode(r.value).event_id for r in read_topic(stack.bootstrap, topics.events))
+    assert stored == ["tpp-10", "tpp-11", "tpp-6", "tpp-7/_history/2"]
+    letters = [decode_dead_letter(r.value) for r in read_topic(stack.bootstrap, topics.dlq)]
+    assert [letter.reason for letter in letters] == ["invalid_snomed_code"] * 2
+
+
 def test_whole_bodies_that_cannot_be_taken_get_a_clear_4xx_and_store_nothing(
     ingest: Ingest, stack: Stack, topics: Topics
 ) -> None:
@@ -311,8 +386,8 @@ def test_whole_bodies_that_cannot_be_taken_get_a_clear_4xx_and_store_nothing(
         for body, content_type, status, code in cases:
             path = "/fhir/Immunization" if b"resourceType" in body else "/v1/events"
             answer = client.post(path, content=body, headers={**auth, "Content-Type": content_type})
-            assert (answer.status_code, answer.json()["error"]["code"]) == (status, code), body[:40]
-            assert answer.json()["error"]["message"]
+            assert (answer.status_code, error_of(answer)[0]) == (status, code), body[:40]
+            assert error_of(answer)[1]
         huge = b"[" + b" " * (ingest.settings.max_body_bytes + 1) + b"]"
         answer = client.post(
             "/v1/events", content=huge, headers={**auth, "Content-Type": "application/json"}

@@ -38,6 +38,7 @@ from services.contract.json_codec import event_from_json
 from services.contract.pseudonym import Pseudonymiser
 from services.contract.reasons import Reason
 from services.ingest.fhir import EXTENSION_BASE
+from services.ingest.fhir_answers import ELEMENTS
 from services.ingest.publish_files import batches
 from services.ingest.record_lines import csv_cell
 from services.platform.json_logging import JsonFormatter
@@ -48,6 +49,7 @@ from tests.integration.ingest_harness import (
     PSEUDONYM_KEY,
     Ingest,
     event_json,
+    fhir_results,
     read_topic,
     serve,
 )
@@ -322,11 +324,16 @@ def test_an_nhs_number_planted_in_any_field_on_any_path_reaches_nothing(
                     "type": "batch",
                     "entry": [{"resource": r} for r in [*resources, noted]],
                 }
-                results = post(
-                    "/fhir/Immunization", json.dumps(bundle).encode(), "application/fhir+json", "f"
+                answer = http.post(
+                    "/fhir/Immunization",
+                    content=json.dumps(bundle).encode(),
+                    headers={"Content-Type": "application/fhir+json"},
                 )
-                assert [(r["reason"], r["field"]) for r in results[:-1]] == [
-                    (NHS_ONLY, field) for _, field in FHIR_ELEMENTS
+                answers.append(answer_bytes(answer))
+                results = fhir_results(answer)
+                assert [(r["reason"], r["expression"]) for r in results[:-1]] == [
+                    (NHS_ONLY, [f"Immunization.{e}" for e in ELEMENTS[field]])
+                    for _, field in FHIR_ELEMENTS
                 ]
 
                 # An Avro container file; the publisher's name replaces source_system.

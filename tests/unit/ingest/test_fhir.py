@@ -160,7 +160,7 @@ def test_resources_missing_what_the_contract_needs_are_refused_naming_the_elemen
             {"resourceType": "Bundle", "entry": [{"resource": immunization(**changes)}]}
         ).encode(),
         max_events=5,
-    )
+    ).items
     assert item.error is not None
     assert (item.error.reason, item.error.field) == (reason, field)
     assert item.source is not None, "the resource is kept for the dead-letter topic"
@@ -175,8 +175,11 @@ def test_a_bundle_gives_one_item_per_entry_and_other_documents_are_refused() -> 
             {"fullUrl": "x"},
         ],
     }
-    items = parse_fhir(json.dumps(bundle).encode(), max_events=5)
-    assert [i.error is None for i in items] == [True, True, False]
+    document = parse_fhir(json.dumps(bundle).encode(), max_events=5)
+    assert [i.error is None for i in document.items] == [True, True, False]
+    assert document.bundle_type == "batch"  # a Bundle without a type is taken as a batch
+    single = parse_fhir(json.dumps(immunization()).encode(), max_events=5)
+    assert len(single.items) == 1 and single.bundle_type is None
     for document, code in [
         ({"resourceType": "Patient"}, "unsupported_resource"),
         ({"resourceType": "Bundle", "entry": []}, "empty_batch"),
