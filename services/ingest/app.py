@@ -9,7 +9,6 @@ counted under that status and logged at INFO.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -24,7 +23,6 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect
 
 from services.contract.area_lookup import AreaLookup
 from services.contract.pseudonym import Pseudonymiser
@@ -36,6 +34,7 @@ from services.ingest.errors import BodyRejected, ClientGone, RequestRefused
 from services.ingest.fhir import FHIR_TYPES, parse_fhir
 from services.ingest.ingestion import Ingestion, ItemResult
 from services.ingest.metrics import IngestMetrics
+from services.ingest.request_body import read_body
 from services.ingest.request_tracking import install_request_tracking
 from services.ingest.settings import IngestSettings
 from services.platform.dead_letters import DeadLetterPublisher
@@ -95,8 +94,8 @@ def create_app(
                 status=415,
             )
         request.state.log_fields = {"publisher": principal.name}
-        body = await _read_body(
-            request, settings.max_body_bytes, settings.body_read_timeout_seconds
+        body = await read_body(
+            request, limit=settings.max_body_bytes, timeout=settings.body_read_timeout_seconds
         )
         return principal.name, body
 
@@ -195,35 +194,6 @@ def create_app(
         return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
-
-
-async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
-    too_large = BodyRejected(
-        "body_too_large", f"the body is larger than {limit} bytes; split it", status=413
-    )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async with asyncio.timeout(timeout):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise too_large
-                chunks.append(chunk)
-    except TimeoutError:
-        raise BodyRejected(
-            "body_timeout",
-            f"the body did not arrive within {timeout:g} seconds; nothing in this request was "
-            "accepted",
-            status=408,
-            headers={"Connection": "close"},
-        ) from None
-    except ClientDisconnect:
-        raise ClientGone() from None
-    return b"".join(chunks)
 
 
 def _item(result: ItemResult) -> dict[str, object]:
