@@ -64,8 +64,8 @@ class AreaSupersededError(NotFoundError):
 
     def __init__(self, code: str, successor: str, successor_name: str) -> None:
         super().__init__(
-            f"{code} is a pre-2021 LTLA code; its residents are counted under {successor} "
-            f"({successor_name}) since April 2021: ask for {successor}"
+            f"{code} is a pre-2021 LTLA code; in the April 2021 geography used here its "
+            f"residents are counted under {successor} ({successor_name}): ask for {successor}"
         )
         self.extra = {"successor": successor}
 
