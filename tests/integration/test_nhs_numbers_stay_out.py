@@ -28,8 +28,9 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kafka import KafkaProducer
-
 from services.aggregate.counts_query import CountsReader
+
+from devtools.simulator.record_lines import csv_cell
 from services.contract.codec import encode
 from services.contract.container import write_container
 from services.contract.dead_letter import decode_dead_letter
@@ -40,7 +41,6 @@ from services.contract.reasons import Reason
 from services.ingest.fhir import EXTENSION_BASE
 from services.ingest.fhir_answers import ELEMENTS
 from services.ingest.publish_files import batches
-from services.ingest.record_lines import csv_cell
 from services.platform.json_logging import JsonFormatter
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import Aggregators, wait_until_counted

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from devtools.simulator.rollout import ASTRAZENECA, MODERNA, PFIZER
 from services.contract.errors import InvalidEvent
 from services.contract.nhs_numbers import (
     holds_nhs_number,
@@ -17,7 +18,6 @@ from services.contract.nhs_numbers import (
 )
 from services.contract.reasons import Reason
 from services.contract.validation import validate
-from services.ingest.rollout_model import ASTRAZENECA, MODERNA, PFIZER
 from tests.unit.contract.contract_examples import (
     AREAS,
     TODAY,
