@@ -28,7 +28,6 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kafka import KafkaProducer
-from services.aggregate.counts_query import CountsReader
 
 from devtools.simulator.record_lines import csv_cell
 from services.contract.codec import encode
@@ -42,6 +41,7 @@ from services.ingest.fhir import EXTENSION_BASE
 from services.ingest.fhir_answers import ELEMENTS
 from services.ingest.publish_files import batches
 from services.platform.json_logging import JsonFormatter
+from services.release.counts_reader import CountsReader
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import Aggregators, wait_until_counted
 from tests.integration.ingest_harness import (
