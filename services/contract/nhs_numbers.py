@@ -11,8 +11,9 @@ hiding place, and letters end a run.
 
 Three shapes are read as what they are before looking, so that their digits are never joined
 into a candidate: calendar dates and times (`2021-03-01T10:15:00+01:00`, `01/03/2021`,
-`20210301`), UUIDs, and hex strings of 20 or more characters with a letter (hashes, person
-keys). A ten-digit product code that fails the check is not an NHS number; about one in eleven
+`20210301`), UUIDs, and words of 12 or more hex characters with a letter among them (hashes,
+person keys, short commit-like ids such as `0123456789b7`; a number glued to letters a-f only
+is the one form this lets through). A ten-digit product code that fails the check is not an NHS number; about one in eleven
 arbitrary ten-digit groupings passes it by chance, which is the price of never letting a real
 one through: ids holding ten digits, or digit groups adding up to ten (`EMIS-12345-67890`),
 are refused now and then; ids whose digit groups are kept apart by letters and are shorter
@@ -51,7 +52,7 @@ _NOT_READ: Final = re.compile(
     | (?<![\d:])(?<!\d[\W_])(?<!\d[\W_]{{2}})(?<!\d[\W_]{{3}})
       {_TIME}{_OFFSET}(?![\d:])(?![\W_]{{1,3}}\d)
     | (?<![0-9A-Fa-f])[0-9A-Fa-f]{{8}}-(?:[0-9A-Fa-f]{{4}}-){{3}}[0-9A-Fa-f]{{12}}(?![0-9A-Fa-f])
-    | (?<![0-9A-Za-z])(?=\d*[A-Fa-f])[0-9A-Fa-f]{{20,}}(?![0-9A-Za-z])
+    | (?<![0-9A-Za-z])(?=\d*[A-Fa-f])[0-9A-Fa-f]{{12,}}(?![0-9A-Za-z])
     """,
     re.VERBOSE,
 )

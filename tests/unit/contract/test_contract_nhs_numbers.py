@@ -70,6 +70,7 @@ NOT_FOUND = [
     "SIM2021-E09000013-0001234",
     "550e8400-e29b-41d4-a716-446655440000",
     "ab" * 32,  # a person key
+    "0123456789b7-0",  # a short hex id that happens to start with ten digits
     "COVID-19 mRNA Vaccine Comirnaty 30micrograms/0.3ml",
     "",
 ]
@@ -93,6 +94,7 @@ def test_the_covid_vaccines_in_use_pass() -> None:
 
 def test_random_uuids_and_hashes_are_never_refused() -> None:
     ids = [str(uuid.uuid4()) for _ in range(5000)] + [uuid.uuid4().hex * 2 for _ in range(5000)]
+    ids += [f"{uuid.uuid4().hex[:12]}-{i}" for i in range(20000)]
     assert not [i for i in ids if holds_nhs_number(i)]
 
 
