@@ -13,11 +13,11 @@ Three shapes are read as what they are before looking, so that their digits are 
 into a candidate: calendar dates and times (`2021-03-01T10:15:00+01:00`, `01/03/2021`,
 `20210301`), UUIDs, and words of 12 or more hex characters with a letter among them (hashes,
 person keys, short commit-like ids such as `0123456789b7`; a number glued to letters a-f only
-is the one form this lets through). A ten-digit product code that fails the check is not an NHS number; about one in eleven
-arbitrary ten-digit groupings passes it by chance, which is the price of never letting a real
-one through: ids holding ten digits, or digit groups adding up to ten (`EMIS-12345-67890`),
-are refused now and then; ids whose digit groups are kept apart by letters and are shorter
-or longer than ten digits never are.
+is the one form this lets through). A ten-digit product code that fails the check is not an
+NHS number; about one in eleven arbitrary ten-digit groupings passes it by chance, which is
+the price of never letting a real one through: ids holding ten digits, or digit groups adding
+up to ten (`EMIS-12345-67890`), are refused now and then; ids whose digit groups are kept
+apart by letters and are shorter or longer than ten digits never are.
 
 `nhs_number_spans` is pure and used by every path that takes events in and by every redaction.
 """
