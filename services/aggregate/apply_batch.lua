@@ -1,23 +1,25 @@
 -- Apply one counted batch atomically, or nothing at all.
 --
--- KEYS: active generation, release barrier, dead-letter counts, the generation's offsets and
--- its stats (every name from `platform.redis_keys`).
+-- KEYS: active generation, release barrier, dead-letter counts, the generation's offsets, its
+-- stats, and the dead-letter counts by publisher (every name from `platform.redis_keys`).
 -- ARGV: generation, prefix of its event-state hashes, prefix of its count tables,
--- must_be_active ('1'/'0'), respect_barrier ('1'/'0'), then five newline-terminated lists
+-- must_be_active ('1'/'0'), respect_barrier ('1'/'0'), then six newline-terminated lists
 -- of tab-separated fields (ids, codes and labels never hold tabs or newlines; packing them
--- keeps a batch to ten arguments however big it is):
+-- keeps a batch to eleven arguments however big it is):
 --   partitions: partition, expected stored offset or '', new offset
 --   states:     bucket, event id, expected value or '', new value
 --   counts:     table suffix '<ltla>:<dose>:<breakdown>', field '<date>|<group>', delta
 --   stats:      name, delta
 --   dead:       field of the dead-letter counts, delta
+--   publishers: field of the dead-letter counts by publisher, delta
 -- Every check runs before the first write, so a refused batch leaves Redis untouched.
 -- Returns {'ok'} or {kind, detail}, kind one of generation, offset, barrier, state, negative.
-local active_key, barrier_key, dead_key, offsets_key, stats_key =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local active_key, barrier_key, dead_key, offsets_key, stats_key, publishers_key =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local generation, states_prefix, counts_prefix = ARGV[1], ARGV[2], ARGV[3]
 local must_be_active, respect_barrier = ARGV[4], ARGV[5]
 local partitions, states, counts, stats, dead = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local publishers = ARGV[11]
 local THREE = '([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\n'
 local FOUR = '([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)\n'
 local TWO = '([^\t\n]*)\t([^\t\n]*)\n'
@@ -72,6 +74,10 @@ end
 
 for field, delta in string.gmatch(dead, TWO) do
   redis.call('HINCRBY', dead_key, field, delta)
+end
+
+for field, delta in string.gmatch(publishers, TWO) do
+  redis.call('HINCRBY', publishers_key, field, delta)
 end
 
 for partition, _, new in string.gmatch(partitions, THREE) do

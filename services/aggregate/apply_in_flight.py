@@ -47,7 +47,7 @@ class ApplyInFlight:
         )
         seconds = time.perf_counter() - started
         self._metrics.batch(write.outcome.stats, write.stats, seconds=seconds)
-        self._metrics.record_freshness(prepared.intake.events, prepared.intake.partitions)
+        self._metrics.record_freshness(prepared.intake.records)
 
     def settle(self) -> BatchWrite | None:
         """Wait for the batch in flight; return it once landed (None: there was none), or

@@ -1,9 +1,11 @@
 """Prepare one batch for Redis: take the records in, read the states they depend on, count.
 
 The result is typed: the offsets the batch moves, the counting outcome, and its statistics
-(`BatchStats`: records consumed, dead letters by reason). Only `counters` names the
-statistics as the generation's stats hash stores them, and only the Redis adapter encodes
-dead-letter counts as hash fields (`platform.redis_keys`).
+(`BatchStats`: records consumed, dead letters by reason and publisher). Only `counters` names
+the statistics as the generation's stats hash stores them, and only the Redis adapter encodes
+dead-letter counts as hash fields (`platform.redis_keys`). A record refused is dead-lettered
+whether the intake refused it (it cannot be decoded, or breaks a rule) or counting did (it
+reuses an event id with other content).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from dataclasses import dataclass, field
 from services.aggregate.counting import BatchOutcome, ids_to_read
 from services.aggregate.counting_target import CountingTarget
 from services.aggregate.event_state import StoredState
-from services.aggregate.record_intake import Intake, LogRecord, RecordIntake
+from services.aggregate.record_intake import Intake, LogRecord, RecordIntake, Refused
+from services.contract.counted_content import conflicting_duplicate
 
 PartitionMove = tuple[int, int | None, int]
 """(partition, offset Redis must hold before the batch, offset after it)."""
@@ -27,6 +30,8 @@ class BatchStats:
 
     consumed: int
     dead_lettered: Mapping[str, int] = field(default_factory=dict)  # reason -> records
+    # (reason, publisher or "" when unknown) -> records
+    by_publisher: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def refused(self) -> int:
@@ -57,10 +62,11 @@ class BatchWrite:
 
 @dataclass(frozen=True, slots=True)
 class PreparedBatch:
-    """A batch counted and ready to apply, with the records it took in and refused."""
+    """A batch counted and ready to apply, with the records it took in and every refusal."""
 
     write: BatchWrite
     intake: Intake
+    refused: list[Refused]
 
 
 StateReader = Callable[[str, int, Iterable[str]], Mapping[str, StoredState | None]]
@@ -90,7 +96,17 @@ class BatchPreparer:
         ids = ids_to_read(taken.events)
         stored = self.read_states(target.generation, target.spec.buckets, ids)
         outcome = target.counter.count(taken.events, stored)
-        reasons = Counter(refused.error.reason.value for refused in taken.refused)
-        stats = BatchStats(consumed=len(records), dead_lettered=dict(reasons))
+        refused = taken.refused + [_conflict(taken, position) for position in outcome.conflicts]
+        stats = BatchStats(
+            consumed=len(records),
+            dead_lettered=dict(Counter(r.error.reason.value for r in refused)),
+            by_publisher=dict(Counter((r.error.reason.value, r.publisher or "") for r in refused)),
+        )
         write = BatchWrite(partitions, outcome, stats, count_dead_letters=self.live)
-        return PreparedBatch(write=write, intake=taken)
+        return PreparedBatch(write=write, intake=taken, refused=refused)
+
+
+def _conflict(taken: Intake, position: int) -> Refused:
+    event = taken.events[position]
+    error = conflicting_duplicate()
+    return Refused(taken.records[position], error, event.event_id, event.source_system)

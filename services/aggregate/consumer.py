@@ -124,7 +124,7 @@ class Aggregator:
             plan.records, plan.moves, target, before_reading=self.settle
         )  # settling first: a failed apply of the batch in flight drops this one unwritten
         if self.mode.live and self._dead_letters is not None:
-            self._dead_letters.send(prepared.intake.refused)
+            self._dead_letters.send(prepared.refused)
         self._in_flight.submit(prepared, target, started=started)
         self.cursors.submitted(prepared.write.landed)
         return len(plan.records)

@@ -3,9 +3,10 @@
 Semantics, applied in log order (events of one person share a partition, so their order is
 the order the publisher sent them, and a replay or rebuild sees the same order):
 
-- An event id is acted on once. A later record with an id already seen is a duplicate and
-  ignored, whatever it says (so a duplicate of a corrected or retracted event never counts
-  again).
+- An event id is acted on once. A later record with an id already seen is ignored: as a
+  duplicate when it would count what the first counted (`contract.counted_content`), so a
+  duplicate of a corrected or retracted event never counts again; otherwise it is a
+  conflicting duplicate, listed in ``conflicts`` for the dead-letter topic.
 - ADMINISTERED and CORRECTED events count in one cell per breakdown; ENTERED_IN_ERROR events
   count nowhere.
 - A CORRECTED or ENTERED_IN_ERROR event supersedes the event it names: that event's cells
@@ -31,15 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from services.aggregate.event_state import (
-    PENDING,
-    SUPERSEDED,
-    VOID,
-    Cohort,
-    StateCodec,
-    StoredState,
-    is_counted,
-)
+from services.aggregate.event_state import PENDING, Cohort, StateCodec, StoredState, is_counted
 from services.contract.events import EventKind, VaccinationEvent
 
 TableKey = tuple[str, int, str]
@@ -60,12 +53,14 @@ class BatchOutcome:
     """Everything one batch changes, ready to be applied atomically.
 
     ``increments[table][f"{date}|{group}"]`` is the net change of a cell (zeros dropped);
-    ``writes[event_id]`` is ``(value read, new value)`` for every event state that changed.
+    ``writes[event_id]`` is ``(value read, new value)`` for every event state that changed;
+    ``conflicts`` are the positions of the events that reused an id with other content.
     """
 
     increments: dict[TableKey, dict[str, int]]
     writes: dict[str, tuple[StoredState | None, StoredState]]
     stats: Counter[str]
+    conflicts: list[int]
 
 
 def ids_to_read(events: Iterable[VaccinationEvent]) -> set[str]:
@@ -96,12 +91,17 @@ class BatchCounter:
         cells: defaultdict[tuple[str, int, str, str, str], int] = defaultdict(int)
         current: dict[str, StoredState | None] = dict(stored)
         stats: Counter[str] = Counter()
-        pack, add = self._codec.pack, self._add
-        for event in events:
+        conflicts: list[int] = []
+        codec, add = self._codec, self._add
+        for position, event in enumerate(events):
             event_id = event.event_id
             state = current.get(event_id)
             if state is not None and state != PENDING:
-                stats["duplicates"] += 1
+                if codec.same_content(event, state):
+                    stats["duplicates"] += 1
+                else:
+                    stats["conflicting_duplicates"] += 1
+                    conflicts.append(position)
                 continue
             target = event.supersedes_event_id
             conflict = False
@@ -110,13 +110,13 @@ class BatchCounter:
                 if not conflict:
                     stats["corrected" if event.kind is EventKind.CORRECTED else "retracted"] += 1
             if state == PENDING:
-                current[event_id] = SUPERSEDED
+                current[event_id] = codec.arrived(event)
                 stats["unparked"] += 1
             elif conflict or event.kind is EventKind.ENTERED_IN_ERROR:
-                current[event_id] = VOID
+                current[event_id] = codec.arrived(event)
             else:
                 add(cells, event, 1)
-                current[event_id] = pack(event)
+                current[event_id] = codec.counted(event)
                 stats["counted"] += 1
                 stats["net_counted"] += 1
         return BatchOutcome(
@@ -127,6 +127,7 @@ class BatchCounter:
                 if v is not None and v != stored.get(i)
             },
             stats=stats,
+            conflicts=conflicts,
         )
 
     def _supersede(
@@ -143,7 +144,7 @@ class BatchCounter:
             stats["parked"] += 1
         elif is_counted(state):
             self._add(cells, self._codec.unpack(state), -1)
-            current[target] = SUPERSEDED
+            current[target] = self._codec.retired(state)
             stats["net_counted"] -= 1
         else:
             stats["conflicts"] += 1

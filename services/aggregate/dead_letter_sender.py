@@ -29,6 +29,7 @@ def dead_letter(refused: Refused, *, failed_at: datetime) -> DeadLetter:
         stage=Stage.AGGREGATE,
         failed_at=failed_at,
         event_id=refused.event_id,
+        publisher=refused.publisher,
         topic=refused.record.topic,
         partition=refused.record.partition,
         offset=refused.record.offset,

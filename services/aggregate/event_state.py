@@ -2,16 +2,23 @@
 
 A stored value is one of:
 
-- ``0`` SUPERSEDED: the event arrived and counts nowhere (corrected, retracted, or superseded
-  before it arrived);
-- ``1`` VOID: the event arrived and never counted (a retraction, or a correction whose
-  target was already superseded by another event);
+- an integer ``>= 3``: COUNTED, an ADMINISTERED event with everything needed to recompute its
+  cells packed in 59 bits, so Redis keeps it as a listpack integer (9 bytes);
+- a string starting ``t|``: the same, spelled out, for the rare event the integer layout
+  cannot hold (a code missing from the generation's dictionary, a date after 2043);
+- a string ``c<digest>|<counted>``: COUNTED, a correction: its cells as above and the digest
+  of its counted content (`contract.counted_content`: kind, the event it supersedes, cells);
+- a negative integer ``-<digest>``: ARRIVED, counting nowhere (superseded, a retraction, or a
+  correction whose target was already superseded), with the digest of its counted content;
 - ``2`` PENDING: the event has not arrived, but a correction or retraction of it has (the
-  supersession is parked here; when the event arrives it becomes SUPERSEDED);
-- an integer ``>= 3``: COUNTED, with everything needed to recompute its cells packed in 59
-  bits, so Redis keeps it as a listpack integer (9 bytes);
-- a string starting ``t|``: COUNTED, spelled out, for the rare event the integer layout cannot
-  hold (a code missing from the generation's dictionary, a date after 2043).
+  supersession is parked here; when the event arrives it counts nowhere);
+- ``0`` or ``1``: an event that arrived and counts nowhere, stored before content digests
+  were kept (its content is unknown, so any copy of it is taken as a duplicate).
+
+So every event that arrived keeps its counted content, exactly (COUNTED) or as a 31-bit digest,
+and a later copy of its id is a duplicate only if it would count the same; the digest costs
+nothing for the ADMINISTERED events that make up nearly all of the state, and 4 bytes more
+for a superseded, retracting or correcting one.
 
 LTLA and MSOA codes are packed as their index in the dictionary stored with the generation,
 so a change of reference data never reinterprets values already written.
@@ -19,17 +26,20 @@ so a change of reference data never reinterprets values already written.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
-from services.contract.events import VaccinationEvent
+from services.contract.counted_content import content_of
+from services.contract.events import EventKind, VaccinationEvent
 from services.contract.validation import PROGRAMME_START
 
-SUPERSEDED = 0
-VOID = 1
+LEGACY_SUPERSEDED = 0
+LEGACY_VOID = 1
 PENDING = 2
 _COUNTED_BASE = 3
+_DIGEST_MASK = (1 << 31) - 1
 
 StoredState = int | str
 
@@ -65,12 +75,23 @@ def parse(raw: bytes | str | None) -> StoredState | None:
         return None
     if isinstance(raw, bytes):
         raw = raw.decode()
-    return raw if raw.startswith("t|") else int(raw)
+    return raw if raw[:1] in ("t", "c") else int(raw)
 
 
 def is_counted(value: StoredState | None) -> bool:
     """True if the value is a COUNTED event."""
     return isinstance(value, str) or (value is not None and value >= _COUNTED_BASE)
+
+
+def content_digest(kind: str, supersedes: str | None, cells: VaccinationEvent | Cohort) -> int:
+    """A 31-bit digest (1 or more) of counted content, stable across processes and releases."""
+    text = "\x1f".join(content_of(kind, supersedes, cells)).encode()
+    digest = int.from_bytes(hashlib.blake2b(text, digest_size=4).digest(), "big") & _DIGEST_MASK
+    return digest or 1
+
+
+def _event_digest(event: VaccinationEvent) -> int:
+    return content_digest(event.kind, event.supersedes_event_id, event)
 
 
 class StateCodec:
@@ -115,9 +136,48 @@ class StateCodec:
             | imd
         )
 
+    def counted(self, event: VaccinationEvent) -> StoredState:
+        """The COUNTED value of an event: its cells, and for a correction its content digest."""
+        cells = self.pack(event)
+        if event.kind is EventKind.ADMINISTERED and event.supersedes_event_id is None:
+            return cells
+        return f"c{_event_digest(event)}|{cells}"
+
+    @staticmethod
+    def arrived(event: VaccinationEvent) -> int:
+        """The value of an event that arrived and counts nowhere."""
+        return -_event_digest(event)
+
+    def retired(self, value: StoredState) -> int:
+        """The value of a COUNTED event once superseded: it keeps its content digest."""
+        return -self._digest(value)
+
+    def same_content(self, event: VaccinationEvent, value: StoredState) -> bool:
+        """Whether ``event`` counts what the arrived event stored as ``value`` counts (True
+        when that content was not kept, as for states written before digests)."""
+        if value in (LEGACY_SUPERSEDED, LEGACY_VOID):
+            return True
+        if _is_plain(value):  # an ADMINISTERED event, its cells kept exactly
+            plain = event.kind is EventKind.ADMINISTERED and event.supersedes_event_id is None
+            return plain and self.pack(event) == value
+        return _event_digest(event) == self._digest(value)
+
+    def _digest(self, value: StoredState) -> int:
+        """The content digest of an arrived event's value (COUNTED or ARRIVED)."""
+        if isinstance(value, str):
+            if value.startswith("c"):
+                return int(value[1 : value.index("|")])
+            return content_digest(EventKind.ADMINISTERED, None, _read_spelled_out(value))
+        if value < 0:
+            return -value
+        return content_digest(EventKind.ADMINISTERED, None, self.unpack(value))
+
     def unpack(self, value: StoredState) -> Cohort:
         """The cohort of a COUNTED value; ValueError for any other status."""
         if isinstance(value, str):
+            if value.startswith("c"):
+                cells = value[value.index("|") + 1 :]
+                return self.unpack(cells if cells.startswith("t|") else int(cells))
             return _read_spelled_out(value)
         if value < _COUNTED_BASE:
             raise ValueError(f"state {value} is not a counted event")
@@ -135,6 +195,12 @@ class StateCodec:
             imd_decile=imd or None,
             msoa_code=self.msoa_codes[msoa - 1] if msoa else None,
         )
+
+
+def _is_plain(value: StoredState) -> bool:
+    if isinstance(value, str):
+        return value.startswith("t|")
+    return value >= _COUNTED_BASE
 
 
 def _spelled_out(e: VaccinationEvent | Cohort) -> str:

@@ -1,14 +1,19 @@
-"""Prometheus metrics of the aggregator, in a registry of its own."""
+"""Prometheus metrics of the aggregator, in a registry of its own.
+
+Every series whose label values are known in advance (outcomes, reasons, fence kinds) exists
+from the start at 0, so a rate over it is defined before the first such record arrives.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.aggregate.batch import BatchStats
-from services.contract.events import VaccinationEvent
+from services.aggregate.record_intake import LogRecord
+from services.contract.dead_letter import publisher_label
+from services.contract.reasons import Reason
 
 # Batch statistics (Redis `stats` names) -> the `outcome` label of the events counter.
 _OUTCOMES = {
@@ -20,6 +25,7 @@ _OUTCOMES = {
     "parked": "parked",
     "dead_lettered": "dead_lettered",
 }
+FENCE_KINDS = ("generation", "offset", "barrier", "state")
 
 
 class AggregateMetrics:
@@ -55,10 +61,17 @@ class AggregateMetrics:
             ["partition"],
             registry=r,
         )
-        self.last_event = Gauge(
-            "vaxshare_aggregate_last_event_timestamp_seconds",
-            "Recorded time of the newest counted event, per partition",
+        self.last_received = Gauge(
+            "vaxshare_aggregate_last_received_timestamp_seconds",
+            "When the newest counted record was received (its Kafka timestamp: the ingest "
+            "stamps the time it received the batch), per partition",
             ["partition"],
+            registry=r,
+        )
+        self.conflicting_duplicates = Counter(
+            "vaxshare_aggregate_conflicting_duplicates",
+            "Records dead-lettered for reusing an event id with other content, by publisher",
+            ["publisher"],
             registry=r,
         )
         self.redis_errors = Counter(
@@ -73,6 +86,17 @@ class AggregateMetrics:
         self.generation = Gauge(
             "vaxshare_aggregate_generation", "Generation of counts being written", registry=r
         )
+        self.halted = Gauge(
+            "vaxshare_aggregate_halted",
+            "1 when the aggregator stopped counting for good (inconsistent stored counts)",
+            registry=r,
+        )
+        for outcome in _OUTCOMES.values():
+            self.events.labels(outcome)
+        for reason in Reason:
+            self.dead_letters.labels(reason.value)
+        for kind in FENCE_KINDS:
+            self.fenced.labels(kind)
 
     def batch(self, counted: Mapping[str, int], stats: BatchStats, *, seconds: float) -> None:
         """Record one applied batch: the counting outcome's statistics and the batch's."""
@@ -83,20 +107,21 @@ class AggregateMetrics:
                 self.events.labels(outcome).inc(n)
         for reason, n in stats.dead_lettered.items():
             self.dead_letters.labels(reason).inc(n)
+        for (reason, publisher), n in stats.by_publisher.items():
+            if reason == Reason.CONFLICTING_DUPLICATE:
+                self.conflicting_duplicates.labels(publisher_label(publisher)).inc(n)
         self.batch_size.observe(stats.consumed)
         self.batch_duration.observe(seconds)
 
-    def record_freshness(
-        self, events: Sequence[VaccinationEvent], partitions: Sequence[int]
-    ) -> None:
-        """Set each partition's newest recorded time among the events of a batch."""
-        newest: dict[int, datetime] = {}
-        for event, partition in zip(events, partitions, strict=True):
-            seen = newest.get(partition)
-            if seen is None or event.recorded_at > seen:
-                newest[partition] = event.recorded_at
-        for partition, recorded in newest.items():
-            self.last_event.labels(str(partition)).set(recorded.timestamp())
+    def record_freshness(self, counted: Sequence[LogRecord]) -> None:
+        """Set each partition's newest receive time among the records a batch counted."""
+        newest: dict[int, int] = {}
+        for record in counted:
+            stamp = record.timestamp
+            if stamp is not None and stamp > newest.get(record.partition, -1):
+                newest[record.partition] = stamp
+        for partition, stamp in newest.items():
+            self.last_received.labels(str(partition)).set(stamp / 1000)
 
     def record_lag(
         self, highwaters: Mapping[int, int | None], positions: Mapping[int, int | None]

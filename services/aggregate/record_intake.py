@@ -35,11 +35,12 @@ class LogRecord(Protocol):
 
 @dataclass(slots=True)
 class Refused:
-    """A record that is not a valid event, and why."""
+    """A record that is not a valid event (or reuses an event id), and why."""
 
     record: LogRecord
     error: ContractError
     event_id: str | None = None
+    publisher: str | None = None  # the event's source system, when it could be decoded
 
 
 @dataclass(slots=True)
@@ -47,7 +48,7 @@ class Intake:
     """A batch split into valid events (log order within each partition) and refusals."""
 
     events: list[VaccinationEvent] = field(default_factory=list)
-    partitions: list[int] = field(default_factory=list)  # the partition of each event
+    records: list[LogRecord] = field(default_factory=list)  # the record of each event
     refused: list[Refused] = field(default_factory=list)
 
 
@@ -62,7 +63,7 @@ class RecordIntake:
         """Split records into valid events and refusals; never raises for bad data."""
         now = today or datetime.now(UTC).date()
         intake = Intake()
-        events, partitions, refused = intake.events, intake.partitions, intake.refused
+        events, taken, refused = intake.events, intake.records, intake.refused
         days, areas = self._days, self._areas
         for record in records:
             try:
@@ -76,9 +77,9 @@ class RecordIntake:
                 day = days.get(stamp // _MS_PER_DAY) or self._day(stamp // _MS_PER_DAY)
             try:
                 events.append(validate(event, areas=areas, today=min(day, now)))
-                partitions.append(record.partition)
+                taken.append(record)
             except ContractError as exc:
-                refused.append(Refused(record, exc, event.event_id or None))
+                refused.append(Refused(record, exc, event.event_id or None, event.source_system))
         return intake
 
     def _day(self, day_number: int) -> date:

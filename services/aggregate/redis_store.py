@@ -7,6 +7,7 @@ them as arguments.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib.resources import files
@@ -23,8 +24,13 @@ from services.aggregate.errors import (
 )
 from services.aggregate.event_state import StoredState, parse
 from services.aggregate.generation import GenerationSpec, bucket_of
-from services.contract.dead_letter import Stage
-from services.platform.redis_keys import RedisKeys, count_table, dead_letter_field
+from services.contract.dead_letter import Stage, publisher_label
+from services.platform.redis_keys import (
+    RedisKeys,
+    count_table,
+    dead_letter_field,
+    dead_letter_publisher_field,
+)
 
 _REDIS_FAILURES = (redis.ConnectionError, redis.TimeoutError, redis.ResponseError)
 
@@ -121,6 +127,7 @@ class RedisStore:
             self.keys.dead_letter_counts,
             self.keys.offsets(generation),
             self.keys.stats(generation),
+            self.keys.dead_letter_publishers,
         ]
         args = [
             generation,
@@ -185,8 +192,12 @@ def _apply_args(
         {**batch.outcome.stats, **_summed(batch.outcome.stats, batch.stats.counters())}
     )
     stage = Stage.AGGREGATE.value
-    refused = batch.stats.dead_lettered if batch.count_dead_letters else {}
+    live = batch.count_dead_letters
+    refused = batch.stats.dead_lettered if live else {}
     dead = _nonzero({dead_letter_field(stage, r): n for r, n in refused.items()})
+    by_publisher: Counter[str] = Counter()
+    for (reason, publisher), n in batch.stats.by_publisher.items() if live else ():
+        by_publisher[dead_letter_publisher_field(stage, reason, publisher_label(publisher))] += n
     return [
         int(must_be_active),
         int(respect_barrier),
@@ -195,6 +206,7 @@ def _apply_args(
         counts,
         "".join(f"{name}\t{n}\n" for name, n in stats.items()),
         "".join(f"{name}\t{n}\n" for name, n in dead.items()),
+        "".join(f"{name}\t{n}\n" for name, n in _nonzero(by_publisher).items()),
     ]
 
 

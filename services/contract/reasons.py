@@ -27,6 +27,7 @@ class Reason(StrEnum):
     MISSING_SUPERSEDES = "missing_supersedes"
     UNEXPECTED_SUPERSEDES = "unexpected_supersedes"
     SUPERSEDES_SELF = "supersedes_self"
+    CONFLICTING_DUPLICATE = "conflicting_duplicate"
     # Vocabularies.
     UNKNOWN_KIND = "unknown_kind"
     UNKNOWN_SEX = "unknown_sex"

@@ -61,6 +61,10 @@ class Admission:
         except ContractError as error:
             return self._rejected(item, error)
 
+    def refuse(self, item: ParsedItem, error: ContractError) -> Rejected:
+        """The item refused for ``error``, found by a rule over the whole batch."""
+        return self._rejected(item, error)
+
     def _event(self, content: object) -> VaccinationEvent:
         if isinstance(content, VaccinationEvent):
             return replace(content, source_system=self.publisher)

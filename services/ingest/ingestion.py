@@ -5,7 +5,8 @@ order in one partition); refused items go to the dead-letter topic with their re
 are sent together and the answer is given only after Kafka acknowledged all of them: if it
 does not, `KafkaUnavailable` propagates and nothing is reported accepted. A batch taken all
 or nothing (a FHIR transaction) with any item refused stores only the refusals; its valid
-items are answered "rejected" with no reason of their own.
+items are answered "rejected" with no reason of their own. A second copy of an event id in
+the batch that would count differently is refused (`batch_conflicts`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from services.contract.area_lookup import AreaLookup
 from services.contract.dead_letter import DeadLetter, Stage
 from services.contract.pseudonym import Pseudonymiser
 from services.ingest.admission import Accepted, Admission, Rejected
+from services.ingest.batch_conflicts import admit_batch
 from services.ingest.batch_parsing import ParsedItem
 from services.ingest.metrics import IngestMetrics
 from services.ingest.uk_time import london_date
@@ -79,7 +81,7 @@ class Ingestion:
             areas=self._areas,
             today=london_date(now),
         )
-        outcomes: list[Accepted | Rejected | None] = [admission.admit(item) for item in items]
+        outcomes: list[Accepted | Rejected | None] = list(admit_batch(admission, items))
         if all_or_nothing and any(isinstance(o, Rejected) for o in outcomes):
             outcomes = [o if isinstance(o, Rejected) else None for o in outcomes]
         letters = [

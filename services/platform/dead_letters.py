@@ -15,16 +15,31 @@ from collections.abc import Sequence
 
 import redis
 
-from services.contract.dead_letter import DeadLetter, encode_dead_letter
+from services.contract.dead_letter import DeadLetter, encode_dead_letter, publisher_label
 from services.contract.redaction import redact_dead_letter
 from services.platform.kafka_producer import AckedProducer, OutgoingRecord
-from services.platform.redis_keys import RedisKeys, dead_letter_field, parse_dead_letter_field
+from services.platform.redis_keys import (
+    RedisKeys,
+    dead_letter_field,
+    dead_letter_publisher_field,
+    parse_dead_letter_field,
+    parse_dead_letter_publisher_field,
+)
 
 
 def dead_letter_counts(client: redis.Redis, *, prefix: str) -> dict[tuple[str, str], int]:
     """Dead letters so far by (stage, reason), every stage."""
     raw: dict[bytes, bytes] = client.hgetall(RedisKeys(prefix).dead_letter_counts)  # type: ignore[assignment]
     return {parse_dead_letter_field(field): int(n) for field, n in raw.items()}
+
+
+def dead_letter_counts_by_publisher(
+    client: redis.Redis, *, prefix: str
+) -> dict[tuple[str, str, str], int]:
+    """Dead letters so far by (stage, reason, publisher), every stage; publisher "" when the
+    record could not be decoded."""
+    raw: dict[bytes, bytes] = client.hgetall(RedisKeys(prefix).dead_letter_publishers)  # type: ignore[assignment]
+    return {parse_dead_letter_publisher_field(field): int(n) for field, n in raw.items()}
 
 
 def dead_letter_record(letter: DeadLetter, *, topic: str) -> OutgoingRecord:
@@ -49,19 +64,29 @@ class DeadLetterPublisher:
         self.topic = topic
         self._prefix = prefix
         self._counts = RedisKeys(prefix).dead_letter_counts
+        self._by_publisher = RedisKeys(prefix).dead_letter_publishers
 
     def records(self, letters: Sequence[DeadLetter]) -> list[OutgoingRecord]:
         """Kafka records for letters, for callers that send them with other records."""
         return [dead_letter_record(letter, topic=self.topic) for letter in letters]
 
     def count(self, letters: Sequence[DeadLetter]) -> None:
-        """Add acknowledged letters to the counts by stage and reason (one round trip)."""
+        """Add acknowledged letters to the counts by stage and reason, and by publisher too
+        (one round trip)."""
         tally = Counter(dead_letter_field(letter.stage.value, letter.reason) for letter in letters)
         if not tally:
             return
+        publishers = Counter(
+            dead_letter_publisher_field(
+                letter.stage.value, letter.reason, publisher_label(letter.publisher)
+            )
+            for letter in letters
+        )
         pipe = self._redis.pipeline(transaction=False)
         for field, n in tally.items():
             pipe.hincrby(self._counts, field, n)
+        for field, n in publishers.items():
+            pipe.hincrby(self._by_publisher, field, n)
         pipe.execute()
 
     def publish(self, letters: Sequence[DeadLetter]) -> None:

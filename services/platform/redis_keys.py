@@ -13,7 +13,9 @@ Exact counts, one generation `G` at a time (written by the aggregators, read by 
 - `P:g<G>:stats`                hash    counter -> value, changed with the counts
 - `P:barrier`                   hash    partition -> offset the aggregators must stop at
 
-Dead letters (every stage): `P:dlq:counts`, hash "<stage>|<reason>" -> dead letters.
+Dead letters (every stage): `P:dlq:counts`, hash "<stage>|<reason>" -> dead letters, and
+`P:dlq:publishers`, hash "<stage>|<reason>|<publisher>" -> dead letters (publisher "" when
+the record could not be decoded).
 
 Releases (written by the release service, read by the council API):
 - `P:releases`                  hash    release id -> metadata JSON
@@ -85,6 +87,10 @@ class RedisKeys:
     def dead_letter_counts(self) -> str:
         return f"{self.prefix}:dlq:counts"
 
+    @property
+    def dead_letter_publishers(self) -> str:
+        return f"{self.prefix}:dlq:publishers"
+
     # --- releases ---------------------------------------------------------------------
 
     @property
@@ -144,6 +150,18 @@ def parse_dead_letter_field(field: str | bytes) -> tuple[str, str]:
     text = field.decode() if isinstance(field, bytes) else field
     stage, _, reason = text.partition(_SEP)
     return stage, reason
+
+
+def dead_letter_publisher_field(stage: str, reason: str, publisher: str) -> str:
+    """The field of `P:dlq:publishers` for one stage, reason and publisher label."""
+    return f"{stage}{_SEP}{reason}{_SEP}{publisher}"
+
+
+def parse_dead_letter_publisher_field(field: str | bytes) -> tuple[str, str, str]:
+    """(stage, reason, publisher) of a `P:dlq:publishers` field (a publisher may hold `|`)."""
+    text = field.decode() if isinstance(field, bytes) else field
+    stage, reason, publisher = text.split(_SEP, 2)
+    return stage, reason, publisher
 
 
 def table_field(area: str, dose: int, breakdown: str) -> str:

@@ -62,9 +62,35 @@ def test_a_batch_is_counted_from_states_read_after_the_batch_in_flight_landed() 
     assert write.landed == {0: 9, 2: 5} and write.count_dead_letters
     assert write.outcome.stats["counted"] == 2
     (reason,) = write.stats.dead_lettered
-    assert write.stats == BatchStats(consumed=3, dead_lettered={reason: 1})
+    assert write.stats == BatchStats(
+        consumed=3, dead_lettered={reason: 1}, by_publisher={(reason, ""): 1}
+    )
     assert [e.event_id for e in prepared.intake.events] == ["a", "b"]
-    assert prepared.intake.refused[0].record.offset == 8
+    assert [r.record.offset for r in prepared.refused] == [8]
+
+
+def test_a_reused_event_id_with_other_content_is_refused_with_its_record_and_publisher() -> None:
+    stored = {"a": full_codec().counted(make_event("a"))}
+    preparer = BatchPreparer(
+        intake=RecordIntake(areas=load_areas()),
+        read_states=lambda _g, _b, ids: {i: stored.get(i) for i in ids},
+        live=True,
+    )
+    records = [
+        Record(1, 10, encode(make_event("a"))),  # a resend: a duplicate
+        Record(1, 11, encode(make_event("a", ltla_code="E08000025", msoa_code=None))),
+        Record(1, 12, encode(make_event("b"))),
+        Record(1, 13, encode(make_event("b", dose_number=2))),
+    ]
+    prepared = preparer.prepare(records, [(1, 10, 14)], _target(), before_reading=lambda: None)
+    outcome = prepared.write.outcome
+    assert outcome.stats["duplicates"] == 1 and outcome.stats["counted"] == 1
+    assert [(r.record.offset, r.event_id, r.publisher) for r in prepared.refused] == [
+        (11, "a", "EMIS Web"),
+        (13, "b", "EMIS Web"),
+    ]
+    assert {r.error.reason.value for r in prepared.refused} == {"conflicting_duplicate"}
+    assert prepared.write.stats.by_publisher == {("conflicting_duplicate", "EMIS Web"): 2}
 
 
 def test_batch_stats_are_named_as_the_generation_stats_hash_stores_them() -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.aggregate.counting import BatchCounter
+from services.aggregate.counting import BatchCounter, ids_to_read
 from services.aggregate.event_state import StateCodec
 from services.contract.events import EventKind
 from tests.unit.aggregate.aggregate_examples import (
@@ -116,3 +116,68 @@ def test_only_changed_states_are_written() -> None:
     outcome = store.counter.count([make_event("a1")], {"a1": store.states["a1"]})
     assert outcome.writes == {}
     assert outcome.increments == {}
+
+
+_CHANGES = {
+    "dose": lambda e: replace(e, dose_number=e.dose_number % 10 + 1),
+    "age": lambda e: replace(e, age_years=(e.age_years + 1) % 121),
+    "area": lambda e: replace(
+        e, ltla_code="E08000025" if e.ltla_code != "E08000025" else "E09000013", msoa_code=None
+    ),
+    "date": lambda e: (
+        replace(e, vaccination_date=e.vaccination_date.replace(day=1))
+        if e.vaccination_date.day != 1
+        else replace(e, vaccination_date=e.vaccination_date.replace(day=2))
+    ),
+    "kind": lambda e: (
+        replace(e, kind=EventKind.ENTERED_IN_ERROR, supersedes_event_id="zz")
+        if e.kind is not EventKind.ENTERED_IN_ERROR
+        else replace(e, kind=EventKind.CORRECTED)
+    ),
+}
+
+
+@pytest.mark.parametrize("codec", sorted(CODECS))
+@settings(max_examples=100, deadline=None)
+@given(delivery=deliveries(), data=st.data())
+def test_reused_event_ids_with_other_content_are_refused_and_change_no_count(
+    codec: str, delivery: tuple[Feed, list[list]], data: st.DataObject
+) -> None:
+    feed, batches = delivery
+    store = _store(codec)
+    for batch in batches:
+        store.run(batch)
+    originals = data.draw(st.lists(st.sampled_from(feed.events), min_size=1, max_size=6))
+    changes = data.draw(st.lists(st.sampled_from(sorted(_CHANGES)), min_size=len(originals)))
+    copies = [_CHANGES[c](e) for e, c in zip(originals, changes, strict=False)]
+    conflicts = []
+    for start in range(0, len(copies), 3):
+        batch = copies[start : start + 3] + originals[start : start + 3]  # and plain resends
+        outcome = store.counter.count(batch, {i: store.states.get(i) for i in ids_to_read(batch)})
+        conflicts += [batch[i] for i in outcome.conflicts]
+        store.run(batch)
+    assert store.counts == cells_of(feed.truth)
+    assert conflicts == copies
+    assert store.stats["conflicting_duplicates"] == len(copies)
+
+
+def test_three_copies_in_one_batch_the_third_different_is_a_conflict() -> None:
+    first = make_event("a1")
+    store = _store()
+    outcome = store.counter.count([first, first, replace(first, age_years=30)], {"a1": None})
+    assert outcome.conflicts == [2]
+    assert outcome.stats["duplicates"] == 1 and outcome.stats["conflicting_duplicates"] == 1
+    store.run([first, first, replace(first, age_years=30)])
+    assert store.counts == cells_of([first])
+
+
+def test_a_copy_of_a_corrected_event_is_still_compared_with_what_it_counted() -> None:
+    original = make_event("a1", age_years=44)
+    correction = make_event("c1", kind=EventKind.CORRECTED, supersedes_event_id="a1")
+    store = _store()
+    store.run([original, correction])
+    store.run([original, replace(original, age_years=45), correction])
+    store.run([replace(correction, supersedes_event_id="a2")])
+    assert store.stats["duplicates"] == 2
+    assert store.stats["conflicting_duplicates"] == 2
+    assert store.counts == cells_of([correction])

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from services.contract.codec import decode, encode
+from services.contract.counted_content import refuse_conflicting_copy
 from services.contract.errors import ContractError
 from services.contract.events import EventKind
 from services.contract.json_codec import event_from_json, event_to_json
@@ -60,6 +61,9 @@ PRODUCERS: dict[Reason, Callable[[], object]] = {
     Reason.MISSING_SUPERSEDES: _validate(kind=EventKind.ENTERED_IN_ERROR),
     Reason.UNEXPECTED_SUPERSEDES: _validate(supersedes_event_id="emis-0000"),
     Reason.SUPERSEDES_SELF: _validate(kind=EventKind.CORRECTED, supersedes_event_id="emis-0001"),
+    Reason.CONFLICTING_DUPLICATE: lambda: refuse_conflicting_copy(
+        sample_event(), sample_event(age_years=30)
+    ),
     Reason.UNKNOWN_KIND: _from_json(kind="administered"),
     Reason.UNKNOWN_SEX: _from_json(sex="M"),
     Reason.UNKNOWN_SITE_TYPE: _from_json(site_type="CAR_PARK"),
