@@ -23,6 +23,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "release": ("services.release.cli", "main", "create, list, publish releases"),
     "api": ("services.api.main", "main", "run the council HTTP API"),
     "audit": ("services.api.audit_cli", "main", "read the data-access audit log"),
+    "dead-letters": (
+        "services.platform.dead_letters_cli",
+        "main",
+        "dead letters by stage, reason and publisher",
+    ),
 }
 
 EXTENSIONS = "vaxshare.commands"
@@ -43,7 +48,7 @@ def commands() -> dict[str, tuple[str, str, str]]:
 
 def _usage(known: Mapping[str, tuple[str, str, str]]) -> str:
     lines = ["usage: vaxshare COMMAND [ARGS...]", "", "commands:"]
-    lines += [f"  {name:<10} {help_}" for name, (_, _, help_) in known.items()]
+    lines += [f"  {name:<13} {help_}" for name, (_, _, help_) in known.items()]
     return "\n".join(lines)
 
 

@@ -302,9 +302,17 @@ class DeadLetterCount(BaseModel):
     count: int
 
 
+class DeadLetterPublisherCount(BaseModel):
+    stage: str
+    reason: str
+    publisher: str = Field(description='Publisher\'s name; "" when the record was not decodable')
+    count: int
+
+
 class DeadLetters(BaseModel):
     total: int
     by_reason: list[DeadLetterCount]
+    by_publisher: list[DeadLetterPublisherCount]
 
 
 class AuditEntryOut(BaseModel):

@@ -1,5 +1,5 @@
-"""Operator endpoints: every release (drafts and held too), publish/hold, dead letters, keys,
-and the data-access audit log."""
+"""Operator endpoints: every release (drafts and held too), publish/hold, dead letters (by
+reason and by publisher), keys, and the data-access audit log."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from services.api.answers import (
     AuditTail,
     DeadLetterCount,
+    DeadLetterPublisherCount,
     DeadLetters,
     ErrorBody,
     HoldRequest,
@@ -23,7 +24,7 @@ from services.api.answers import (
 )
 from services.api.auth import Context, Operator
 from services.api.errors import BadRequestError, ConflictError, NotFoundError
-from services.platform.dead_letters import dead_letter_counts
+from services.platform.dead_letters import dead_letter_counts, dead_letter_counts_by_publisher
 from services.platform.key_store import KeyStoreError
 from services.releases import lifecycle
 from services.releases.errors import ReleaseConflict
@@ -100,16 +101,30 @@ def hold(principal: Operator, ctx: Context, release_id: ReleaseId, body: HoldReq
 @router.get(
     "/dead-letters", response_model=DeadLetters, responses=ERRORS, summary="Dead letters by reason"
 )
-def dead_letters(principal: Operator, ctx: Context) -> DeadLetters:
-    """How many records each stage dead-lettered, by reason, most frequent first."""
+def dead_letters(
+    principal: Operator,
+    ctx: Context,
+    publisher: Annotated[str | None, Query(max_length=200)] = None,
+) -> DeadLetters:
+    """How many records each stage dead-lettered, by reason, and by reason and publisher
+    (only ``publisher``'s with that parameter), most frequent first."""
+    prefix = ctx.settings.redis_prefix
     counts = [
         DeadLetterCount(stage=stage, reason=reason, count=n)
-        for (stage, reason), n in dead_letter_counts(
-            ctx.client, prefix=ctx.settings.redis_prefix
-        ).items()
+        for (stage, reason), n in dead_letter_counts(ctx.client, prefix=prefix).items()
     ]
     counts.sort(key=lambda c: (-c.count, c.stage, c.reason))
-    return DeadLetters(total=sum(c.count for c in counts), by_reason=counts)
+    by_publisher = [
+        DeadLetterPublisherCount(stage=stage, reason=reason, publisher=name, count=n)
+        for (stage, reason, name), n in dead_letter_counts_by_publisher(
+            ctx.client, prefix=prefix
+        ).items()
+        if publisher in (None, name)
+    ]
+    by_publisher.sort(key=lambda c: (-c.count, c.stage, c.reason, c.publisher))
+    return DeadLetters(
+        total=sum(c.count for c in counts), by_reason=counts, by_publisher=by_publisher
+    )
 
 
 @router.get("/keys", response_model=list[KeyOut], responses=ERRORS, summary="Every API key")

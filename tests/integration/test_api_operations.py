@@ -69,14 +69,32 @@ def test_a_release_that_failed_its_disclosure_audit_can_never_be_published(
     assert api.get("/v1/releases", "hammersmith").json()["latest"] != meta.id
 
 
-def test_dead_letter_counts_by_reason(api: Harness) -> None:
+def test_dead_letter_counts_by_reason_and_by_publisher(api: Harness) -> None:
     api.redis.hset(
         f"{api.prefix}:dlq:counts",
-        mapping={"ingest|invalid_nhs_number": 12, "aggregate|unknown_area": 3},
+        mapping={"ingest|invalid_nhs_number": 12, "aggregate|conflicting_duplicate": 3},
+    )
+    api.redis.hset(
+        f"{api.prefix}:dlq:publishers",
+        mapping={
+            "ingest|invalid_nhs_number|EMIS Web": 12,
+            "aggregate|conflicting_duplicate|TPP SystmOne": 2,
+            "aggregate|conflicting_duplicate|EMIS Web": 1,
+        },
     )
     body = api.get("/v1/operator/dead-letters", "operator").json()
     assert body["total"] == 15
     assert body["by_reason"][0] == {"stage": "ingest", "reason": "invalid_nhs_number", "count": 12}
+    conflicts = [c for c in body["by_publisher"] if c["reason"] == "conflicting_duplicate"]
+    assert [(c["publisher"], c["count"]) for c in conflicts] == [
+        ("TPP SystmOne", 2),
+        ("EMIS Web", 1),
+    ]
+    emis = api.get("/v1/operator/dead-letters", "operator", publisher="EMIS Web").json()
+    assert {(c["reason"], c["count"]) for c in emis["by_publisher"]} == {
+        ("invalid_nhs_number", 12),
+        ("conflicting_duplicate", 1),
+    }
 
 
 def test_operator_issues_and_revokes_keys_and_the_audit_shows_what_a_key_read(

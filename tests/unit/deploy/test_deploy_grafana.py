@@ -15,7 +15,7 @@ REQUIRED_SERIES = {
     "vaxshare_ingest_events_accepted_total": "pipeline throughput in",
     "vaxshare_aggregate_events_total": "pipeline throughput counted",
     "vaxshare_aggregate_consumer_lag_records": "consumer lag per partition",
-    "vaxshare_aggregate_last_event_timestamp_seconds": "freshness per partition",
+    "vaxshare_aggregate_last_received_timestamp_seconds": "freshness per partition",
     "vaxshare_aggregate_dead_letters_total": "dead letters by reason",
     "vaxshare_aggregate_batch_duration_seconds_bucket": "aggregator batch latency",
     "vaxshare_aggregate_redis_errors_total": "Redis errors",
