@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.access.roles import Role
 from services.platform.key_store import Principal
@@ -64,6 +65,28 @@ class CheckOut(BaseModel):
     detail: str
 
 
+class RollbackOut(BaseModel):
+    latest_id: int = Field(description="The release that was the latest published")
+    latest_as_of: str = Field(description="The date that release's data end")
+    reason: str
+    by: str
+
+
+class PublishRequest(BaseModel):
+    allow_older_data: bool = Field(
+        False,
+        description="Publish although its data end before the latest published release's "
+        "(councils' latest figures go back in time); needs a reason",
+    )
+    reason: str | None = Field(None, min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _reason_with_permission(self) -> PublishRequest:
+        if self.allow_older_data != (self.reason is not None):
+            raise ValueError("allow_older_data and reason go together")
+        return self
+
+
 class ReleaseOut(BaseModel):
     """A release's metadata: when it was cut, what was checked, what disclosure control did."""
 
@@ -84,16 +107,17 @@ class ReleaseOut(BaseModel):
                     "audit": {"suppressed_cells": 1204, "secondary_suppressions": 88},
                     "held_reasons": [],
                     "etag": "r12-5f1c",
+                    "rollback": None,
                 }
             ]
         }
     )
 
     id: int
-    as_of: str
+    as_of: str = Field(description="The date its data end: the last vaccination date counted")
     status: ReleaseStatus
     created_at: str
-    published_at: str | None
+    published_at: str | None = Field(description="When it was published (null: not yet)")
     policy: str
     first_date: str
     last_date: str
@@ -102,6 +126,10 @@ class ReleaseOut(BaseModel):
     audit: dict[str, Any]
     held_reasons: list[str]
     etag: str
+    rollback: RollbackOut | None = Field(
+        description="Set when an operator published it although its data end before those of "
+        "the release that was the latest published: which one, why and who"
+    )
 
 
 class ReleaseList(BaseModel):
@@ -359,6 +387,7 @@ def release_out(meta: ReleaseMeta) -> dict[str, object]:
         "audit": meta.audit,
         "held_reasons": list(meta.held_reasons),
         "etag": meta.etag,
+        "rollback": asdict(meta.rollback) if meta.rollback else None,
     }
 
 

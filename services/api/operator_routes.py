@@ -17,6 +17,7 @@ from services.api.answers import (
     KeyOut,
     NewKey,
     NewKeyRequest,
+    PublishRequest,
     ReleaseList,
     ReleaseOut,
     key_out,
@@ -69,13 +70,28 @@ def all_releases(principal: Operator, ctx: Context) -> ReleaseList:
     responses=ERRORS,
     summary="Publish a draft (or reviewed held) release",
 )
-def publish(principal: Operator, ctx: Context, release_id: ReleaseId) -> ReleaseOut:
+def publish(
+    principal: Operator,
+    ctx: Context,
+    release_id: ReleaseId,
+    body: PublishRequest | None = None,
+) -> ReleaseOut:
     """Publish a draft, or a held release an operator has reviewed; newest becomes latest.
 
     A release that failed its disclosure audit or has a negative cell can never be published.
+    One whose data end before the latest published release's is refused (409) unless the
+    body says so on purpose: `{"allow_older_data": true, "reason": "..."}`, recorded in the
+    release with the operator's key name.
     """
+    request = body or PublishRequest()
     try:
-        meta = lifecycle.publish(_release(ctx, release_id), at=ctx.clock())
+        meta = lifecycle.publish(
+            _release(ctx, release_id),
+            at=ctx.clock(),
+            latest=ctx.releases.latest_published_meta(),
+            rollback_reason=request.reason if request.allow_older_data else None,
+            by=principal.name,
+        )
     except ReleaseConflict as exc:
         raise ConflictError(str(exc)) from exc
     ctx.releases.publish(meta)

@@ -163,7 +163,8 @@ class ReleaseBuilder:
         return built
 
     def _publish(self, meta: ReleaseMeta) -> ReleaseMeta:
-        published = lifecycle.publish(meta, at=self.clock())
+        latest = self.store.latest_published_meta()
+        published = lifecycle.publish(meta, at=self.clock(), latest=latest)
         self.store.publish(published)
         log.info("release %s published", meta.id)
         return published

@@ -22,7 +22,7 @@ from services.release.errors import ReleaseError, UnknownReleaseError
 from services.release.settings import ReleaseSettings
 from services.releases import lifecycle
 from services.releases.errors import ReleaseConflict
-from services.releases.model import ReleaseMeta
+from services.releases.model import ReleaseMeta, Rollback
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
         "publish", help="publish a draft, or a held release an operator has reviewed"
     )
     publish.add_argument("id", type=int)
+    publish.add_argument(
+        "--allow-older-data",
+        action="store_true",
+        help="publish although its data end before the latest published release's "
+        "(councils' latest figures go back); needs --reason",
+    )
+    publish.add_argument("--reason", help="why, recorded in the release with who published it")
     hold = sub.add_parser("hold", help="hold a draft release with a reason")
     hold.add_argument("id", type=int)
     hold.add_argument("--reason", required=True)
@@ -50,7 +57,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     """Run one release command; exit 1 when the release is held or the command fails."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.action == "publish" and bool(args.allow_older_data) != bool(args.reason):
+        parser.error("--allow-older-data and --reason go together")
     settings = ReleaseSettings()
     configure_logging("release", settings.log_level)
     client = connect(settings.redis_url)
@@ -65,20 +75,23 @@ def main(argv: list[str]) -> int:
             return 0 if not meta.held_reasons else 1
         if args.action == "list":
             for meta in store.all():
-                print(
-                    f"{meta.id:>5}  {meta.status.value:<10} as of {meta.as_of}  "
-                    f"created {meta.created_at}  policy {meta.policy}"
-                )
+                print(_list_line(meta))
             return 0
         meta = _get(store, args.id)
         if args.action == "show":
             print(json.dumps(asdict(meta), indent=2, default=str))
         elif args.action == "publish":
-            meta = lifecycle.publish(meta, at=datetime.now(UTC))
+            meta = lifecycle.publish(
+                meta,
+                at=datetime.now(UTC),
+                latest=store.latest_published_meta(),
+                rollback_reason=args.reason,
+                by=_operator(),
+            )
             store.publish(meta)
             _print_meta(meta)
         else:
-            meta = lifecycle.hold(meta, args.reason, by=f"{getpass.getuser()}, command line")
+            meta = lifecycle.hold(meta, args.reason, by=_operator())
             store.save(meta)
             _print_meta(meta)
         return 0
@@ -94,8 +107,34 @@ def _get(store: ReleaseStore, release_id: int) -> ReleaseMeta:
     return meta
 
 
+def _operator() -> str:
+    return f"{getpass.getuser()}, command line"
+
+
+def _list_line(meta: ReleaseMeta) -> str:
+    published = meta.published_at or "-"
+    line = (
+        f"{meta.id:>5}  {meta.status.value:<10} data to {meta.as_of}  published {published:<25}  "
+        f"created {meta.created_at}  policy {meta.policy}"
+    )
+    return line + (f"  ({_rollback(meta.rollback)})" if meta.rollback else "")
+
+
+def _rollback(back: Rollback) -> str:
+    return (
+        f"published over release {back.latest_id}, data to {back.latest_as_of}: "
+        f"{back.reason} (by {back.by})"
+    )
+
+
 def _print_meta(meta: ReleaseMeta) -> None:
-    print(f"release {meta.id}: {meta.status.value} (as of {meta.as_of}, policy {meta.policy})")
+    published = f", published {meta.published_at}" if meta.published_at else ""
+    print(
+        f"release {meta.id}: {meta.status.value} (data to {meta.as_of}{published}, "
+        f"policy {meta.policy})"
+    )
+    if meta.rollback:
+        print(f"  {_rollback(meta.rollback)}")
     for check in meta.checks:
         print(f"  [{'ok' if check.passed else 'FAIL'}] {check.name}: {check.detail}")
     audit = meta.audit

@@ -10,6 +10,10 @@
 - Only a draft or a held release can be published, and never one that failed a check no
   review can override (`NEVER_PUBLISHABLE`). Publishing a published release is a conflict,
   reported to the caller, not silently accepted.
+- A release whose data end before the latest published release's is published only when the
+  operator says why (`rollback_reason`): councils read the newest release as "latest", so
+  publishing an older cut by mistake would take their figures back in time. The decision is
+  recorded in the release (`Rollback`: which release it went behind, why, who).
 - Only a draft or a held release can be held; a building one is not finished, a published
   one is immutable (publish a newer one instead).
 - A building release whose builder is gone (its lease expired: the process crashed or was
@@ -24,7 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from services.releases.errors import ReleaseConflict
-from services.releases.model import ReleaseMeta, ReleaseStatus
+from services.releases.model import ReleaseMeta, ReleaseStatus, Rollback
 
 NEVER_PUBLISHABLE = frozenset({"disclosure_audit", "no_negative_cells"})
 """Checks whose failure no operator review can override: privacy and impossible counts."""
@@ -54,10 +58,40 @@ def hold_blockers(meta: ReleaseMeta) -> list[str]:
     return [f"it is {meta.status.value}; only a draft can be held"]
 
 
-def publish(meta: ReleaseMeta, *, at: datetime) -> ReleaseMeta:
-    """The release published at ``at``; ReleaseConflict when the rules forbid it."""
-    _refuse(meta, publish_blockers(meta))
-    return replace(meta, status=ReleaseStatus.PUBLISHED, published_at=_stamp(at))
+def goes_back(meta: ReleaseMeta, latest: ReleaseMeta | None) -> bool:
+    """True when ``meta``'s data end before those of ``latest`` (the latest published)."""
+    return latest is not None and latest.id != meta.id and meta.as_of < latest.as_of
+
+
+def publish(
+    meta: ReleaseMeta,
+    *,
+    at: datetime,
+    latest: ReleaseMeta | None,
+    rollback_reason: str | None = None,
+    by: str = "",
+) -> ReleaseMeta:
+    """The release published at ``at``; ReleaseConflict when the rules forbid it.
+
+    ``latest`` is the latest published release. A release whose data end before its data is
+    refused unless ``rollback_reason`` says why; the reason and ``by`` are then recorded.
+    """
+    blockers = publish_blockers(meta)
+    rollback = None
+    if latest is not None and goes_back(meta, latest) and not blockers:
+        reason = (rollback_reason or "").strip()
+        if not reason:
+            blockers = [
+                f"its data end on {meta.as_of}, before those of release {latest.id} "
+                f"(to {latest.as_of}), the latest published; councils would see older figures "
+                "as the latest. Publish it only on purpose, saying why"
+            ]
+        else:
+            rollback = Rollback(latest.id, latest.as_of, reason, by)
+    _refuse(meta, blockers)
+    return replace(
+        meta, status=ReleaseStatus.PUBLISHED, published_at=_stamp(at), rollback=rollback
+    )
 
 
 def hold(meta: ReleaseMeta, reason: str, *, by: str) -> ReleaseMeta:

@@ -32,9 +32,23 @@ class Check:
     detail: str
 
 
+@dataclass(frozen=True, slots=True)
+class Rollback:
+    """An operator's decision to publish data ending before the latest published release's."""
+
+    latest_id: int  # the release that was the latest published
+    latest_as_of: str  # and the date its data end
+    reason: str
+    by: str
+
+
 @dataclass(slots=True)
 class ReleaseMeta:
-    """What a release is: when it was cut, what was checked, what disclosure control did."""
+    """What a release is: when it was cut, what was checked, what disclosure control did.
+
+    `as_of` is the date its data end (the last vaccination date it counts); `published_at`
+    when an operator (or `create --publish`) published it.
+    """
 
     id: int
     as_of: str
@@ -50,6 +64,7 @@ class ReleaseMeta:
     held_reasons: list[str] = field(default_factory=list)
     published_at: str | None = None
     etag: str = ""
+    rollback: Rollback | None = None  # set when published although its data end earlier
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -59,6 +74,8 @@ class ReleaseMeta:
         data = json.loads(raw)
         data["status"] = ReleaseStatus(data["status"])
         data["checks"] = [Check(**c) for c in data["checks"]]
+        if data.get("rollback"):
+            data["rollback"] = Rollback(**data["rollback"])
         return cls(**data)
 
 

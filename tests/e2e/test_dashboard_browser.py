@@ -60,7 +60,10 @@ def test_council_signs_in_and_sees_its_charts(
 
             assert page.locator("#area-title").inner_text().startswith("Hammersmith and Fulham")
             release = api.releases["second"]
-            assert f"Release {release.id}" in page.locator("#release").inner_text()
+            shown = page.locator("#release").inner_text()
+            assert f"Release {release.id}: data to {release.as_of}" in shown
+            published = release.published_at or ""
+            assert f"published {published[:10]} {published[11:16]} UTC" in shown
             assert page.locator("#trend svg path.line").count() == 3
             # The headline is over the 16+ population, named with its source.
             headline = page.locator("#headline .figure[data-dose='1']").inner_text()

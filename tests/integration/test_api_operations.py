@@ -5,18 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from services.api import audit_cli
 from services.releases.model import Check, PublishedTable, ReleaseStatus
 from tests.conftest import Stack
-from tests.unit.api.api_harness import Harness, running_harness
+from tests.unit.api.api_harness import DAYS, Harness, running_harness
 from tests.unit.api.release_examples import BRENT, HAMMERSMITH, write_release
 
 VACCINATIONS = "/v1/areas/{}/vaccinations"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -67,6 +72,89 @@ def test_a_release_that_failed_its_disclosure_audit_can_never_be_published(
     r = api.post(f"/v1/operator/releases/{meta.id}/publish", "operator")
     assert r.status_code == 409 and "disclosure_audit" in r.json()["error"]["message"]
     assert api.get("/v1/releases", "hammersmith").json()["latest"] != meta.id
+
+
+def _release_cli(api: Harness, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "VAXSHARE_REDIS_URL": api.settings.redis_url,
+        "VAXSHARE_REDIS_PREFIX": api.prefix,
+    }
+    command = [sys.executable, "-m", "services.cli", "release", *args]
+    return subprocess.run(
+        command, env=env, cwd=REPO, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def test_operator_api_refuses_to_take_latest_back_in_time_unless_told_why(api: Harness) -> None:
+    latest = api.releases["second"]
+    older = write_release(api.store, days=DAYS - 3, status=ReleaseStatus.DRAFT)
+    assert older.as_of < latest.as_of and older.id > latest.id
+    refused = api.post(f"/v1/operator/releases/{older.id}/publish", "operator")
+    assert refused.status_code == 409
+    message = refused.json()["error"]["message"]
+    assert f"before those of release {latest.id} (to {latest.as_of})" in message
+    assert api.get("/v1/releases/latest", "hammersmith").json()["id"] == latest.id
+    no_reason = api.post(
+        f"/v1/operator/releases/{older.id}/publish", "operator", {"allow_older_data": True}
+    )
+    assert no_reason.status_code == 422
+
+    on_purpose = api.post(
+        f"/v1/operator/releases/{older.id}/publish",
+        "operator",
+        {"allow_older_data": True, "reason": "June figures withdrawn pending a fix"},
+    )
+    assert on_purpose.status_code == 200
+    rollback = {
+        "latest_id": latest.id,
+        "latest_as_of": latest.as_of,
+        "reason": "June figures withdrawn pending a fix",
+        "by": "operator test key",
+    }
+    assert on_purpose.json()["rollback"] == rollback
+    listed = api.get("/v1/releases", "hammersmith").json()
+    assert listed["latest"] == older.id
+    shown = {r["id"]: r for r in listed["releases"]}
+    assert shown[older.id]["as_of"] == older.as_of and shown[older.id]["published_at"]
+    assert shown[older.id]["rollback"] == rollback
+    assert shown[latest.id]["as_of"] == latest.as_of and shown[latest.id]["rollback"] is None
+
+
+def test_release_cli_refuses_to_take_latest_back_in_time_and_lists_data_end_and_publication(
+    api: Harness,
+) -> None:
+    latest = api.releases["second"]
+    older = write_release(api.store, days=DAYS - 3, status=ReleaseStatus.DRAFT)
+    refused = _release_cli(api, "publish", str(older.id))
+    assert refused.returncode == 1
+    assert f"before those of release {latest.id} (to {latest.as_of})" in refused.stderr
+    assert api.store.latest_published() == latest.id
+    assert _release_cli(api, "publish", str(older.id), "--allow-older-data").returncode == 2
+
+    done = _release_cli(
+        api, "publish", str(older.id), "--allow-older-data", "--reason", "restating March"
+    )
+    assert done.returncode == 0, done.stderr
+    assert api.store.latest_published() == older.id
+    rollback = api.store.get(older.id).rollback  # type: ignore[union-attr]
+    assert rollback is not None and rollback.reason == "restating March"
+    assert rollback.latest_id == latest.id and rollback.by.endswith("command line")
+
+    listing = _release_cli(api, "list")
+    assert listing.returncode == 0
+    lines = {int(line.split()[0]): line for line in listing.stdout.splitlines()}
+    published = api.store.get(older.id).published_at  # type: ignore[union-attr]
+    assert (
+        f"data to {older.as_of}" in lines[older.id] and f"published {published}" in lines[older.id]
+    )
+    assert (
+        f"published over release {latest.id}, data to {latest.as_of}: restating March"
+        in (lines[older.id])
+    )
+    assert f"data to {latest.as_of}  published {latest.published_at}" in lines[latest.id]
+    draft = api.releases["draft"]
+    assert f"data to {draft.as_of}  published -" in lines[draft.id]
 
 
 def test_dead_letter_counts_by_reason_and_by_publisher(api: Harness) -> None:

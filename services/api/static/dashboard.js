@@ -333,12 +333,20 @@ async function download(kind) {
   }
 }
 
+// "2021-06-01T09:00:00+00:00" -> "2021-06-01 09:00 UTC" (the time as the release records it).
+function publishedText(iso) {
+  const offset = iso.slice(19);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} ${offset === "+00:00" || offset === "Z" ? "UTC" : offset}`;
+}
+
 async function render() {
   const area = [...$("area").options].find((o) => o.value === state.area);
   $("area-title").textContent = area ? area.textContent : state.area;
   const r = state.release;
-  $("release").textContent = `Release ${r.id}: data to ${r.last_date} (as of ${r.as_of}), ` +
-    `published ${r.published_at ? r.published_at.slice(0, 10) : "not yet"}; disclosure policy ${r.policy}.`;
+  $("release").textContent = `Release ${r.id}: data to ${r.as_of}, ` +
+    `published ${r.published_at ? publishedText(r.published_at) : "not yet"}; disclosure policy ${r.policy}.` +
+    (r.rollback ? ` Its data end before those of release ${r.rollback.latest_id} (to ` +
+      `${r.rollback.latest_as_of}), published earlier: ${r.rollback.reason}` : "");
   say("Loading…");
   delete document.body.dataset.ready;
   try {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import redis
@@ -16,6 +16,7 @@ from services.release.errors import ReleaseUnavailableError
 from services.release.ports import CellKey, ExactTable
 from services.release.settings import ReleaseSettings
 from services.release.tables import FamilyMapper
+from services.releases.errors import ReleaseConflict
 from services.releases.model import PublishedTable, ReleaseMeta, ReleaseStatus
 
 HAMMERSMITH = "E09000013"
@@ -154,6 +155,15 @@ def test_publish_at_once_publishes_it_and_the_next_release_is_audited_against_it
     second = builder.create(as_of=AS_OF)
     assert second.id == first.id + 1 and second.status is ReleaseStatus.DRAFT
     assert isinstance(builder.exact, MemoryExact) and builder.exact.reads == [first.id]
+
+
+def test_publish_at_once_refuses_data_ending_before_the_latest_and_leaves_a_draft() -> None:
+    builder = _builder(Counts())
+    builder.create(as_of=AS_OF, publish=True)
+    with pytest.raises(ReleaseConflict, match="before those of release 1"):
+        builder.create(as_of=AS_OF - timedelta(days=7), publish=True)
+    second = builder.store.all()[0]
+    assert second.id == 2 and second.status is ReleaseStatus.DRAFT
 
 
 def test_a_release_whose_aggregators_did_not_reach_the_cut_is_held_with_the_reason() -> None:
