@@ -89,9 +89,7 @@ def publish(
         else:
             rollback = Rollback(latest.id, latest.as_of, reason, by)
     _refuse(meta, blockers)
-    return replace(
-        meta, status=ReleaseStatus.PUBLISHED, published_at=_stamp(at), rollback=rollback
-    )
+    return replace(meta, status=ReleaseStatus.PUBLISHED, published_at=_stamp(at), rollback=rollback)
 
 
 def hold(meta: ReleaseMeta, reason: str, *, by: str) -> ReleaseMeta:
