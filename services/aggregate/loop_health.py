@@ -1,5 +1,10 @@
 """Liveness and readiness of the consumer loop, from when it last went round and last heard
-from Redis."""
+from Redis.
+
+A halted aggregator (it found the stored counts inconsistent and stopped counting for good)
+is alive but never ready: orchestrators keep it up, and do not restart it in a loop, until
+an operator has rebuilt the counts and restarts it.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,10 @@ class LoopHealth:
 
     last_loop: float = field(default_factory=time.monotonic)
     last_redis_ok: float = 0.0
+    halted: bool = False
+
+    def halt(self) -> None:
+        self.halted = True
 
     def looped(self) -> None:
         self.last_loop = time.monotonic()
@@ -26,11 +35,11 @@ class LoopHealth:
     def ready(self) -> bool:
         """True while the loop runs and Redis answered recently."""
         now = time.monotonic()
-        return (
+        return not self.halted and (
             now - self.last_loop < READY_WITHIN_SECONDS
             and now - self.last_redis_ok < READY_WITHIN_SECONDS
         )
 
     def alive(self) -> bool:
-        """True while the loop is not stuck."""
-        return time.monotonic() - self.last_loop < ALIVE_WITHIN_SECONDS
+        """True while the loop is not stuck (or it halted on purpose)."""
+        return self.halted or time.monotonic() - self.last_loop < ALIVE_WITHIN_SECONDS

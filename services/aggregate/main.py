@@ -28,6 +28,9 @@ from services.reference.areas import load_areas
 
 log = logging.getLogger("services.aggregate")
 
+EXIT_INCONSISTENT = 3
+"""Exit status when the stored counts are inconsistent: rebuild them, do not just restart."""
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `vaxshare aggregate`."""
@@ -50,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         return _rebuild(settings, breakdowns=args.breakdowns, drop_old=args.drop_old)
     except CorruptCountsError as exc:
         log.critical("stored counts are inconsistent; stopping", extra={"error": str(exc)})
-        return 3
+        return EXIT_INCONSISTENT
     except AggregateError as exc:
         log.error("aggregator stopped", extra={"error": str(exc)})
         return 1
@@ -139,12 +142,39 @@ def _run(settings: AggregateSettings) -> int:
     try:
         aggregator.subscribe()
         aggregator.run()
+    except CorruptCountsError as exc:
+        return _halt(aggregator, consumer, metrics, exc)
     finally:
         consumer.close(autocommit=False)
         sender.close()
         health.stop()
     log.info("aggregator stopped")
     return 0
+
+
+def _halt(
+    aggregator: Aggregator,
+    consumer: KafkaConsumer,
+    metrics: AggregateMetrics,
+    exc: CorruptCountsError,
+) -> int:
+    """Stop counting for good but stay up, alive and not ready, until told to stop.
+
+    Exiting would have Docker or Kubernetes restart the process, which would find the same
+    inconsistency and exit again, in a loop; staying up, it shows `vaxshare_aggregate_halted`
+    (alert AggregatorHalted) and leaves the consumer group, until the counts are rebuilt.
+    """
+    log.critical(
+        "stored counts are inconsistent; counting stopped until they are rebuilt "
+        "(vaxshare aggregate rebuild), then restart this aggregator",
+        extra={"error": str(exc)},
+    )
+    consumer.close(autocommit=False)
+    aggregator.health.halt()
+    metrics.halted.set(1)
+    aggregator.stop_event.wait()
+    log.info("halted aggregator stopped")
+    return EXIT_INCONSISTENT
 
 
 def _rebuild(settings: AggregateSettings, *, breakdowns: str | None, drop_old: bool) -> int:

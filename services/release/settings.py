@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 from pydantic import Field
 
+from services.platform.cpus import available_cpus
 from services.platform.settings import CommonSettings
 from services.reference.breakdowns import DEFAULT_BREAKDOWNS
 
@@ -25,9 +24,10 @@ class ReleaseSettings(CommonSettings):
         0.05, ge=0, le=1, description="Largest dead-lettered share since the last release"
     )
     release_workers: int = Field(
-        default_factory=lambda: os.cpu_count() or 1,
+        default_factory=available_cpus,
         ge=1,
-        description="Processes protecting a release's families in parallel (default: CPU cores)",
+        description="Processes protecting a release's families in parallel (default: the CPUs "
+        "this process may use: its CPU affinity, capped by its container's CPU limit)",
     )
     release_wait_seconds: float = Field(
         120.0, gt=0, description="How long a release waits for the aggregators to reach the cut"
