@@ -24,6 +24,7 @@ _OUTCOMES = {
     "retracted": "retracted",
     "parked": "parked",
     "dead_lettered": "dead_lettered",
+    "conflicting_duplicates": "conflicting_duplicate",
 }
 FENCE_KINDS = ("generation", "offset", "barrier", "state")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+SERVICE = "api"  # the `service` label of the HTTP metrics (the ingest's say "ingest")
 
 
 class ApiMetrics:
@@ -14,14 +15,14 @@ class ApiMetrics:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "vaxshare_http_requests_total",
-            "HTTP requests answered, by route template, method and status",
-            ["route", "method", "status"],
+            "HTTP requests answered, by service, route template, method and status",
+            ["service", "route", "method", "status"],
             registry=self.registry,
         )
         self.duration = Histogram(
             "vaxshare_http_request_duration_seconds",
-            "Time to answer (to the first byte of streamed answers), by route template",
-            ["route"],
+            "Time to answer (to the first byte of streamed answers), by service and route",
+            ["service", "route"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
@@ -55,8 +56,8 @@ class ApiMetrics:
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         """Record one answered request."""
-        self.requests.labels(route, method, str(status)).inc()
-        self.duration.labels(route).observe(seconds)
+        self.requests.labels(SERVICE, route, method, str(status)).inc()
+        self.duration.labels(SERVICE, route).observe(seconds)
 
     def render(self) -> bytes:
         """The exposition text."""

@@ -109,6 +109,7 @@ class Ingestion:
         return results
 
     def _store(self, records: list[OutgoingRecord], *, publisher: str, received: int) -> None:
+        self._metrics.publisher_seen(publisher)
         self._metrics.received.labels(publisher).inc(received)
         self._metrics.batch_size.observe(received)
         started = time.perf_counter()

@@ -1,8 +1,18 @@
-"""Prometheus metrics of the ingest, in a registry of its own per app."""
+"""Prometheus metrics of the ingest, in a registry of its own per app.
+
+The HTTP metrics carry `service="ingest"` (the council API's carry `service="api"`), so alerts
+and the dashboard tell the two apart wherever Prometheus runs: Kubernetes pod scraping gives
+every target one `job`. A publisher's series exist at 0 from its first request, every reason
+included, so a rate over a reason it has never been refused for is defined.
+"""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from services.contract.reasons import Reason
+
+SERVICE = "ingest"
 
 _BATCH_BUCKETS = (1, 10, 50, 100, 500, 1000, 2000, 5000, 10000)
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -46,14 +56,30 @@ class IngestMetrics:
         )
         self.http_requests = Counter(
             "vaxshare_http_requests",
-            "HTTP requests by route, method and status",
-            ["route", "method", "status"],
+            "HTTP requests by service, route, method and status",
+            ["service", "route", "method", "status"],
             registry=r,
         )
         self.http_duration = Histogram(
             "vaxshare_http_request_duration_seconds",
-            "HTTP request duration by route",
-            ["route"],
+            "HTTP request duration by service and route",
+            ["service", "route"],
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
+        self._publishers: set[str] = set()
+
+    def observe_http(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Record one answered request."""
+        self.http_requests.labels(SERVICE, route, method, str(status)).inc()
+        self.http_duration.labels(SERVICE, route).observe(seconds)
+
+    def publisher_seen(self, publisher: str) -> None:
+        """Create a publisher's series at 0 (once), before its first events are counted."""
+        if publisher in self._publishers:
+            return
+        self._publishers.add(publisher)
+        self.received.labels(publisher)
+        self.accepted.labels(publisher)
+        for reason in Reason:
+            self.rejected.labels(publisher, reason.value)

@@ -45,8 +45,7 @@ def install_request_tracking(app: FastAPI, metrics: IngestMetrics) -> None:
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(request.scope.get("route"), "path", "unmatched")
-            metrics.http_requests.labels(route, request.method, str(status)).inc()
-            metrics.http_duration.labels(route).observe(elapsed)
+            metrics.observe_http(route, request.method, status, elapsed)
             log.info(
                 "%s %s %s",
                 request.method,

@@ -41,6 +41,11 @@ def test_an_aggregator_that_finds_inconsistent_counts_halts_alive_and_not_ready(
     try:
         process = aggregators.start()
         base = f"http://127.0.0.1:{aggregators.metrics_port(process)}"
+        # Series an alert reads exist from the start, at 0.
+        started = httpx.get(f"{base}/metrics").text
+        for outcome in ("dead_lettered", "conflicting_duplicate", "counted"):
+            assert f'vaxshare_aggregate_events_total{{outcome="{outcome}"}} 0.0' in started
+        assert "vaxshare_aggregate_halted 0.0" in started
         _send(stack.bootstrap, topics.events, [original])
         wait_until_counted(stack, topics.events, reader)
         # The counts lose what a1 added while its state still says it counted there.

@@ -341,7 +341,7 @@ def test_dashboard_health_and_metrics_are_served(api: Harness) -> None:
     metrics = api.client.get("/metrics").text
     assert (
         'vaxshare_http_requests_total{method="GET",route="/v1/areas/{code}/vaccinations",'
-        'status="200"} 1.0' in metrics
+        'service="api",status="200"} 1.0' in metrics
     )
     assert f"vaxshare_api_latest_release_id {float(api.releases['second'].id)}" in metrics
     assert "vaxshare_api_rows_served_total" in metrics

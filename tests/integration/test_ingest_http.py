@@ -436,8 +436,12 @@ def test_operations_endpoints_report_health_readiness_metrics_and_openapi(ingest
     assert f"vaxshare_ingest_events_rejected_total{{{rejected}}} 1.0" in metrics
     assert "vaxshare_ingest_produce_latency_seconds_count 1.0" in metrics
     assert (
-        'vaxshare_http_requests_total{method="POST",route="/v1/events",status="207"} 1.0' in metrics
+        'vaxshare_http_requests_total{method="POST",route="/v1/events",service="ingest",'
+        'status="207"} 1.0' in metrics
     )
+    # A publisher's series exist from its first request, reasons it never met included.
+    never = f'publisher="{PUBLISHER}",reason="conflicting_duplicate"'
+    assert f"vaxshare_ingest_events_rejected_total{{{never}}} 0.0" in metrics
     assert "vaxshare_ingest_batch_size_events_bucket" in metrics
     body = openapi["paths"]["/v1/events"]["post"]["requestBody"]["content"]
     assert {"application/json", "application/x-ndjson", "avro/binary"} <= set(body)

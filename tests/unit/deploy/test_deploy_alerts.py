@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tests.unit.deploy.deploy_files import (
     ALERT_TESTS,
     ALERTS,
+    COMPOSE,
     OPERATIONS,
     PROMETHEUS_DIR,
     alert_rules,
@@ -31,7 +32,14 @@ REQUIRED_ALERTS = {
     "HttpServerErrors",
     "RedisMemoryNearLimit",
     "ServiceDown",
+    "ConflictingDuplicates",
+    "AggregatorHalted",
+    "IngestRejectionRateHigh",
 }
+# An absolute link: the base from Prometheus's external label, a reserved host while unset.
+RUNBOOK_URL = re.compile(
+    r'\{\{ or \$externalLabels\.runbook_base_url "(https://[^"]+)" \}\}#([a-z0-9-]+)'
+)
 
 
 def test_every_required_alert_exists_once() -> None:
@@ -46,9 +54,26 @@ def test_alert_tells_the_operator_what_happened_and_where_the_runbook_is(rule: d
     assert annotations["summary"].strip() and annotations["description"].strip()
     assert rule["labels"]["severity"] in {"page", "ticket"}
     url = annotations["runbook_url"]
-    match = re.fullmatch(r"docs/operations\.md#([a-z0-9-]+)", url)
-    assert match, f"{url} is not a link to a section of docs/operations.md"
-    assert match.group(1) in markdown_anchors(OPERATIONS), f"no runbook section for {url}"
+    match = RUNBOOK_URL.fullmatch(url)
+    assert match, f"{url} is not an absolute link to a section of the runbook"
+    assert match.group(1) == "https://vaxshare.invalid/docs/operations.md"
+    assert match.group(2) in markdown_anchors(OPERATIONS), f"no runbook section for {url}"
+
+
+@pytest.mark.parametrize("rule", alert_rules(), ids=lambda rule: rule["alert"])
+def test_alert_does_not_read_the_job_label_kubernetes_scraping_does_not_set_per_service(
+    rule: dict,
+) -> None:
+    assert not re.search(r"\bjob\b", rule["expr"]), rule["expr"]
+
+
+def test_prometheus_takes_the_runbook_base_from_the_environment() -> None:
+    config = load_yaml(PROMETHEUS_DIR / "prometheus.yml")
+    assert config["global"]["external_labels"]["runbook_base_url"] == "${RUNBOOK_BASE_URL}"
+    prometheus = load_yaml(COMPOSE)["services"]["prometheus"]
+    assert "--enable-feature=expand-external-labels" in prometheus["command"]
+    value = prometheus["environment"]["RUNBOOK_BASE_URL"]
+    assert re.fullmatch(r"\$\{RUNBOOK_BASE_URL:\?[^}]+\}", value), value
 
 
 @pytest.mark.parametrize("rule", alert_rules(), ids=lambda rule: rule["alert"])

@@ -160,6 +160,7 @@ def test_docker_compose_accepts_the_file_and_refuses_to_start_without_the_key() 
         **os.environ,
         "VAXSHARE_PSEUDONYM_KEY": "0" * 64,
         "GRAFANA_ADMIN_PASSWORD": "test-password",
+        "RUNBOOK_BASE_URL": "https://git.example.org/vaxshare/blob/main/docs/operations.md",
     }
     # An empty env file, so an operator's own .env cannot stand in for the variables.
     run = ["docker", "compose", "--env-file", os.devnull, "-f", str(COMPOSE), "config", "-q"]

@@ -23,6 +23,8 @@ REQUIRED_SERIES = {
     "vaxshare_api_release_age_seconds": "release age",
     "vaxshare_http_request_duration_seconds_bucket": "API latency",
     "vaxshare_http_requests_total": "API 5xx",
+    "vaxshare_ingest_events_rejected_total": "ingest rejections by publisher",
+    "vaxshare_aggregate_conflicting_duplicates_total": "reused event ids by publisher",
     "redis_memory_used_bytes": "Redis memory",
 }
 
@@ -52,6 +54,21 @@ def test_dashboard_shows_what_the_on_call_operator_needs() -> None:
     used = set().union(*(metric_names(e) for e in _exprs()))
     missing = {why for series, why in REQUIRED_SERIES.items() if series not in used}
     assert not missing, f"nothing on the board shows: {missing}"
+
+
+def test_http_panels_tell_the_services_apart_by_their_own_label_not_the_scrape_job() -> None:
+    http = [t["expr"] for p in _panels() for t in p["targets"] if "vaxshare_http" in t["expr"]]
+    assert http
+    for expr in http:
+        assert not re.search(r"\bjob\b", expr) and "service" in expr, expr
+    (variable,) = load_json(DASHBOARD)["templating"]["list"]
+    assert variable["definition"] == "label_values(vaxshare_http_requests_total, service)"
+
+
+def test_freshness_is_measured_from_when_the_ingest_received_the_record() -> None:
+    (freshness,) = [p for p in _panels() if p["title"].startswith("Freshness")]
+    (target,) = freshness["targets"]
+    assert "vaxshare_aggregate_last_received_timestamp_seconds" in target["expr"]
 
 
 def test_api_latency_has_median_and_tail_by_route() -> None:
