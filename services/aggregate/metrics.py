@@ -12,8 +12,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.aggregate.batch import BatchStats
 from services.aggregate.record_intake import LogRecord
-from services.contract.dead_letter import publisher_label
 from services.contract.reasons import Reason
+from services.contract.redaction import publisher_label
 
 # Batch statistics (Redis `stats` names) -> the `outcome` label of the events counter.
 _OUTCOMES = {

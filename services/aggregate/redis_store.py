@@ -24,7 +24,8 @@ from services.aggregate.errors import (
 )
 from services.aggregate.event_state import StoredState, parse
 from services.aggregate.generation import GenerationSpec, bucket_of
-from services.contract.dead_letter import Stage, publisher_label
+from services.contract.dead_letter import Stage
+from services.contract.redaction import publisher_label
 from services.platform.redis_keys import (
     RedisKeys,
     count_table,

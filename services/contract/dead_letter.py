@@ -66,17 +66,6 @@ class DeadLetter:
         )
 
 
-_LABEL_LENGTH = 64
-
-
-def publisher_label(name: str | None) -> str:
-    """A publisher's name as a metric label or a count's field: printable, at most 64
-    characters, "" when not known (a record that could not be decoded)."""
-    if not name:
-        return ""
-    return "".join(c if c.isprintable() else "?" for c in name[:_LABEL_LENGTH])
-
-
 @cache
 def _schema() -> tuple[bytes, dict[str, Any]]:
     raw = dead_letter_schema()

@@ -13,7 +13,8 @@ line that is not JSON, a FHIR resource, an Avro event, or bytes nobody could dec
 
 What is kept is cut to `MAX_KEPT_BYTES` (ending in `...[cut]`) so that every dead letter fits
 one Kafka record; no valid event comes near that size. `redact_dead_letter` applies all this
-to every text of a dead letter, and is what every stage writes.
+to every text of a dead letter, and is what every stage writes; `publisher_label` is the
+publisher's name as dead-letter counts and metrics show it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ NHS_NUMBER_SYSTEM: Final = "https://fhir.nhs.uk/Id/nhs-number"
 # A dead letter must fit one Kafka record (about 1 MB by default); no valid event comes near.
 MAX_KEPT_BYTES: Final = 64 * 1024
 _CUT_MARK: Final = b"...[cut]"
+_LABEL_LENGTH: Final = 64
 _NHS_FIELDS: Final = frozenset({"nhs_number"})
 # The value of an nhs_number field in text that is not (or no longer) parseable JSON.
 _NHS_FIELD_TEXT: Final = re.compile(r'("nhs_number"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\s]+)')
@@ -102,6 +104,16 @@ def redact_dead_letter(letter: DeadLetter) -> DeadLetter:
         topic=_optional(letter.topic),
         publisher=_optional(letter.publisher),
     )
+
+
+def publisher_label(name: str | None) -> str:
+    """A publisher's name as a metric label or a count's field: NHS numbers redacted (a direct
+    producer's `source_system` is any text), printable, at most 64 characters; "" when not
+    known (a record that could not be decoded)."""
+    if not name:
+        return ""
+    text = redact_text(name[: 4 * _LABEL_LENGTH])[:_LABEL_LENGTH]
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _optional(text: str | None) -> str | None:

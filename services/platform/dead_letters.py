@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import redis
 
-from services.contract.dead_letter import DeadLetter, encode_dead_letter, publisher_label
-from services.contract.redaction import redact_dead_letter
+from services.contract.dead_letter import DeadLetter, encode_dead_letter
+from services.contract.redaction import publisher_label, redact_dead_letter
 from services.platform.kafka_producer import AckedProducer, OutgoingRecord
 from services.platform.redis_keys import (
     RedisKeys,

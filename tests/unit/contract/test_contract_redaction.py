@@ -13,6 +13,7 @@ from services.contract.dead_letter import DeadLetter, Stage
 from services.contract.redaction import (
     MAX_KEPT_BYTES,
     REDACTED,
+    publisher_label,
     redact_dead_letter,
     redact_json,
     redact_original,
@@ -133,3 +134,9 @@ def test_every_text_of_a_dead_letter_is_redacted(planted: tuple[str, str]) -> No
 def test_a_long_run_of_digits_in_undecodable_bytes_is_kept_as_one_number() -> None:
     raw = b"\xc3\x01\xff\x2239115611000001103\x0e"
     assert redact_original(raw) == raw
+
+
+def test_a_publisher_label_holds_no_nhs_number_nor_control_characters() -> None:
+    assert publisher_label("AZ feed 943 476 5919\tline\n") == "AZ feed [redacted]?line?"
+    assert publisher_label("x" * 70 + "9434765919") == "x" * 64
+    assert publisher_label(None) == "" and publisher_label("TPP SystmOne") == "TPP SystmOne"
