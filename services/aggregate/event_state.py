@@ -17,8 +17,9 @@ A stored value is one of:
 
 So every event that arrived keeps its counted content, exactly (COUNTED) or as a 31-bit digest,
 and a later copy of its id is a duplicate only if it would count the same; the digest costs
-nothing for the ADMINISTERED events that make up nearly all of the state, and 4 bytes more
-for a superseded, retracting or correcting one.
+nothing for the ADMINISTERED events that make up nearly all of the state, 4 bytes more for a
+superseded or retracting one and about 23 for a counted correction (at the simulator's rates,
+0.5% corrections and 0.3% retractions, some 0.15 bytes an event on average).
 
 LTLA and MSOA codes are packed as their index in the dictionary stored with the generation,
 so a change of reference data never reinterprets values already written.

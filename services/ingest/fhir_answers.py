@@ -65,6 +65,7 @@ _ISSUE_CODES: Final = {
     "unknown_field": "structure",
     "wrong_type": "structure",
     "undecodable": "structure",
+    "conflicting_duplicate": "duplicate",
     **dict.fromkeys(
         (
             "unknown_kind",
