@@ -16,6 +16,21 @@ class Midpoint6Policy(Policy):
     """
 
     name = "midpoint6"
+    bases = (6, 12)
+    suppress_max = 0
+
+    def round_to(self, exact: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Midpoint of the block of ``base`` a count falls in; 0 stays 0."""
+        exact = np.asarray(exact, dtype=np.int64)
+        base = np.asarray(base, dtype=np.int64)
+        return np.where(exact == 0, 0, -(-exact // base) * base - base // 2)
+
+    def rounding_interval(
+        self, values: np.ndarray, base: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A value v at step b means a true v - b//2 + 1 .. v + b//2 (6: v-2..v+3)."""
+        base = np.asarray(base, dtype=np.int64)
+        return values - base // 2 + 1, values + base // 2
 
     def publish(self, exact: np.ndarray) -> PublishedArray:
         """Apply the rule to an int array of exact counts."""

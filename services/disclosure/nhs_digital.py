@@ -22,6 +22,20 @@ class NhsDigitalPolicy(Policy):
     """
 
     name = "nhs-digital"
+    bases = (5, 10)
+    suppress_max = PROTECTED_MAX
+
+    def round_to(self, exact: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Nearest multiple of ``base``, ties half up."""
+        base = np.asarray(base, dtype=np.int64)
+        return ((np.asarray(exact, dtype=np.int64) + base // 2) // base) * base
+
+    def rounding_interval(
+        self, values: np.ndarray, base: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A value v at step b means a true v - b//2 .. v + b - 1 - b//2 (5: v-2..v+2)."""
+        base = np.asarray(base, dtype=np.int64)
+        return values - base // 2, values + base - 1 - base // 2
 
     def publish(self, exact: np.ndarray) -> PublishedArray:
         """Apply the rule to an int array of exact counts."""

@@ -27,9 +27,27 @@ PROTECTED_MAX = 7
 
 
 class Policy(ABC):
-    """A disclosure rule applied to int arrays of exact counts."""
+    """A disclosure rule applied to int arrays of exact counts.
+
+    ``bases`` are the rounding steps the rule can publish a series at: the first is the rule
+    itself (5 for NHS Digital); later ones are coarser steps disclosure control may use for a
+    whole series instead of withholding it (flagged with the step). ``suppress_max`` is the
+    largest count the rule withholds (0 when it withholds nothing).
+    """
 
     name: str
+    bases: tuple[int, ...]
+    suppress_max: int
+
+    @abstractmethod
+    def round_to(self, exact: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Counts rounded the rule's way to the given step (per cell; 0 stays 0)."""
+
+    @abstractmethod
+    def rounding_interval(
+        self, values: np.ndarray, base: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(lo, hi)`` of the true counts that round to ``values`` at step ``base``."""
 
     @abstractmethod
     def publish(self, exact: np.ndarray) -> PublishedArray:
