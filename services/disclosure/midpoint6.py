@@ -16,7 +16,7 @@ class Midpoint6Policy(Policy):
     """
 
     name = "midpoint6"
-    bases = (6, 12)
+    bases = (6, 12, 60, 120, 600, 1200)
     suppress_max = 0
 
     def round_to(self, exact: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -24,6 +24,10 @@ class Midpoint6Policy(Policy):
         exact = np.asarray(exact, dtype=np.int64)
         base = np.asarray(base, dtype=np.int64)
         return np.where(exact == 0, 0, -(-exact // base) * base - base // 2)
+
+    def min_shown(self, base: np.ndarray) -> np.ndarray:
+        """1: every count above 0 has a midpoint above 0."""
+        return np.ones_like(np.asarray(base, dtype=np.int64))
 
     def rounding_interval(
         self, values: np.ndarray, base: np.ndarray

@@ -22,13 +22,17 @@ class NhsDigitalPolicy(Policy):
     """
 
     name = "nhs-digital"
-    bases = (5, 10)
+    bases = (5, 10, 50, 100, 500, 1000)
     suppress_max = PROTECTED_MAX
 
     def round_to(self, exact: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Nearest multiple of ``base``, ties half up."""
         base = np.asarray(base, dtype=np.int64)
         return ((np.asarray(exact, dtype=np.int64) + base // 2) // base) * base
+
+    def min_shown(self, base: np.ndarray) -> np.ndarray:
+        """8, or half the step for steps above 16 (smaller counts would round to 0)."""
+        return np.maximum(PROTECTED_MAX + 1, (np.asarray(base, dtype=np.int64) + 1) // 2)
 
     def rounding_interval(
         self, values: np.ndarray, base: np.ndarray

@@ -31,8 +31,10 @@ class Policy(ABC):
 
     ``bases`` are the rounding steps the rule can publish a series at: the first is the rule
     itself (5 for NHS Digital); later ones are coarser steps disclosure control may use for a
-    whole series instead of withholding it (flagged with the step). ``suppress_max`` is the
-    largest count the rule withholds (0 when it withholds nothing).
+    whole series instead of withholding it (flagged with the step). A series at a coarse step
+    is shown from when its count reaches ``min_shown`` of the step, so no count is ever shown
+    as 0. ``suppress_max`` is the largest count the rule withholds (0 when it withholds
+    nothing).
     """
 
     name: str
@@ -42,6 +44,10 @@ class Policy(ABC):
     @abstractmethod
     def round_to(self, exact: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Counts rounded the rule's way to the given step (per cell; 0 stays 0)."""
+
+    @abstractmethod
+    def min_shown(self, base: np.ndarray) -> np.ndarray:
+        """Smallest count shown at step ``base`` (a row is blank until it reaches it)."""
 
     @abstractmethod
     def rounding_interval(

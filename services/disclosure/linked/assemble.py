@@ -32,6 +32,14 @@ STABLE_BREAKDOWNS = frozenset(
 
 
 @dataclass(frozen=True, eq=False)
+class Context:
+    """Other areas' rows (exact daily counts) and sums that link them to a family's rows."""
+
+    rows: Mapping[RowKey, np.ndarray]
+    sums: Sequence[tuple[RowKey, tuple[RowKey, ...]]]
+
+
+@dataclass(frozen=True, eq=False)
 class AssembledFamily:
     """A family's rows and, per published table, the row of each of its groups."""
 
@@ -57,10 +65,12 @@ def assemble(
     tables: Mapping[TableKey, Table],
     links_of: LinksOf,
     start_levels: Mapping[RowKey, int] | None = None,
+    context: Context | None = None,
 ) -> AssembledFamily:
     """Build the family of ``lowers`` (LTLAs) and their ``upper`` tier (None: one area alone).
 
     ``tables`` holds the LTLAs' exact daily counts; the upper tier's are their sums.
+    ``context`` adds other areas' headline rows and the sums linking them to this family's.
     """
     builder = FamilyBuilder(n_dates)
     views: dict[TableKey, tuple[tuple[str, ...], tuple[int, ...]]] = {}
@@ -82,6 +92,15 @@ def assemble(
             for group, row in zip(views[(area, d, b)][0], rows, strict=True):
                 if group in by_label and row != by_label[group]:
                     builder.at_most(row, by_label[group])
+    if context is not None:
+        for key, daily in context.rows.items():
+            if builder.row(key) is None:
+                builder.add(key, np.cumsum(daily))
+        for target, members in context.sums:
+            rows = [builder.row(m) for m in members]
+            target_row = builder.row(target)
+            if target_row is not None and all(r is not None for r in rows):
+                builder.link_sum(target_row, [r for r in rows if r is not None])
     for key, level in (start_levels or {}).items():
         row = builder.row(key)
         if row is not None:

@@ -71,18 +71,63 @@ def _tighten_order(c: Constraints, lo: np.ndarray, hi: np.ndarray, n_dates: int)
     lo[large, cum] = np.maximum(lo[large, cum], lo[small, cum])
 
 
-def propagate(c: Constraints, lo: np.ndarray, hi: np.ndarray, n_dates: int) -> int:
-    """Tighten ``lo``/``hi`` (``[rows × 2·dates]``: daily then cumulative) in place; sweeps."""
-    for sweep in range(1, MAX_SWEEPS + 1):
-        before_lo, before_hi = lo.copy(), hi.copy()
+def _chain_rows(lo: np.ndarray, hi: np.ndarray, n_dates: int, rows: np.ndarray) -> None:
+    """The chain on some rows only (rows are independent in the chain)."""
+    if len(rows) == lo.shape[0]:
         _tighten_chain(lo, hi, n_dates)
-        _tighten_order(c, lo, hi, n_dates)
+        return
+    sub_lo, sub_hi = lo[rows], hi[rows]
+    _tighten_chain(sub_lo, sub_hi, n_dates)
+    lo[rows], hi[rows] = sub_lo, sub_hi
+
+
+def _sums_cols(c: Constraints, lo: np.ndarray, hi: np.ndarray, cols: np.ndarray) -> None:
+    """Every sum on some columns only (columns are independent in a sum)."""
+    if len(cols) * 2 > lo.shape[1]:
         for block in c.blocks:
             _tighten_block(block, lo, hi)
-        np.maximum(lo, 0, out=lo)
-        np.minimum(hi, UNBOUNDED, out=hi)
-        if np.array_equal(lo, before_lo) and np.array_equal(hi, before_hi):
+        return
+    sub_lo, sub_hi = lo[:, cols], hi[:, cols]
+    for block in c.blocks:
+        _tighten_block(block, sub_lo, sub_hi)
+    lo[:, cols], hi[:, cols] = sub_lo, sub_hi
+
+
+def propagate(
+    c: Constraints,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    n_dates: int,
+    dirty: tuple[np.ndarray, np.ndarray] | None = None,
+) -> int:
+    """Tighten ``lo``/``hi`` (``[rows × 2·dates]``: daily then cumulative) in place; sweeps.
+
+    A step given the same input gives the same output, so after the first sweep only the
+    rows (chain) and columns (sums) that changed since are tightened again; ``dirty`` (row
+    and column masks) restricts the first sweep too, when only those cells changed.
+    """
+    rows_dirty = np.ones(lo.shape[0], dtype=bool) if dirty is None else dirty[0].copy()
+    cols_dirty = np.ones(lo.shape[1], dtype=bool) if dirty is None else dirty[1].copy()
+    for sweep in range(1, MAX_SWEEPS + 1):
+        before_lo, before_hi = lo.copy(), hi.copy()
+        if rows_dirty.any():
+            _chain_rows(lo, hi, n_dates, np.flatnonzero(rows_dirty))
+            _tighten_order(c, lo, hi, n_dates)
+            np.maximum(lo, 0, out=lo)
+            changed = (lo != before_lo) | (hi != before_hi)
+            cols_dirty |= changed.any(axis=0)
+        if cols_dirty.any():
+            _sums_cols(c, lo, hi, np.flatnonzero(cols_dirty))
+            np.maximum(lo, 0, out=lo)
+            np.minimum(hi, UNBOUNDED, out=hi)
+        changed = (lo != before_lo) | (hi != before_hi)
+        if not changed.any():
             return sweep
+        rows_dirty, cols_dirty = changed.any(axis=1), changed.any(axis=0)
+        # The order pairs link rows: a changed row dirties its partner's chain too.
+        if len(c.smaller):
+            rows_dirty[c.smaller] |= rows_dirty[c.larger]
+            rows_dirty[c.larger] |= rows_dirty[c.smaller]
     return MAX_SWEEPS
 
 

@@ -36,6 +36,10 @@ class Constraints:
     larger: np.ndarray
     partners: tuple[frozenset[int], ...]
     """Per row: the rows it shares a sum with (the candidates for loosening it)."""
+    sums: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    """Every sum, as in the family."""
+    sums_of: tuple[tuple[int, ...], ...] = ()
+    """Per row: the indices in ``sums`` of the sums it takes part in."""
 
 
 def _block(n_rows: int, sums: Sequence[tuple[int, tuple[int, ...]]]) -> SumBlock:
@@ -69,14 +73,18 @@ def constraints_of(family: LinkedFamily) -> Constraints:
     n = family.n_rows
     blocks = tuple(_block(n, block) for block in _pack(family.sums))
     partners: list[set[int]] = [set() for _ in range(n)]
-    for target, members in family.sums:
+    sums_of: list[list[int]] = [[] for _ in range(n)]
+    for i, (target, members) in enumerate(family.sums):
         rows = {target, *members}
         for row in rows:
             partners[row] |= rows - {row}
+            sums_of[row].append(i)
     pairs = np.array(family.at_most, dtype=np.intp).reshape(-1, 2)
     return Constraints(
         blocks=blocks,
         smaller=pairs[:, 0],
         larger=pairs[:, 1],
         partners=tuple(frozenset(p) for p in partners),
+        sums=tuple(family.sums),
+        sums_of=tuple(tuple(x) for x in sums_of),
     )

@@ -30,7 +30,7 @@ from services.disclosure.linked.attacker import propagate
 from services.disclosure.linked.constraints import Constraints, constraints_of
 from services.disclosure.linked.model import LinkedFamily, RowKey
 from services.disclosure.linked.publication import Publication, RowRule, publish
-from services.disclosure.linked.repair import RepairState, loosen
+from services.disclosure.linked.repair import RepairState, Round, loosen_all
 from services.disclosure.policy import PROTECTED_MAX, Policy
 from services.disclosure.published import UNBOUNDED
 
@@ -53,6 +53,8 @@ class Part:
     rule: RowRule
     expensive: Collection[int] = frozenset()
     prior: tuple[np.ndarray, np.ndarray] | None = None
+    fixed: Collection[int] = frozenset()
+    """Rows published as decided elsewhere (other areas' headlines): never loosened here."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,7 +176,7 @@ def protect_jointly(
     """Publish every part so that no protected count is pinned by the joint attacker."""
     constraints = [constraints_of(p.family) for p in parts]
     shared = _shared_cells(parts)
-    state = RepairState.start(parts, policy, levels or {}, first_shown or {})
+    state = RepairState.start(parts, levels or {}, first_shown or {})
     protected = [_protected(p.family) for p in parts]
     rounds = 0
     while True:
@@ -189,11 +191,7 @@ def protect_jointly(
         if not any(e.any() for e in exposed) or rounds >= max_rounds:
             break
         rounds += 1
-        moved = False
-        for i, part in enumerate(parts):
-            if exposed[i].any():
-                moved |= loosen(state, i, part, policy, constraints[i], publications[i], exposed[i])
-        if not moved:
+        if not loosen_all(state, Round(parts, constraints, publications, bounds, policy), exposed):
             break
     results = [
         PartResult(p, pub, lo, hi, e, prot)

@@ -106,21 +106,28 @@ def publish(
     steps = np.array([*policy.bases, 0], dtype=np.int64)
     withheld = levels >= withheld_level(policy)
     base = np.where(withheld | ~family.published, 0, steps[np.minimum(levels, len(steps) - 1)])
-    first = np.maximum(first_shown, rule.natural)
-    prefixed = (rule.prefixed | (first > rule.natural)) & ~withheld
+    step = np.maximum(base, 1)
+    threshold = policy.min_shown(step)
+    reach = exact >= threshold[:, None]
+    at_level = np.where(reach.any(axis=1), rule.col_dates[reach.argmax(axis=1)], NEVER)
+    coarse_start = threshold > policy.suppress_max + 1
+    held = first_shown > np.maximum(rule.natural, at_level)
+    first = np.maximum(np.maximum(first_shown, rule.natural), at_level)
+    prefixed = (rule.prefixed | held | coarse_start) & ~withheld
     visible = (rule.col_dates[None, :] >= first[:, None]) & (base > 0)[:, None]
     zero_shown = (exact == 0) & ~prefixed[:, None] & ~withheld[:, None]
-    step = np.maximum(base, 1)[:, None]
-    rounded = policy.round_to(exact, step)
+    rounded = policy.round_to(exact, step[:, None])
     values = np.where(visible, rounded, np.where(zero_shown, 0, BLANK))
-    r_lo, r_hi = policy.rounding_interval(rounded, step)
-    lo = np.where(visible, np.maximum(r_lo, policy.suppress_max + 1), 0)
+    r_lo, r_hi = policy.rounding_interval(rounded, step[:, None])
+    lo = np.where(visible, np.maximum(r_lo, threshold[:, None]), 0)
     # A blank before the first shown date is at most the first figure (the chain bounds it);
-    # a row never shown holds at most suppress_max.
-    blank_hi = np.where(first >= NEVER, policy.suppress_max, UNBOUNDED)[:, None]
+    # a row never shown holds less than its step's smallest shown count.
+    blank_hi = np.where(first >= NEVER, threshold - 1, UNBOUNDED)[:, None]
     hi = np.where(visible, r_hi, np.where(zero_shown, 0, blank_hi))
     hi = np.where(withheld[:, None], UNBOUNDED, hi)
-    _rule_floor(lo, visible, prefixed & rule.floor)
+    # Only where a reader can tell the row passed through 1..7 (or was held back after
+    # reaching its first figure) does the blank before the first figure hold at least 1.
+    _rule_floor(lo, visible, (rule.prefixed | held) & ~coarse_start & rule.floor & ~withheld)
     max_error = np.where(base > 0, np.maximum(base - 1 - base // 2, base // 2), 0)
     unpublished = ~family.published
     values[unpublished] = BLANK

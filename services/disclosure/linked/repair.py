@@ -1,20 +1,25 @@
-"""Repair: loosen the rows linked to an exposed cell, as cheaply as possible.
+"""Repair: loosen the rows that pin an exposed cell, as cheaply as possible.
 
-Three moves, cheapest first for each exposed cell (row and date), taken among the published
-rows that share a sum with the exposed row (and the row itself):
+The rows considered for an exposed cell (a row on a date) are those of the sums that set its
+bound — in its own part, or, where the bound came from another grid through a shared row
+(a daily series and its weekly sample), in that part on the nearby week's columns — and
+failing that every row sharing a sum with it. Among them, cheapest first:
 
-1. *hold back*: early in a series, where a linked row's figure is still small (at most
-   ``HOLD_MAX`` people), show that row from the next date on — a few small early figures
-   become blank, the row's later figures are unchanged;
-2. *coarsen*: move the largest linked row (a few people either way in a large group cost
-   least) to the policy's next step for its whole series (NHS Digital: nearest 5 -> nearest
-   10, flagged), so it stays monotone and its daily figures still add up; an area's headline
+1. *hold back*: early in a series, where rows' figures are still small (at most
+   ``HOLD_MIN`` people, or at most ``HOLD_SHARE`` of their latest figure), show every such row
+   from the next date on — a few small early figures become blank, later figures are
+   unchanged; never a headline total;
+2. *coarsen*: move the largest row (a few people either way in a large group cost least) to
+   the policy's next step for its whole series (NHS Digital: nearest 5 -> 10 -> 50 -> 100 ->
+   500 -> 1000, flagged), so it stays monotone and its daily figures still add up; a headline
    total only when no other row can;
-3. *withhold*: only when every linked row is already at the coarsest step, blank the smallest.
+3. *withhold*: only when no such row can be held back or coarsened, blank the smallest if it
+   never shows more than ``WITHHOLD_MAX`` people; a larger group is never withheld (the cell
+   stays exposed and the release is held for an operator instead).
 
-Loosening only ever widens what a reader can infer, so every round makes progress and
-nothing fixed before is exposed again. One row per exposed cell per round, and none for a
-cell a row linked to it was already loosened for in this round (that may have fixed it).
+Loosening only ever widens what a reader can infer, so each round makes progress and nothing
+fixed before is exposed again. One row per exposed cell per round, and none for a cell that a
+row considered for it was already loosened for in this round (that may have fixed it).
 """
 
 from __future__ import annotations
@@ -33,8 +38,17 @@ from services.disclosure.policy import Policy
 if TYPE_CHECKING:
     from services.disclosure.linked.joint import Part
 
-HOLD_MAX = 30
-"""Largest count a row may hold on a date it is held back from (early, small figures)."""
+HOLD_MIN = 30
+"""A row may be held back from a date where it shows at most this many people ..."""
+HOLD_SHARE = 0.1
+"""... or at most this share of its latest figure (early, small figures)."""
+WITHHOLD_MAX = 50
+"""Only a row that never shows more than this many people may be withheld."""
+NEARBY = 7
+"""Days either side of an exposed cell whose sums are searched for the ones pinning it."""
+
+Cell = tuple[int, int]
+"""``(part, row)``."""
 
 
 @dataclass(slots=True)
@@ -50,7 +64,6 @@ class RepairState:
     def start(
         cls,
         parts: Sequence[Part],
-        policy: Policy,
         levels: Mapping[RowKey, int],
         first_shown: Mapping[RowKey, int],
     ) -> RepairState:
@@ -75,58 +88,174 @@ class RepairState:
         return levels, np.maximum(first, natural)
 
 
-def loosen(
-    state: RepairState,
-    index: int,
-    part: Part,
-    policy: Policy,
-    constraints: Constraints,
-    publication: Publication,
-    exposed: np.ndarray,
-) -> bool:
-    """Loosen one row linked to each exposed row-date of a part; False if none could be."""
-    family = part.family
-    keys = state.keys[index]
-    levels, first_shown = state.arrays(index)
-    col_dates = part.rule.col_dates
-    natural = part.rule.natural
-    n_cols = family.n_dates
-    coarsest = withheld_level(policy) - 1
-    values = publication.values
-    shown = np.where(values >= 0, values, 0)
-    touched: set[int] = set()
-    seen: set[tuple[int, int]] = set()
-    rows, cols = np.nonzero(exposed)
-    for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-        day = col % n_cols
-        if (row, day) in seen:
-            continue
-        seen.add((row, day))
-        linked = [*constraints.partners[row], row]
-        if touched.intersection(linked):
-            continue  # a row linked to this cell is loosened this round: look again after
-        own = [r for r in linked if family.published[r] and levels[r] <= coarsest]
-        early = [
-            r
-            for r in own
-            if r not in part.expensive
-            and day < n_cols - 1
-            and max(first_shown[r], natural[r]) <= col_dates[day]
-            and 0 <= values[r, day] <= HOLD_MAX + 2
-        ]
-        if early:
-            best = min(early, key=lambda r: (int(shown[r, : day + 1].sum()), r))
-            state.first_shown[keys[best]] = int(col_dates[day]) + 1
-            touched.add(best)
-            continue
-        coarser = [r for r in own if levels[r] < coarsest]
-        if coarser:
-            best = max(coarser, key=lambda r: (r not in part.expensive, shown[r, day], -r))
-            state.levels[keys[best]] = int(levels[best]) + 1
-            touched.add(best)
-            continue
-        if own:
-            smallest = min(own, key=lambda r: (shown[r, -1], r))
-            state.levels[keys[smallest]] = coarsest + 1
-            touched.add(smallest)
+def binding_rows(
+    constraints: Constraints, lo: np.ndarray, hi: np.ndarray, row: int, col: int, n_cols: int
+) -> set[int]:
+    """Rows of the sums that set ``row``'s bound in column ``col`` (and, for a daily or
+    weekly count, in the cumulative columns it is the difference of)."""
+    cols = [col] if col >= n_cols else [col, n_cols + col] + ([n_cols + col - 1] if col else [])
+    found: set[int] = set()
+    for c in cols:
+        for i in constraints.sums_of[row]:
+            target, members = constraints.sums[i]
+            m = list(members)
+            if row == target:
+                implied_lo, implied_hi = lo[m, c].sum(), hi[m, c].sum()
+            else:
+                others = [x for x in m if x != row]
+                implied_lo = lo[target, c] - hi[others, c].sum()
+                implied_hi = hi[target, c] - lo[others, c].sum()
+            if implied_hi <= hi[row, c] or implied_lo >= lo[row, c]:
+                found.update((target, *members))
+    found.discard(row)
+    return found
+
+
+@dataclass(frozen=True, eq=False)
+class Round:
+    """Everything repair reads in one round: parts, their links, figures and bounds."""
+
+    parts: Sequence[Part]
+    constraints: Sequence[Constraints]
+    publications: Sequence[Publication]
+    bounds: Sequence[tuple[np.ndarray, np.ndarray]]
+    policy: Policy
+
+    @property
+    def index(self) -> list[dict[RowKey, int]]:
+        """Per part, row key -> row."""
+        if not hasattr(self, "_index"):
+            found = [{k: r for r, k in enumerate(p.family.keys)} for p in self.parts]
+            object.__setattr__(self, "_index", found)
+        return self._index  # type: ignore[attr-defined, no-any-return]
+
+    def where(self) -> dict[RowKey, list[Cell]]:
+        """Every row key to the parts and rows holding it."""
+        found: dict[RowKey, list[Cell]] = {}
+        for p, part in enumerate(self.parts):
+            for r, key in enumerate(part.family.keys):
+                found.setdefault(key, []).append((p, r))
+        return found
+
+
+def loosen_all(state: RepairState, rnd: Round, exposed: Sequence[np.ndarray]) -> bool:
+    """Loosen one row for each exposed cell of every part; False if none could be."""
+    where = rnd.where()
+    levels = [state.arrays(p)[0] for p in range(len(rnd.parts))]
+    firsts = [state.arrays(p)[1] for p in range(len(rnd.parts))]
+    coarsest = withheld_level(rnd.policy) - 1
+    touched: set[RowKey] = set()
+    seen: set[tuple[RowKey, int]] = set()
+    for p, mask in enumerate(exposed):
+        part = rnd.parts[p]
+        n_cols = part.family.n_dates
+        rows, cols = np.nonzero(mask)
+        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+            key = part.family.keys[row]
+            date = int(part.rule.col_dates[col % n_cols])
+            if (key, date) in seen:
+                continue
+            seen.add((key, date))
+            cells = _considered(rnd, where, p, row, col)
+            keys = {rnd.parts[q].family.keys[r] for q, r in cells}
+            if keys & touched:
+                continue
+            for (q, r), kind, when in _moves(rnd, cells, levels, firsts, coarsest):
+                k = rnd.parts[q].family.keys[r]
+                if kind == "hold":
+                    state.first_shown[k] = max(state.first_shown.get(k, 0), when + 1)
+                elif kind == "coarsen":
+                    state.levels[k] = int(levels[q][r]) + 1
+                else:
+                    state.levels[k] = coarsest + 1
+                touched.add(k)
     return bool(touched)
+
+
+def _considered(
+    rnd: Round, where: Mapping[RowKey, list[Cell]], p: int, row: int, col: int
+) -> dict[Cell, int]:
+    """Rows considered for an exposed cell, each with the date its sum pins the cell on."""
+    part = rnd.parts[p]
+    n_cols = part.family.n_dates
+    key = part.family.keys[row]
+    date = int(part.rule.col_dates[col % n_cols])
+    binding = binding_rows(rnd.constraints[p], *rnd.bounds[p], row, col, n_cols)
+    found: dict[Cell, int] = {(p, r): date for r in binding}
+    if not found:
+        # The bound was carried along the series or across grids: the sums pinning the row
+        # on nearby dates, in every part holding it.
+        for q, r in where[key]:
+            other = rnd.parts[q]
+            dates = other.rule.col_dates
+            m = other.family.n_dates
+            near = np.flatnonzero((dates >= date - NEARBY) & (dates <= date + NEARBY))
+            for c in near.tolist():
+                for cc in (c, m + c):
+                    rows = binding_rows(rnd.constraints[q], *rnd.bounds[q], r, cc, m)
+                    for x in rows:
+                        found.setdefault((q, x), int(dates[c]))
+    if not found:
+        found = {(p, r): date for r in rnd.constraints[p].partners[row]}
+    found.setdefault((p, row), date)
+    return found
+
+
+def _moves(
+    rnd: Round,
+    cells: Mapping[Cell, int],
+    levels: Sequence[np.ndarray],
+    firsts: Sequence[np.ndarray],
+    coarsest: int,
+) -> list[tuple[Cell, str, int]]:
+    """The cheapest move among the rows considered (see the module docstring)."""
+    own = {
+        (q, r): date
+        for (q, r), date in cells.items()
+        if rnd.parts[q].family.published[r]
+        and levels[q][r] <= coarsest
+        and r not in rnd.parts[q].fixed
+    }
+    early = []
+    for (q, r), date in own.items():
+        part, values = rnd.parts[q], rnd.publications[q].values
+        if r in part.expensive or date >= part.rule.col_dates[-1] or firsts[q][r] > date:
+            continue
+        value = _value(rnd, q, r, date)
+        latest = max(int(values[r].max()), 0)
+        if 0 < value <= max(HOLD_MIN, HOLD_SHARE * latest):
+            early.append(((q, r), "hold", date))
+    if early:
+        return early
+    coarser = [
+        (r not in rnd.parts[q].expensive, value, -r, (q, r), date)
+        for (q, r), date in own.items()
+        if levels[q][r] < coarsest and (value := _value(rnd, q, r, date)) > 0
+    ]
+    if coarser:
+        best = max(coarser)
+        return [(best[3], "coarsen", best[4])]
+    tiny = [
+        (max(int(rnd.publications[q].values[r].max()), 0), (q, r), date)
+        for (q, r), date in own.items()
+    ]
+    tiny = [t for t in tiny if t[0] <= WITHHOLD_MAX]
+    if tiny:
+        _, cell, date = min(tiny)
+        return [(cell, "withhold", date)]
+    return []
+
+
+def _value(rnd: Round, q: int, r: int, date: int) -> int:
+    """The row's published figure on ``date`` (on the finest grid that holds the row)."""
+    key = rnd.parts[q].family.keys[r]
+    best = (q, r)
+    for p, part in enumerate(rnd.parts):
+        if p != q and len(part.rule.col_dates) > len(rnd.parts[best[0]].rule.col_dates):
+            row = rnd.index[p].get(key)
+            if row is not None:
+                best = (p, row)
+    p, row = best
+    dates = rnd.parts[p].rule.col_dates
+    c = int(np.searchsorted(dates, date, side="right")) - 1
+    return int(max(rnd.publications[p].values[row, max(c, 0)], 0))

@@ -1,0 +1,181 @@
+"""Protect a whole release: the headline family first, then every cluster in its context.
+
+1. The headline family (every area's daily total; regions and England are sums of LTLAs) is
+   protected on its own: that fixes how every headline is published.
+2. Each cluster (an upper tier with its LTLAs, both grids) is protected with its region's
+   and England's headlines as context rows — published as step 1 decided, never loosened
+   by the cluster — so its attacker also differences a region against its other areas.
+   Clusters are independent given the headlines, so ``mapper`` may run them in parallel.
+   A cluster may loosen its own totals further; loosening only widens what anyone can infer,
+   so the headline family stays protected.
+3. The headline family is checked again with every cluster's final state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from services.disclosure.linked.assemble import Context, LinksOf
+from services.disclosure.linked.cluster import ClusterParts, ClusterSpec, build_parts
+from services.disclosure.linked.headline import TOTAL, headline_family
+from services.disclosure.linked.joint import JointResult, Part, protect_jointly
+from services.disclosure.linked.model import LinkedFamily, RowKey
+from services.disclosure.linked.publication import own_rule
+from services.disclosure.registry import get_policy
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterJob:
+    """One cluster to protect and the state repair starts from."""
+
+    spec: ClusterSpec
+    policy: str
+    protection_width: int
+    levels: Mapping[RowKey, int]
+    first_shown: Mapping[RowKey, int]
+    links_of: LinksOf
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterOutcome:
+    """A protected cluster."""
+
+    spec: ClusterSpec
+    parts: ClusterParts
+    result: JointResult
+
+
+def protect_cluster(job: ClusterJob) -> ClusterOutcome:
+    """Protect one cluster (a top-level function, so a process pool can run it)."""
+    policy = get_policy(job.policy)
+    parts = build_parts(job.spec, policy, job.links_of)
+    result = protect_jointly(
+        parts.parts,
+        policy,
+        protection_width=job.protection_width,
+        levels=job.levels,
+        first_shown=job.first_shown,
+    )
+    return ClusterOutcome(job.spec, parts, result)
+
+
+Mapper = Callable[
+    [Callable[[ClusterJob], ClusterOutcome], Sequence[ClusterJob]], Iterable[ClusterOutcome]
+]
+
+
+@dataclass(slots=True)
+class Protected:
+    """Every cluster's outcome and the headline family's final check."""
+
+    clusters: list[ClusterOutcome]
+    headline: JointResult
+    headline_family: LinkedFamily
+
+    @property
+    def passed(self) -> bool:
+        """True when no cluster and not the headline family has a pinned protected cell."""
+        return self.headline.passed and all(c.result.passed for c in self.clusters)
+
+
+def protect_all(
+    specs: Sequence[ClusterSpec],
+    *,
+    policy_name: str,
+    links_of: LinksOf,
+    regions: Mapping[str, tuple[str, ...]],
+    england: str,
+    protection_width: int = 5,
+    start_levels: Mapping[RowKey, int] | None = None,
+    mapper: Mapper = map,
+) -> Protected:
+    """Protect the headlines, then every cluster in context, then check the headlines."""
+    policy = get_policy(policy_name)
+    family = _headline(specs, regions, england, start_levels or {})
+    rule = own_rule(family, policy)
+    headline = protect_jointly([Part(family, rule)], policy, protection_width=protection_width)
+    contexts = _contexts(specs, family, regions, england)
+    jobs = [
+        ClusterJob(
+            replace(spec, context=contexts[i]),
+            policy_name,
+            protection_width,
+            _subset(headline.levels, contexts[i]),
+            _subset(headline.first_shown, contexts[i]),
+            links_of,
+        )
+        for i, spec in enumerate(specs)
+    ]
+    outcomes = list(mapper(protect_cluster, jobs))
+    levels, first_shown = dict(headline.levels), dict(headline.first_shown)
+    for outcome in outcomes:
+        own = {*outcome.spec.lowers, outcome.spec.upper}
+        levels.update({k: v for k, v in outcome.result.levels.items() if k[0] in own})
+        first_shown.update({k: v for k, v in outcome.result.first_shown.items() if k[0] in own})
+    check = protect_jointly(
+        [Part(family, rule)],
+        policy,
+        protection_width=protection_width,
+        levels=levels,
+        first_shown=first_shown,
+        max_rounds=0,
+    )
+    return Protected(outcomes, check, family)
+
+
+def _headline(
+    specs: Sequence[ClusterSpec],
+    regions: Mapping[str, tuple[str, ...]],
+    england: str,
+    start_levels: Mapping[RowKey, int],
+) -> LinkedFamily:
+    doses = specs[0].doses
+    ltla_daily = {
+        (ltla, dose): spec.tables[(ltla, dose, TOTAL[0])][1][0]
+        for spec in specs
+        for ltla in spec.lowers
+        for dose in doses
+    }
+    uppers = {spec.upper: spec.lowers for spec in specs if spec.upper is not None}
+    family, _ = headline_family(
+        n_dates=specs[0].n_dates,
+        doses=doses,
+        ltla_daily=ltla_daily,
+        uppers=uppers,
+        regions=regions,
+        england=england,
+        start_levels=start_levels,
+    )
+    return family
+
+
+def _contexts(
+    specs: Sequence[ClusterSpec],
+    family: LinkedFamily,
+    regions: Mapping[str, tuple[str, ...]],
+    england: str,
+) -> list[Context]:
+    """Per cluster: its region's LTLA totals, every region's total and England's."""
+    daily = {key: np.diff(family.exact[row], prepend=0) for row, key in enumerate(family.keys)}
+    region_of = {ltla: region for region, ltlas in regions.items() for ltla in ltlas}
+    doses = specs[0].doses
+    out = []
+    for spec in specs:
+        region = region_of[spec.lowers[0]]
+        areas = [*regions[region], *regions, england]
+        rows = {
+            (area, dose, *TOTAL): daily[(area, dose, *TOTAL)] for area in areas for dose in doses
+        }
+        sums: list[tuple[RowKey, tuple[RowKey, ...]]] = []
+        for dose in doses:
+            sums.append(((region, dose, *TOTAL), tuple((a, dose, *TOTAL) for a in regions[region])))
+            sums.append(((england, dose, *TOTAL), tuple((r, dose, *TOTAL) for r in regions)))
+        out.append(Context(rows, sums))
+    return out
+
+
+def _subset(values: Mapping[RowKey, int], context: Context) -> dict[RowKey, int]:
+    return {key: values[key] for key in context.rows if key in values}
