@@ -8,6 +8,7 @@ rows as in their clusters; this family adds the links between areas.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -55,7 +56,7 @@ def headline_family(
             region_rows.append(row)
         row = builder.add(key(england, dose), sum(builder.exact(m) for m in region_rows))
         builder.link_sum(row, region_rows)
-    for earlier, later in zip(doses, doses[1:], strict=False):
+    for earlier, later in itertools.pairwise(doses):
         for k, row in builder.index().items():
             if k[1] == later:
                 before = builder.row((k[0], earlier, *TOTAL))
