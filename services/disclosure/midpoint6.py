@@ -16,7 +16,7 @@ class Midpoint6Policy(Policy):
     """
 
     name = "midpoint6"
-    bases = (6, 12, 60, 120, 600, 1200)
+    bases = (6, 18, 54, 162, 486, 1458)
     suppress_max = 0
 
     def round_to(self, exact: np.ndarray, base: np.ndarray) -> np.ndarray:

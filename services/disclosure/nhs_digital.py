@@ -22,7 +22,7 @@ class NhsDigitalPolicy(Policy):
     """
 
     name = "nhs-digital"
-    bases = (5, 10, 50, 100, 500, 1000)
+    bases = (5, 15, 45, 135, 405, 1215)
     suppress_max = PROTECTED_MAX
 
     def round_to(self, exact: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -32,6 +32,9 @@ class NhsDigitalPolicy(Policy):
 
     def min_shown(self, base: np.ndarray) -> np.ndarray:
         """8, or half the step for steps above 16 (smaller counts would round to 0)."""
+        # Steps are 5 times a power of 3, so a coarser step's interval is always a union of
+        # finer ones: publishing a count more coarsely later never narrows what an earlier,
+        # finer figure told a reader.
         return np.maximum(PROTECTED_MAX + 1, (np.asarray(base, dtype=np.int64) + 1) // 2)
 
     def rounding_interval(

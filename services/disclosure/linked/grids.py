@@ -2,12 +2,13 @@
 
 Headline totals and the simple breakdowns are published daily; every breakdown, including
 the fine cross-tabulations (detailed ethnic group, age band × ethnic group), is published on
-the weekly grid: the cumulative count at the end of each week (Sunday) and on the release's
-last date. On a Sunday a daily series and its weekly sample are the same published number.
+the weekly grid: the cumulative count at the end of each week (Sunday), on the release's last
+date and on the last date of the release before it. On a Sunday a daily series and its weekly sample are the same published number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -15,12 +16,16 @@ import numpy as np
 SUNDAY = 6
 
 
-def week_ends(first: date, n_dates: int) -> np.ndarray:
-    """Indices of the weekly grid: every Sunday and the last date."""
-    days = [i for i in range(n_dates) if (first + timedelta(days=i)).weekday() == SUNDAY]
-    if not days or days[-1] != n_dates - 1:
-        days.append(n_dates - 1)
-    return np.array(days, dtype=np.int64)
+def week_ends(first: date, n_dates: int, extra: Sequence[int] = ()) -> np.ndarray:
+    """Indices of the weekly grid: every Sunday, the last date, and ``extra`` dates.
+
+    ``extra`` holds the last dates of earlier releases: their figures were published then,
+    so the grid keeps them as columns and an earlier release's grid is always a prefix.
+    """
+    days = {i for i in range(n_dates) if (first + timedelta(days=i)).weekday() == SUNDAY}
+    days.add(n_dates - 1)
+    days.update(d for d in extra if 0 <= d < n_dates)
+    return np.array(sorted(days), dtype=np.int64)
 
 
 def sample_daily(daily: np.ndarray, columns: np.ndarray) -> np.ndarray:

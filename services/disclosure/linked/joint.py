@@ -100,7 +100,7 @@ class _Shared:
     flat_b: np.ndarray
 
 
-def _shared_cells(parts: Sequence[Part]) -> list[_Shared]:
+def shared_cells(parts: Sequence[Part]) -> list[_Shared]:
     """Same row key and same global date: cumulative cells always, daily ones on equal grids."""
     links = []
     for i in range(len(parts)):
@@ -175,7 +175,7 @@ def protect_jointly(
 ) -> JointResult:
     """Publish every part so that no protected count is pinned by the joint attacker."""
     constraints = [constraints_of(p.family) for p in parts]
-    shared = _shared_cells(parts)
+    shared = shared_cells(parts)
     state = RepairState.start(parts, levels or {}, first_shown or {})
     protected = [_protected(p.family) for p in parts]
     rounds = 0

@@ -21,15 +21,35 @@ import numpy as np
 from services.disclosure.linked.assemble import Context, LinksOf
 from services.disclosure.linked.cluster import ClusterParts, ClusterSpec, build_parts
 from services.disclosure.linked.headline import TOTAL, headline_family
-from services.disclosure.linked.joint import JointResult, Part, protect_jointly
+from services.disclosure.linked.constraints import constraints_of
+from services.disclosure.linked.joint import (
+    JointResult,
+    Part,
+    joint_bounds,
+    protect_jointly,
+    shared_cells,
+)
 from services.disclosure.linked.model import LinkedFamily, RowKey
-from services.disclosure.linked.publication import own_rule
+from services.disclosure.linked.previous import carried_priors
+from services.disclosure.linked.publication import own_rule, publish
+from services.disclosure.linked.repair import RepairState
+from services.disclosure.policy import Policy
 from services.disclosure.registry import get_policy
 
 
 @dataclass(frozen=True, eq=False)
+class Earlier:
+    """The release published before: its clusters' specs, policy and disclosure state."""
+
+    specs: Sequence[ClusterSpec]
+    policy: str
+    levels: Mapping[RowKey, int]
+    first_shown: Mapping[RowKey, int]
+
+
+@dataclass(frozen=True, eq=False)
 class ClusterJob:
-    """One cluster to protect and the state repair starts from."""
+    """One cluster to protect, the state repair starts from, and the release before."""
 
     spec: ClusterSpec
     policy: str
@@ -37,6 +57,10 @@ class ClusterJob:
     levels: Mapping[RowKey, int]
     first_shown: Mapping[RowKey, int]
     links_of: LinksOf
+    earlier: ClusterSpec | None = None
+    earlier_policy: str = ""
+    earlier_levels: Mapping[RowKey, int] | None = None
+    earlier_first_shown: Mapping[RowKey, int] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,6 +76,14 @@ def protect_cluster(job: ClusterJob) -> ClusterOutcome:
     """Protect one cluster (a top-level function, so a process pool can run it)."""
     policy = get_policy(job.policy)
     parts = build_parts(job.spec, policy, job.links_of)
+    if job.earlier is not None:
+        old_policy = get_policy(job.earlier_policy)
+        old = build_parts(job.earlier, old_policy, job.links_of)
+        bounds = attacked(old.parts, old_policy, job.earlier_levels or {}, job.earlier_first_shown or {})
+        priors = carried_priors(parts.parts, old.parts, bounds)
+        parts = replace(
+            parts, parts=tuple(replace(p, prior=pr) for p, pr in zip(parts.parts, priors, strict=True))
+        )
     result = protect_jointly(
         parts.parts,
         policy,
@@ -81,6 +113,19 @@ class Protected:
         return self.headline.passed and all(c.result.passed for c in self.clusters)
 
 
+def attacked(
+    parts: Sequence[Part],
+    policy: Policy,
+    levels: Mapping[RowKey, int],
+    first_shown: Mapping[RowKey, int],
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The attacker's bounds on parts published in a given state (no repair)."""
+    state = RepairState.start(parts, levels, first_shown)
+    publications = [publish(p.family, policy, p.rule, *state.arrays(i)) for i, p in enumerate(parts)]
+    constraints = [constraints_of(p.family) for p in parts]
+    return joint_bounds(parts, constraints, publications, shared_cells(parts))
+
+
 def protect_all(
     specs: Sequence[ClusterSpec],
     *,
@@ -89,26 +134,56 @@ def protect_all(
     regions: Mapping[str, tuple[str, ...]],
     england: str,
     protection_width: int = 5,
-    start_levels: Mapping[RowKey, int] | None = None,
+    earlier: Earlier | None = None,
     mapper: Mapper = map,
 ) -> Protected:
-    """Protect the headlines, then every cluster in context, then check the headlines."""
+    """Protect the headlines, then every cluster in context, then check the headlines.
+
+    With an ``earlier`` release, every row starts at least as coarse and as late as it was
+    published then, and the attacker also holds that release's bounds on unchanged counts.
+    """
     policy = get_policy(policy_name)
-    family = _headline(specs, regions, england, start_levels or {})
+    # Coarsening and holding back carry over (a row never becomes more precise or starts
+    # earlier); withholding does not: a small group withheld then is looked at afresh.
+    coarsest = len(policy.bases) - 1
+    start_levels = {k: v for k, v in earlier.levels.items() if v <= coarsest} if earlier else {}
+    start_first = dict(earlier.first_shown) if earlier else {}
+    family = _headline(specs, regions, england, start_levels)
     rule = own_rule(family, policy)
-    headline = protect_jointly([Part(family, rule)], policy, protection_width=protection_width)
+    head_part = Part(family, rule)
+    if earlier is not None:
+        old_family = _headline(earlier.specs, regions, england, {})
+        old_part = Part(old_family, own_rule(old_family, get_policy(earlier.policy)))
+        old_bounds = attacked([old_part], get_policy(earlier.policy), earlier.levels, earlier.first_shown)
+        head_part = replace(head_part, prior=carried_priors([head_part], [old_part], old_bounds)[0])
+    headline = protect_jointly(
+        [head_part],
+        policy,
+        protection_width=protection_width,
+        levels=start_levels,
+        first_shown=start_first,
+    )
     contexts = _contexts(specs, family, regions, england)
-    jobs = [
-        ClusterJob(
-            replace(spec, context=contexts[i]),
-            policy_name,
-            protection_width,
-            _subset(headline.levels, contexts[i]),
-            _subset(headline.first_shown, contexts[i]),
-            links_of,
+    old_contexts = _contexts(earlier.specs, old_family, regions, england) if earlier else None
+    jobs = []
+    for i, spec in enumerate(specs):
+        own = {*spec.lowers, spec.upper}
+        levels = {k: v for k, v in start_levels.items() if k[0] in own}
+        levels.update(_subset(headline.levels, contexts[i]))
+        first = {k: v for k, v in start_first.items() if k[0] in own}
+        first.update(_subset(headline.first_shown, contexts[i]))
+        job = ClusterJob(
+            replace(spec, context=contexts[i]), policy_name, protection_width, levels, first, links_of
         )
-        for i, spec in enumerate(specs)
-    ]
+        if earlier is not None and old_contexts is not None:
+            job = replace(
+                job,
+                earlier=replace(earlier.specs[i], context=old_contexts[i]),
+                earlier_policy=earlier.policy,
+                earlier_levels={k: v for k, v in earlier.levels.items() if k[0] in own or k in old_contexts[i].rows},
+                earlier_first_shown={k: v for k, v in earlier.first_shown.items() if k[0] in own or k in old_contexts[i].rows},
+            )
+        jobs.append(job)
     outcomes = list(mapper(protect_cluster, jobs))
     levels, first_shown = dict(headline.levels), dict(headline.first_shown)
     for outcome in outcomes:
@@ -116,7 +191,7 @@ def protect_all(
         levels.update({k: v for k, v in outcome.result.levels.items() if k[0] in own})
         first_shown.update({k: v for k, v in outcome.result.first_shown.items() if k[0] in own})
     check = protect_jointly(
-        [Part(family, rule)],
+        [head_part],
         policy,
         protection_width=protection_width,
         levels=levels,

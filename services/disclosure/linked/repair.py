@@ -10,12 +10,13 @@ failing that every row sharing a sum with it. Among them, cheapest first:
    from the next date on — a few small early figures become blank, later figures are
    unchanged; never a headline total;
 2. *coarsen*: move the largest row (a few people either way in a large group cost least) to
-   the policy's next step for its whole series (NHS Digital: nearest 5 -> 10 -> 50 -> 100 ->
-   500 -> 1000, flagged), so it stays monotone and its daily figures still add up; a headline
+   the policy's next step for its whole series (NHS Digital: nearest 5 -> 15 -> 45 -> 135 ->
+   405 -> 1215, flagged), so it stays monotone and its daily figures still add up; a headline
    total only when no other row can;
-3. *withhold*: only when no such row can be held back or coarsened, blank the smallest if it
-   never shows more than ``WITHHOLD_MAX`` people; a larger group is never withheld (the cell
-   stays exposed and the release is held for an operator instead).
+3. *withhold*: only when no such row can be held back or coarsened, blank the smallest (never
+   a headline total: the cell then stays exposed and the release is held for an operator).
+   This is rare and mostly hits groups of a few dozen people; the release's loss figures
+   list every withheld group, and a withheld group is looked at afresh in the next release.
 
 Loosening only ever widens what a reader can infer, so each round makes progress and nothing
 fixed before is exposed again. One row per exposed cell per round, and none for a cell that a
@@ -42,8 +43,12 @@ HOLD_MIN = 30
 """A row may be held back from a date where it shows at most this many people ..."""
 HOLD_SHARE = 0.1
 """... or at most this share of its latest figure (early, small figures)."""
-WITHHOLD_MAX = 50
-"""Only a row that never shows more than this many people may be withheld."""
+STEPS_IN_RANGE = 2
+"""A row moves to a coarser step if its latest count spans at least this many steps (a
+larger step would blur a mid-sized group); failing any such row, one step is enough."""
+EXPENSIVE_MAX_LEVEL = 1
+"""A headline total is never coarser than the policy's second step (nearest 15), so it is
+shown from 8 people on, like every count under the policy's own rule."""
 NEARBY = 7
 """Days either side of an exposed cell whose sums are searched for the ones pinning it."""
 
@@ -210,12 +215,16 @@ def _moves(
 ) -> list[tuple[Cell, str, int]]:
     """The cheapest move among the rows considered (see the module docstring)."""
     own = {
-        (q, r): date
+        (q, r): _anchor(rnd, q, r, date, firsts[q][r])
         for (q, r), date in cells.items()
         if rnd.parts[q].family.published[r]
         and levels[q][r] <= coarsest
         and r not in rnd.parts[q].fixed
     }
+    # Loosening a row only helps where its own figure is what bounds it (not earlier
+    # releases' figures or other sums): prefer those rows.
+    limited = {cell: date for cell, date in own.items() if _own_figure_binds(rnd, *cell, date)}
+    own = limited or own
     early = []
     for (q, r), date in own.items():
         part, values = rnd.parts[q], rnd.publications[q].values
@@ -227,23 +236,49 @@ def _moves(
             early.append(((q, r), "hold", date))
     if early:
         return early
-    coarser = [
-        (r not in rnd.parts[q].expensive, value, -r, (q, r), date)
+    steps = rnd.policy.bases
+    for span in (STEPS_IN_RANGE, 1):
+        coarser = [
+            (r not in rnd.parts[q].expensive, value, -r, (q, r), date)
+            for (q, r), date in own.items()
+            if levels[q][r] < (EXPENSIVE_MAX_LEVEL if r in rnd.parts[q].expensive else coarsest)
+            and (value := _value(rnd, q, r, date)) > 0
+            and steps[levels[q][r] + 1] * span <= rnd.parts[q].family.exact[r, -1]
+        ]
+        if coarser:
+            best = max(coarser)
+            return [(best[3], "coarsen", best[4])]
+    sizes = [
+        (int(rnd.parts[q].family.exact[r].max()), (q, r), date)
         for (q, r), date in own.items()
-        if levels[q][r] < coarsest and (value := _value(rnd, q, r, date)) > 0
+        if r not in rnd.parts[q].expensive
     ]
-    if coarser:
-        best = max(coarser)
-        return [(best[3], "coarsen", best[4])]
-    tiny = [
-        (max(int(rnd.publications[q].values[r].max()), 0), (q, r), date)
-        for (q, r), date in own.items()
-    ]
-    tiny = [t for t in tiny if t[0] <= WITHHOLD_MAX]
-    if tiny:
-        _, cell, date = min(tiny)
+    if sizes:
+        _, cell, date = min(sizes)
         return [(cell, "withhold", date)]
     return []
+
+
+def _anchor(rnd: Round, q: int, r: int, date: int, first: int) -> int:
+    """The date a row's figure bounds a cell on: the date itself, or for a row still blank
+    then, its first shown date (a blank before the first figure is bounded by it)."""
+    if first > date and first < rnd.parts[q].rule.col_dates[-1] + 1:
+        dates = rnd.parts[q].rule.col_dates
+        c = int(np.searchsorted(dates, first))
+        return int(dates[min(c, len(dates) - 1)])
+    return date
+
+
+def _own_figure_binds(rnd: Round, q: int, r: int, date: int) -> bool:
+    """Whether the row's bound on ``date`` is (on one side) its own published interval."""
+    part = rnd.parts[q]
+    n = part.family.n_dates
+    c = int(np.searchsorted(part.rule.col_dates, date, side="right")) - 1
+    if c < 0:
+        return False
+    publication = rnd.publications[q]
+    lo, hi = rnd.bounds[q]
+    return bool(lo[r, n + c] <= publication.lo[r, c] or hi[r, n + c] >= publication.hi[r, c])
 
 
 def _value(rnd: Round, q: int, r: int, date: int) -> int:
