@@ -72,7 +72,9 @@ class Loss:
         self.blank_person_dates += int(exact[mask].sum())
         self.large_blank_latest += int((mask[:, -1] & (latest >= LARGE)).sum())
         if mask[:, -1].any():
-            self.largest_blank_latest = max(self.largest_blank_latest, int(latest[mask[:, -1]].max()))
+            self.largest_blank_latest = max(
+                self.largest_blank_latest, int(latest[mask[:, -1]].max())
+            )
         if mask.any():
             self.largest_blank = max(self.largest_blank, int(exact[mask].max()))
         coarse = np.array([0 < r and r != base_step for r in table.rounding], dtype=bool)

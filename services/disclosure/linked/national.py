@@ -79,10 +79,13 @@ def protect_cluster(job: ClusterJob) -> ClusterOutcome:
     if job.earlier is not None:
         old_policy = get_policy(job.earlier_policy)
         old = build_parts(job.earlier, old_policy, job.links_of)
-        bounds = attacked(old.parts, old_policy, job.earlier_levels or {}, job.earlier_first_shown or {})
+        bounds = attacked(
+            old.parts, old_policy, job.earlier_levels or {}, job.earlier_first_shown or {}
+        )
         priors = carried_priors(parts.parts, old.parts, bounds)
         parts = replace(
-            parts, parts=tuple(replace(p, prior=pr) for p, pr in zip(parts.parts, priors, strict=True))
+            parts,
+            parts=tuple(replace(p, prior=pr) for p, pr in zip(parts.parts, priors, strict=True)),
         )
     result = protect_jointly(
         parts.parts,
@@ -121,7 +124,9 @@ def attacked(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The attacker's bounds on parts published in a given state (no repair)."""
     state = RepairState.start(parts, levels, first_shown)
-    publications = [publish(p.family, policy, p.rule, *state.arrays(i)) for i, p in enumerate(parts)]
+    publications = [
+        publish(p.family, policy, p.rule, *state.arrays(i)) for i, p in enumerate(parts)
+    ]
     constraints = [constraints_of(p.family) for p in parts]
     return joint_bounds(parts, constraints, publications, shared_cells(parts))
 
@@ -154,7 +159,9 @@ def protect_all(
     if earlier is not None:
         old_family = _headline(earlier.specs, regions, england, {})
         old_part = Part(old_family, own_rule(old_family, get_policy(earlier.policy)))
-        old_bounds = attacked([old_part], get_policy(earlier.policy), earlier.levels, earlier.first_shown)
+        old_bounds = attacked(
+            [old_part], get_policy(earlier.policy), earlier.levels, earlier.first_shown
+        )
         head_part = replace(head_part, prior=carried_priors([head_part], [old_part], old_bounds)[0])
     headline = protect_jointly(
         [head_part],
@@ -173,15 +180,28 @@ def protect_all(
         first = {k: v for k, v in start_first.items() if k[0] in own}
         first.update(_subset(headline.first_shown, contexts[i]))
         job = ClusterJob(
-            replace(spec, context=contexts[i]), policy_name, protection_width, levels, first, links_of
+            replace(spec, context=contexts[i]),
+            policy_name,
+            protection_width,
+            levels,
+            first,
+            links_of,
         )
         if earlier is not None and old_contexts is not None:
             job = replace(
                 job,
                 earlier=replace(earlier.specs[i], context=old_contexts[i]),
                 earlier_policy=earlier.policy,
-                earlier_levels={k: v for k, v in earlier.levels.items() if k[0] in own or k in old_contexts[i].rows},
-                earlier_first_shown={k: v for k, v in earlier.first_shown.items() if k[0] in own or k in old_contexts[i].rows},
+                earlier_levels={
+                    k: v
+                    for k, v in earlier.levels.items()
+                    if k[0] in own or k in old_contexts[i].rows
+                },
+                earlier_first_shown={
+                    k: v
+                    for k, v in earlier.first_shown.items()
+                    if k[0] in own or k in old_contexts[i].rows
+                },
             )
         jobs.append(job)
     outcomes = list(mapper(protect_cluster, jobs))

@@ -49,6 +49,8 @@ larger step would blur a mid-sized group); failing any such row, one step is eno
 EXPENSIVE_MAX_LEVEL = 1
 """A headline total is never coarser than the policy's second step (nearest 15), so it is
 shown from 8 people on, like every count under the policy's own rule."""
+HOPS = 3
+"""How many sums deep repair follows blank rows to the figures that bound them."""
 NEARBY = 7
 """Days either side of an exposed cell whose sums are searched for the ones pinning it."""
 
@@ -64,6 +66,8 @@ class RepairState:
     first_shown: dict[RowKey, int]
     keys: list[tuple[RowKey, ...]]
     natural: list[np.ndarray]
+    tried: dict[tuple[RowKey, int, bool], set[RowKey]]
+    """Per exposed cell (row, date, daily?), the rows already loosened for it."""
 
     @classmethod
     def start(
@@ -73,7 +77,7 @@ class RepairState:
         first_shown: Mapping[RowKey, int],
     ) -> RepairState:
         """The state repair starts from: given values, else each family's start levels."""
-        state = cls(dict(levels), dict(first_shown), [], [])
+        state = cls(dict(levels), dict(first_shown), [], [], {})
         for part in parts:
             keys = part.family.keys
             state.keys.append(keys)
@@ -165,7 +169,9 @@ def loosen_all(state: RepairState, rnd: Round, exposed: Sequence[np.ndarray]) ->
             keys = {rnd.parts[q].family.keys[r] for q, r in cells}
             if keys & touched:
                 continue
-            for (q, r), kind, when in _moves(rnd, cells, levels, firsts, coarsest):
+            tried = state.tried.setdefault((key, date, col < n_cols), set())
+            for (q, r), kind, when in _moves(rnd, cells, levels, firsts, coarsest, tried):
+                tried.add(rnd.parts[q].family.keys[r])
                 k = rnd.parts[q].family.keys[r]
                 if kind == "hold":
                     state.first_shown[k] = max(state.first_shown.get(k, 0), when + 1)
@@ -203,6 +209,26 @@ def _considered(
     if not found:
         found = {(p, r): date for r in rnd.constraints[p].partners[row]}
     found.setdefault((p, row), date)
+    # A blank row bounds the cell only because something bounds it in turn: follow the sums
+    # pinning the blank rows (a few hops) to rows that show a figure there.
+    frontier = dict(found)
+    for _ in range(HOPS):
+        if any(_value(rnd, q, r, d) > 0 for (q, r), d in found.items() if (q, r) != (p, row)):
+            break
+        nxt: dict[Cell, int] = {}
+        for (q, r), d in frontier.items():
+            other = rnd.parts[q]
+            m = other.family.n_dates
+            c = int(np.searchsorted(other.rule.col_dates, d, side="right")) - 1
+            if c < 0:
+                continue
+            for x in binding_rows(rnd.constraints[q], *rnd.bounds[q], r, c, m):
+                if (q, x) not in found:
+                    nxt[(q, x)] = d
+        if not nxt:
+            break
+        found.update(nxt)
+        frontier = nxt
     return found
 
 
@@ -212,8 +238,30 @@ def _moves(
     levels: Sequence[np.ndarray],
     firsts: Sequence[np.ndarray],
     coarsest: int,
+    tried: set[RowKey],
 ) -> list[tuple[Cell, str, int]]:
-    """The cheapest move among the rows considered (see the module docstring)."""
+    """The cheapest move among the rows considered (see the module docstring).
+
+    Rows already loosened for this cell in earlier rounds come last: the cell is still
+    exposed, so that move did not help and another row is more likely to.
+    """
+    fresh = {c: d for c, d in cells.items() if rnd.parts[c[0]].family.keys[c[1]] not in tried}
+    for pool in (fresh, cells) if fresh else (cells,):
+        moves = _cheapest(rnd, pool, levels, firsts, coarsest, withhold=pool is cells)
+        if moves:
+            return moves
+    return []
+
+
+def _cheapest(
+    rnd: Round,
+    cells: Mapping[Cell, int],
+    levels: Sequence[np.ndarray],
+    firsts: Sequence[np.ndarray],
+    coarsest: int,
+    *,
+    withhold: bool,
+) -> list[tuple[Cell, str, int]]:
     own = {
         (q, r): _anchor(rnd, q, r, date, firsts[q][r])
         for (q, r), date in cells.items()
@@ -253,7 +301,7 @@ def _moves(
         for (q, r), date in own.items()
         if r not in rnd.parts[q].expensive
     ]
-    if sizes:
+    if sizes and withhold:
         _, cell, date = min(sizes)
         return [(cell, "withhold", date)]
     return []

@@ -100,7 +100,9 @@ def _headline_tables(
         )
 
 
-def release_tables(protected: Protected, daily: Sequence[str], weekly_only: Sequence[str]) -> list[SeriesTable]:
+def release_tables(
+    protected: Protected, daily: Sequence[str], weekly_only: Sequence[str]
+) -> list[SeriesTable]:
     """Every published table: clusters' daily and weekly-only tables, region and England."""
     out: list[SeriesTable] = []
     cluster_areas: set[str] = set()
