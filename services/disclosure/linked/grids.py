@@ -3,7 +3,8 @@
 Headline totals and the simple breakdowns are published daily; every breakdown, including
 the fine cross-tabulations (detailed ethnic group, age band × ethnic group), is published on
 the weekly grid: the cumulative count at the end of each week (Sunday), on the release's last
-date and on the last date of the release before it. On a Sunday a daily series and its weekly sample are the same published number.
+date and on the last date of the release before it. On a Sunday a daily series and its weekly
+sample are the same published number.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ class Loss:
             )
         if mask.any():
             self.largest_blank = max(self.largest_blank, int(exact[mask].max()))
-        coarse = np.array([0 < r and r != base_step for r in table.rounding], dtype=bool)
+        coarse = np.array([r > 0 and r != base_step for r in table.rounding], dtype=bool)
         self.coarsened += int(coarse.sum())
         self.coarsened_people_latest += int(latest[coarse].sum())
         self.withheld += sum(table.withheld)

@@ -20,8 +20,8 @@ import numpy as np
 
 from services.disclosure.linked.assemble import Context, LinksOf
 from services.disclosure.linked.cluster import ClusterParts, ClusterSpec, build_parts
-from services.disclosure.linked.headline import TOTAL, headline_family
 from services.disclosure.linked.constraints import constraints_of
+from services.disclosure.linked.headline import TOTAL, headline_family
 from services.disclosure.linked.joint import (
     JointResult,
     Part,
