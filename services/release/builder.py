@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-import numpy as np
 import redis
 from kafka.errors import KafkaError
 
@@ -26,7 +25,6 @@ from services.release.checks import log_counters, run_checks
 from services.release.errors import ReleaseUnavailableError
 from services.release.ports import (
     BuildLeases,
-    CellKey,
     Clock,
     EndOffsets,
     ExactTables,
@@ -36,24 +34,15 @@ from services.release.ports import (
     SnapshotSource,
 )
 from services.release.settings import ReleaseSettings
-from services.release.tables import ReleaseTables, build_tables, date_range
+from services.release.tables import PreviousRelease, ReleaseTables, build_tables, date_range
 from services.releases import lifecycle
-from services.releases.model import PublishedTable, ReleaseMeta, ReleaseStatus
+from services.releases.model import ReleaseMeta, ReleaseStatus
 
 log = logging.getLogger(__name__)
 
 PROGRAMME_START = date(2020, 12, 8)
 
 _INFRASTRUCTURE = (redis.RedisError, KafkaError)
-
-
-@dataclass(frozen=True, slots=True)
-class LastPublished:
-    """The newest published release, as the next release's audit needs it."""
-
-    release_id: int
-    dates: tuple[date, ...]
-    tables: dict[CellKey, tuple[tuple[str, ...], np.ndarray, PublishedTable]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,8 +126,7 @@ class ReleaseBuilder:
                 breakdowns=breakdowns,
                 policy=policy,
                 dates=dates,
-                previous=last.tables if last else None,
-                previous_dates=last.dates if last else (),
+                previous=last,
                 protection_width=self.settings.protection_width,
                 mapper=mapper,
             )
@@ -148,7 +136,7 @@ class ReleaseBuilder:
             breakdowns,
             prior_counters=self._prior_counters(),
             dead_letter_limit=self.settings.dead_letter_limit,
-            audit_failures=tables.failing_families,
+            audit_failures=tables.failing,
         )
         meta.audit = _audit_summary(tables, policy.name, self.settings.protection_width)
         meta.audit["log_counters"] = log_counters(snapshot)
@@ -156,6 +144,7 @@ class ReleaseBuilder:
         meta.etag = _etag(meta)
         self.store.write_tables(meta.id, tables.tables)
         self.exact.freeze(meta.id, tables.exact)
+        self.exact.freeze_state(meta.id, (tables.levels, tables.first_shown))
         built = replace(
             meta, status=ReleaseStatus.HELD if meta.held_reasons else ReleaseStatus.DRAFT
         )
@@ -188,41 +177,37 @@ class ReleaseBuilder:
                 return dict(meta.audit.get("log_counters", {}))
         return {}
 
-    def _last_published(self) -> LastPublished | None:
-        """The latest published release's exact and published tables, for the audit."""
+    def _last_published(self) -> PreviousRelease | None:
+        """The latest published release's exact counts and disclosure state, for the audit."""
         meta = self.store.latest_published_meta()
         if meta is None:
             return None
         exact = self.exact.read(meta.id)
-        keys = list(exact)
-        published = self.store.tables(meta.id, keys)
-        tables = {
-            key: (*exact[key], table)
-            for key, table in zip(keys, published, strict=True)
-            if table is not None
-        }
+        if not exact:
+            return None
+        levels, first_shown = self.exact.read_state(meta.id)
         dates = date_range(date.fromisoformat(meta.first_date), date.fromisoformat(meta.last_date))
-        return LastPublished(release_id=meta.id, dates=dates, tables=tables)
+        return PreviousRelease(dates, exact, meta.policy, levels, first_shown)
 
     def _now(self) -> str:
         return self.clock().isoformat(timespec="seconds")
 
 
 def _audit_summary(tables: ReleaseTables, policy: str, width: int) -> dict[str, object]:
-    share = tables.primary_suppressed + tables.secondary_suppressed
+    levels = list(tables.levels.values())
+    withheld = len(get_policy(policy).bases)
     return {
         "policy": policy,
         "protection_width": width,
-        "published_cells": tables.published_cells,
+        "passed": tables.passed,
         "protected_cells": tables.protected_cells,
-        "primary_suppressed": tables.primary_suppressed,
-        "secondary_suppressed": tables.secondary_suppressed,
-        "suppressed_share": round(share / tables.published_cells, 6)
-        if tables.published_cells
-        else 0.0,
-        "passed": not tables.failing_families,
-        "failing_families": tables.failing_families[:50],
-        "tightest_interval_width": tables.tightest_width,
+        "exposed_cells": tables.exposed_cells,
+        "failing": tables.failing[:50],
+        "coarsened_groups": sum(1 for v in levels if 0 < v < withheld),
+        "withheld_groups": sum(1 for v in levels if v >= withheld),
+        "held_back_groups": len(tables.first_shown),
+        "headline_blank_dates": tables.headline_blank_dates,
+        "loss": tables.loss,
     }
 
 

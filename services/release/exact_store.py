@@ -14,9 +14,12 @@ import numpy as np
 import redis
 
 from services.platform.redis_keys import RedisKeys, parse_table_field, table_field
-from services.release.ports import CellKey, ExactTable
+from services.disclosure.linked.model import RowKey
+from services.release.ports import CellKey, DisclosureState, ExactTable
 
 _CHUNK = 500
+_STATE = "~state"
+"""The field holding disclosure control's state (no table field starts with "~")."""
 
 
 class ExactTableStore:
@@ -39,11 +42,35 @@ class ExactTableStore:
             }
             self._redis.hset(key, mapping=mapping)  # type: ignore[arg-type]
 
+    def freeze_state(self, release_id: int, state: DisclosureState) -> None:
+        """Store each row's coarsening level and first shown date (for the next release)."""
+        levels, first_shown = state
+        data = {
+            "levels": [[*key, v] for key, v in levels.items()],
+            "first_shown": [[*key, v] for key, v in first_shown.items()],
+        }
+        value = zlib.compress(json.dumps(data).encode())
+        self._redis.hset(self._keys.release_exact(release_id), _STATE, value)
+
+    def read_state(self, release_id: int) -> DisclosureState:
+        """The state ``freeze_state`` stored (empty for a release without one)."""
+        raw = self._redis.hget(self._keys.release_exact(release_id), _STATE)
+        if raw is None:
+            return {}, {}
+        data = json.loads(zlib.decompress(raw))  # type: ignore[arg-type]
+
+        def keyed(rows: list[list[object]]) -> dict[RowKey, int]:
+            return {(str(a), int(d), str(b), str(g)): int(v) for a, d, b, g, v in rows}  # type: ignore[call-overload]
+
+        return keyed(data["levels"]), keyed(data["first_shown"])
+
     def read(self, release_id: int) -> dict[CellKey, ExactTable]:
         """Every exact table of a release (empty when it has none)."""
         raw: dict[bytes, bytes] = self._redis.hgetall(self._keys.release_exact(release_id))  # type: ignore[assignment]
         out: dict[CellKey, ExactTable] = {}
         for field, value in raw.items():
+            if field == _STATE.encode():
+                continue
             data = json.loads(zlib.decompress(value))
             rows = np.array(data["rows"], dtype=np.int64)
             out[parse_table_field(field)] = (tuple(data["groups"]), rows)

@@ -9,6 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
+from services.disclosure.linked.model import RowKey
 from services.release.cut import Snapshot
 from services.release.tables import FamilyMapper
 from services.releases.model import PublishedTable, ReleaseMeta
@@ -18,6 +19,9 @@ CellKey = tuple[str, int, str]
 
 ExactTable = tuple[tuple[str, ...], np.ndarray]
 """An exact table: its groups and its [groups × dates] daily counts."""
+
+DisclosureState = tuple[dict[RowKey, int], dict[RowKey, int]]
+"""Each row's coarsening level and first shown date, as disclosure control left them."""
 
 EndOffsets = Callable[[], dict[int, int]]
 """The end offset of every partition of the events topic, now."""
@@ -57,6 +61,8 @@ class ExactTables(Protocol):
 
     def freeze(self, release_id: int, exact: dict[CellKey, ExactTable]) -> None: ...
     def read(self, release_id: int) -> dict[CellKey, ExactTable]: ...
+    def freeze_state(self, release_id: int, state: DisclosureState) -> None: ...
+    def read_state(self, release_id: int) -> DisclosureState: ...
     def delete(self, release_id: int) -> None: ...
 
 

@@ -83,9 +83,14 @@ class ReleaseMeta:
 class PublishedTable:
     """One area × dose × breakdown of a release: groups × dates, published values only.
 
-    `new[g][d]` and `cumulative[g][d]` are for group `groups[g]` on `first_date + d days`;
-    None means suppressed. Populations are not part of a release: uptake is computed when it
-    is read, over the population the reader chooses (public reference data).
+    ``cumulative[g][c]`` is group ``groups[g]``'s published cumulative count on the date of
+    column c: ``first_date + c`` days for a daily table, ``first_date + columns[c]`` days for
+    a weekly one. None means blank. ``new[g][c]`` is the difference of the published
+    cumulative counts of columns c-1 and c (the whole count where column c-1 is blank).
+    ``rounding[g]`` is the group's rounding step (0 where it is shown as the sum of other
+    groups), ``max_error[g]`` the most a figure of the group may differ from the truth, and
+    ``withheld[g]`` whether the group is blank throughout to protect other figures.
+    Populations are not part of a release: uptake is computed when it is read.
     """
 
     area: str
@@ -95,11 +100,23 @@ class PublishedTable:
     groups: tuple[str, ...]
     new: tuple[tuple[int | None, ...], ...]
     cumulative: tuple[tuple[int | None, ...], ...]
+    columns: tuple[int, ...] = ()
+    rounding: tuple[int, ...] = ()
+    max_error: tuple[int, ...] = ()
+    withheld: tuple[bool, ...] = ()
 
     @property
     def dates(self) -> list[date]:
-        width = len(self.new[0]) if self.new else 0
+        """The date of every column."""
+        if self.columns:
+            return [self.first_date + timedelta(days=c) for c in self.columns]
+        width = len(self.cumulative[0]) if self.cumulative else 0
         return [self.first_date + timedelta(days=i) for i in range(width)]
+
+    @property
+    def weekly(self) -> bool:
+        """Whether the table is published for the end of every week only."""
+        return bool(self.columns)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -111,6 +128,10 @@ class PublishedTable:
                 "groups": self.groups,
                 "new": self.new,
                 "cumulative": self.cumulative,
+                "columns": self.columns,
+                "rounding": self.rounding,
+                "max_error": self.max_error,
+                "withheld": self.withheld,
             },
             separators=(",", ":"),
         )
@@ -126,4 +147,8 @@ class PublishedTable:
             groups=tuple(d["groups"]),
             new=tuple(tuple(row) for row in d["new"]),
             cumulative=tuple(tuple(row) for row in d["cumulative"]),
+            columns=tuple(d.get("columns", ())),
+            rounding=tuple(d.get("rounding", ())),
+            max_error=tuple(d.get("max_error", ())),
+            withheld=tuple(d.get("withheld", ())),
         )
