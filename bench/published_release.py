@@ -2,7 +2,7 @@
 
 The tables are the synthetic national counts (`bench.national_counts`) of a few LTLAs,
 published under the default policy as the release builder does (rounded, small counts
-suppressed). The disclosure audit is not run: the API serves whatever
+blank while small, no repair). The disclosure audit is not run: the API serves whatever
 tables a published release holds, and the release benchmark times the audit.
 """
 
@@ -15,6 +15,7 @@ import numpy as np
 import redis
 
 from bench.national_counts import PROGRAMME_START, ltla_tables
+from services.disclosure.linked.publication import BLANK, rule_only
 from services.disclosure.registry import get_policy
 from services.platform.release_store import ReleaseStore
 from services.reference.breakdowns import DEFAULT_BREAKDOWNS
@@ -26,18 +27,19 @@ POLICY = "nhs-digital"
 def _published(
     ltla: str, dose: int, name: str, groups: tuple[str, ...], daily: np.ndarray
 ) -> PublishedTable:
-    policy = get_policy(POLICY)
-    exact = daily.T  # groups × days
+    cumulative, new = rule_only(daily.T, get_policy(POLICY))  # groups × days
+
+    def optional(matrix: np.ndarray) -> tuple[tuple[int | None, ...], ...]:
+        return tuple(tuple(None if v == BLANK else int(v) for v in row) for row in matrix)
+
     return PublishedTable(
         area=ltla,
         dose=dose,
         breakdown=name,
         first_date=PROGRAMME_START,
         groups=groups,
-        new=tuple(tuple(row) for row in policy.publish(exact).to_optional()),
-        cumulative=tuple(
-            tuple(row) for row in policy.publish(np.cumsum(exact, axis=1)).to_optional()
-        ),
+        new=optional(new),
+        cumulative=optional(cumulative),
     )
 
 

@@ -9,9 +9,10 @@ how many people outside them were vaccinated in the area.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from services.api.uptake import GroupUptake
 from services.reference.denominators import Population
@@ -42,6 +43,10 @@ COLUMNS: tuple[str, ...] = (
     "comparison_source",
     "comparison_population",
     "comparison_uptake_percent",
+    "new_period_start",
+    "rounded_to",
+    "max_error",
+    "withheld",
 )
 """Column order of every vaccinations answer; new columns are only ever appended."""
 
@@ -74,19 +79,30 @@ class Row:
     comparison_source: str | None
     comparison_population: int | None
     comparison_uptake_percent: float | None
+    new_period_start: date | None
+    """First day ``new`` counts (the previous column's date + 1, or the programme's start
+    where it is a group's first figure after blanks); None where ``new`` is blank."""
+    rounded_to: int | None
+    """The group's rounding step; None where it is the sum of other groups' figures."""
+    max_error: int | None
+    """The most a figure of the group may differ from the true count."""
+    withheld: bool
+    """The group is blank throughout, to protect other figures."""
 
     def as_dict(self) -> dict[str, object]:
         """The row as a JSON object, in column order."""
         out: dict[str, object] = {name: getattr(self, name) for name in COLUMNS}
         out["date"] = self.date.isoformat()
+        start = self.new_period_start
+        out["new_period_start"] = None if start is None else start.isoformat()
         return out
 
 
 def date_window(table: PublishedTable, start: date | None, end: date | None) -> range:
-    """Indices of the table's dates inside [start, end] (both optional, inclusive)."""
-    width = len(table.new[0]) if table.new else 0
-    lo = 0 if start is None else max(0, (start - table.first_date).days)
-    hi = width if end is None else min(width, (end - table.first_date).days + 1)
+    """Indices of the table's columns dated inside [start, end] (both optional, inclusive)."""
+    dates = table.dates
+    lo = 0 if start is None else bisect_left(dates, start)
+    hi = len(dates) if end is None else bisect_right(dates, end)
     return range(lo, max(lo, hi))
 
 
@@ -107,9 +123,13 @@ def table_rows(
     """Rows of one table (``uptakes`` in its group order), group by group, dates in order."""
     window = date_window(table, start, end)
     dates = table.dates
+    starts = [table.first_date, *(d + timedelta(days=1) for d in dates[:-1])]
     for g, group in enumerate(table.groups):
         u = uptakes[g]
         new_row, cum_row = table.new[g], table.cumulative[g]
+        rounded = table.rounding[g] if table.rounding else None
+        error = table.max_error[g] if table.max_error else None
+        withheld = bool(table.withheld[g]) if table.withheld else False
         population = u.population if isinstance(u.population, Population) else None
         for d in window:
             pct = u.percent_at(d)
@@ -139,4 +159,21 @@ def table_rows(
                 comparison_source=None if other is None else other.population.source.value,
                 comparison_population=None if other is None else other.population.value,
                 comparison_uptake_percent=None if other is None else float(other.percent[d]),
+                new_period_start=_period_start(new_row, cum_row, d, starts, table.first_date),
+                rounded_to=rounded or None,
+                max_error=error,
+                withheld=withheld,
             )
+
+
+def _period_start(
+    new_row: Sequence[int | None],
+    cum_row: Sequence[int | None],
+    d: int,
+    starts: Sequence[date],
+    first: date,
+) -> date | None:
+    if new_row[d] is None:
+        return None
+    after_blank = d > 0 and cum_row[d - 1] is None
+    return first if after_blank else starts[d]

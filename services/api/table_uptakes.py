@@ -28,7 +28,7 @@ def published_counts(
 ) -> PublishedCounts:
     """A table and the other published tables of its area and dose that its uptake reads."""
     found = load_counts(ctx.releases, meta, area, ctx.areas, table.dose, needed - {table.breakdown})
-    return PublishedCounts({**found, table.breakdown: [table]}, len(table.dates))
+    return PublishedCounts({**found, table.breakdown: [table]}, table.dates)
 
 
 def table_uptakes(

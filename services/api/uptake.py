@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -33,16 +34,24 @@ DISAGREEMENT_POINTS = 3.0
 SUPPRESSED = "suppressed"
 PART_SUPPRESSED = "part_suppressed"
 NOT_PUBLISHED = "count_not_published"
+WEEK_ENDS_ONLY = "count_published_for_week_ends"
+"""The count comes from a table published for the end of every week only (the fine
+cross-tabulations), so a daily series has it on those dates alone."""
 ZERO_POPULATION = "zero_population"
 _OTHER_SOURCE = {Source.ONS: Source.NIMS, Source.NIMS: Source.ONS}
 
 
 @dataclass(frozen=True, eq=False)
 class Counts:
-    """A published cumulative series: values per date and where it is withheld."""
+    """A published cumulative series: values per date and where it is withheld.
+
+    ``unpublished`` marks dates a table it comes from has no column for (a weekly table read
+    for a daily series); those dates are withheld too.
+    """
 
     values: np.ndarray
     withheld: np.ndarray
+    unpublished: np.ndarray | None = None
 
     def at(self, d: int) -> int | None:
         """The value on date index d, or None where withheld."""
@@ -56,21 +65,29 @@ class PublishedCounts:
     by age are the sums of its upper-tier areas' published cells.
     """
 
-    def __init__(self, tables: Mapping[str, Sequence[PublishedTable]], width: int) -> None:
+    def __init__(
+        self, tables: Mapping[str, Sequence[PublishedTable]], dates: Sequence[date]
+    ) -> None:
         self._tables = tables
-        self._width = width
-        self._arrays: dict[str, list[tuple[dict[str, int], np.ndarray, np.ndarray]]] = {}
+        self._dates = list(dates)
+        self._width = len(self._dates)
+        self._arrays: dict[str, list[_Aligned]] = {}
 
-    def _read(self, breakdown: str) -> list[tuple[dict[str, int], np.ndarray, np.ndarray]]:
-        """Per table: row of each group, cumulative values and where they are withheld."""
+    def _read(self, breakdown: str) -> list[_Aligned]:
+        """Per table: row of each group, its cumulative counts on the answer's dates, where
+        they are blank, and which of the answer's dates the table has no column for."""
         found = self._arrays.get(breakdown)
         if found is None:
             found = []
             for table in self._tables.get(breakdown, ()):
+                column = {d: c for c, d in enumerate(table.dates)}
+                cols = np.array([column.get(d, -1) for d in self._dates], dtype=np.intp)
                 rows = [[-1 if v is None else v for v in row] for row in table.cumulative]
-                values = np.array(rows, dtype=np.int64).reshape(len(rows), self._width)
+                width = len(table.dates)
+                values = np.array(rows, dtype=np.int64).reshape(len(rows), width)
+                values = np.where(cols >= 0, values[:, np.maximum(cols, 0)], -1)
                 index = {g: i for i, g in enumerate(table.groups)}
-                found.append((index, np.maximum(values, 0), values < 0))
+                found.append(_Aligned(index, np.maximum(values, 0), values < 0, cols < 0))
             self._arrays[breakdown] = found
         return found
 
@@ -81,14 +98,24 @@ class PublishedCounts:
             return None
         values = np.zeros(self._width, dtype=np.int64)
         withheld = np.zeros(self._width, dtype=bool)
-        for index, cumulative, suppressed in tables:
-            found = [index.get(group) for group in groups]
+        unpublished = np.zeros(self._width, dtype=bool)
+        for table in tables:
+            found = [table.index.get(group) for group in groups]
             rows = [row for row in found if row is not None]
             if len(rows) < len(found):
                 return None
-            values += cumulative[rows].sum(axis=0)
-            withheld |= suppressed[rows].any(axis=0)
-        return Counts(values, withheld)
+            values += table.cumulative[rows].sum(axis=0)
+            withheld |= table.blank[rows].any(axis=0)
+            unpublished |= table.unpublished
+        return Counts(values, withheld | unpublished, unpublished)
+
+
+@dataclass(frozen=True, eq=False)
+class _Aligned:
+    index: dict[str, int]
+    cumulative: np.ndarray
+    blank: np.ndarray
+    unpublished: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,9 +228,13 @@ def numerator_counts(published: PublishedCounts, plan: rules.Numerator) -> Count
     values = whole.values - (outside.values if outside is not None else 0)
     withheld = whole.withheld | (outside.withheld if outside is not None else False)
     if inside is None:
-        return Counts(values, withheld)
+        return Counts(values, withheld, whole.unpublished)
     use = inside.withheld & ~withheld
-    return Counts(np.where(use, values, inside.values), np.where(use, False, inside.withheld))
+    return Counts(
+        np.where(use, values, inside.values),
+        np.where(use, False, inside.withheld),
+        None if inside.unpublished is None else inside.unpublished & ~use,
+    )
 
 
 def _percent(
@@ -226,4 +257,6 @@ def _percent(
     percent = percentages(numerator.values, population.value)
     percent[numerator.withheld] = np.nan
     reason[numerator.withheld] = SUPPRESSED if single else PART_SUPPRESSED
+    if numerator.unpublished is not None:
+        reason[numerator.unpublished] = WEEK_ENDS_ONLY
     return percent, reason

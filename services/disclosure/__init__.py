@@ -1,37 +1,10 @@
-"""Disclosure control: suppression policies, the disclosure audit and secondary suppression.
+"""Disclosure control: the policies, and the protection of a release's linked tables.
 
-Pure functions over numpy arrays; nothing here touches Kafka, Redis or HTTP.
+Pure functions over numpy arrays; nothing here touches Kafka, Redis or HTTP. ``policies``
+say how one count is shown; ``linked`` protects a whole release (see its ``national``).
 """
 
-from services.disclosure.family import (
-    TOTAL,
-    CellKey,
-    Cross,
-    Exposure,
-    FamilyInput,
-    PreviousRelease,
-    ProtectedFamily,
-)
 from services.disclosure.policy import PROTECTED_MAX, Policy
-from services.disclosure.protect import protect_family
-from services.disclosure.published import SUPPRESSED, SUPPRESSED_FLAG, PublishedArray
 from services.disclosure.registry import DEFAULT_POLICY, POLICIES, get_policy
 
-__all__ = [
-    "DEFAULT_POLICY",
-    "POLICIES",
-    "PROTECTED_MAX",
-    "SUPPRESSED",
-    "SUPPRESSED_FLAG",
-    "TOTAL",
-    "CellKey",
-    "Cross",
-    "Exposure",
-    "FamilyInput",
-    "Policy",
-    "PreviousRelease",
-    "ProtectedFamily",
-    "PublishedArray",
-    "get_policy",
-    "protect_family",
-]
+__all__ = ["DEFAULT_POLICY", "POLICIES", "PROTECTED_MAX", "Policy", "get_policy"]

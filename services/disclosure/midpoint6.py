@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from services.disclosure.policy import Policy
-from services.disclosure.published import PublishedArray
 
 
 class Midpoint6Policy(Policy):
     """Round every non-zero count to the midpoint of its block of six: v means v-2..v+3.
 
-    Nothing is suppressed by the rule itself (1–6 all publish as 3); secondary suppression
-    may still withhold cells the audit finds exposed.
+    Nothing is withheld by the rule itself (1–6 all show as 3). The coarser steps are 6 times
+    a power of 3 (18, 54, ...), blocks that are unions of the finer ones.
     """
 
     name = "midpoint6"
@@ -35,14 +34,3 @@ class Midpoint6Policy(Policy):
         """A value v at step b means a true v - b//2 + 1 .. v + b//2 (6: v-2..v+3)."""
         base = np.asarray(base, dtype=np.int64)
         return values - base // 2 + 1, values + base // 2
-
-    def publish(self, exact: np.ndarray) -> PublishedArray:
-        """Apply the rule to an int array of exact counts."""
-        exact = np.asarray(exact, dtype=np.int64)
-        blocks = -(-exact // 6)  # ceil for non-negative ints
-        values = np.where(exact == 0, 0, blocks * 6 - 3)
-        return PublishedArray.from_values(values, np.zeros(exact.shape, dtype=bool))
-
-    def _visible_bounds(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        zero = values == 0
-        return np.where(zero, 0, values - 2), np.where(zero, 0, values + 3)

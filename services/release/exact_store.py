@@ -13,8 +13,8 @@ import zlib
 import numpy as np
 import redis
 
-from services.platform.redis_keys import RedisKeys, parse_table_field, table_field
 from services.disclosure.linked.model import RowKey
+from services.platform.redis_keys import RedisKeys, parse_table_field, table_field
 from services.release.ports import CellKey, DisclosureState, ExactTable
 
 _CHUNK = 500

@@ -212,9 +212,7 @@ def _collect_state(out: ReleaseTables, protected: Protected) -> None:
     for outcome in protected.clusters:
         own = {*outcome.spec.lowers, outcome.spec.upper}
         out.levels.update({k: v for k, v in outcome.result.levels.items() if k[0] in own})
-        out.first_shown.update(
-            {k: v for k, v in outcome.result.first_shown.items() if k[0] in own}
-        )
+        out.first_shown.update({k: v for k, v in outcome.result.first_shown.items() if k[0] in own})
         label = outcome.spec.upper or outcome.spec.lowers[0]
         for part in outcome.result.parts:
             out.protected_cells += int(part.protected.sum())

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from services.disclosure.linked.bounds import UNBOUNDED
 from services.disclosure.linked.constraints import Constraints, SumBlock
-from services.disclosure.published import UNBOUNDED
 
 MAX_SWEEPS = 40
 

@@ -21,12 +21,12 @@ from services.disclosure.linked.assemble import (
     TableKey,
     assemble,
 )
+from services.disclosure.linked.bounds import UNBOUNDED
 from services.disclosure.linked.grids import sample_daily
 from services.disclosure.linked.joint import Part
 from services.disclosure.linked.model import RowKey
 from services.disclosure.linked.publication import RowRule, own_rule
 from services.disclosure.policy import Policy
-from services.disclosure.published import UNBOUNDED
 
 DayBounds = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """Bounds on one row by global date: ``(cum_lo, cum_hi, new_lo, new_hi)``."""

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from services.disclosure.linked.attacker import propagate
+from services.disclosure.linked.bounds import UNBOUNDED
 from services.disclosure.linked.constraints import Constraints, constraints_of
 from services.disclosure.linked.model import LinkedFamily, RowKey
 from services.disclosure.linked.publication import Publication, RowRule, publish
 from services.disclosure.linked.repair import RepairState, Round, loosen_all
 from services.disclosure.policy import PROTECTED_MAX, Policy
-from services.disclosure.published import UNBOUNDED
 
 MAX_EXCHANGES = 50
 MAX_ROUNDS = 200

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from services.disclosure.linked.bounds import UNBOUNDED
 from services.disclosure.linked.joint import Part
-from services.disclosure.published import UNBOUNDED
 
 
 def carried_priors(

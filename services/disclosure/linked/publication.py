@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from services.disclosure.linked.bounds import UNBOUNDED
 from services.disclosure.linked.model import LinkedFamily
 from services.disclosure.policy import Policy
-from services.disclosure.published import UNBOUNDED
 
 BLANK = -1
 """Stored in ``Publication.values`` for a blank cell."""
@@ -161,3 +161,23 @@ def derived_new(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     after_blank = shown & (previous == BLANK)
     new = np.where(shown, values - np.where(after_blank, 0, previous), BLANK)
     return new, after_blank
+
+
+def rule_only(daily: np.ndarray, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative and ``new`` figures of daily counts ``[rows × dates]`` under the rule alone.
+
+    What the policy's own rule shows before any repair (no sums, no attacker): for tools and
+    examples that need figures shaped like a release's, never for publishing.
+    """
+    cumulative = np.cumsum(np.asarray(daily, dtype=np.int64), axis=1)
+    family = LinkedFamily(
+        keys=tuple(("", 0, "", str(i)) for i in range(len(cumulative))),
+        exact=cumulative,
+        published=np.ones(len(cumulative), dtype=bool),
+        sums=(),
+    )
+    rule = own_rule(family, policy)
+    levels = np.zeros(len(cumulative), dtype=np.int64)
+    values = publish(family, policy, rule, levels, rule.natural).values
+    new, _ = derived_new(values)
+    return values, new

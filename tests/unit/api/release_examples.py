@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from services.disclosure.linked.publication import BLANK, rule_only
 from services.disclosure.registry import get_policy
 from services.platform.release_store import ReleaseStore
 from services.reference import cohorts
@@ -126,17 +127,22 @@ def _exact_ltla(ltla: str, dose: int, days: int, seed: int) -> dict[str, ExactTa
 
 
 def _published(area: str, dose: int, breakdown: str, exact: ExactTable) -> PublishedTable:
-    policy = get_policy(POLICY)
-    new = policy.publish(exact.daily).to_optional()
-    cumulative = policy.publish(np.cumsum(exact.daily, axis=1)).to_optional()
+    cumulative, new = rule_only(exact.daily, get_policy(POLICY))
+
+    def optional(matrix: np.ndarray) -> tuple[tuple[int | None, ...], ...]:
+        return tuple(tuple(None if v == BLANK else int(v) for v in row) for row in matrix)
+
     return PublishedTable(
         area=area,
         dose=dose,
         breakdown=breakdown,
         first_date=FIRST_DATE,
         groups=exact.groups,
-        new=tuple(tuple(r) for r in new),
-        cumulative=tuple(tuple(r) for r in cumulative),
+        new=optional(new),
+        cumulative=optional(cumulative),
+        rounding=(5,) * len(exact.groups),
+        max_error=(2,) * len(exact.groups),
+        withheld=(False,) * len(exact.groups),
     )
 
 

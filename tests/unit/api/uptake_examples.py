@@ -28,5 +28,4 @@ def table(breakdown: str, cumulative: Mapping[str, Sequence[int | None]]) -> Pub
 
 def counts(*tables: PublishedTable) -> PublishedCounts:
     """The tables an answer reads, one per breakdown."""
-    width = len(tables[0].cumulative[0])
-    return PublishedCounts({t.breakdown: [t] for t in tables}, width)
+    return PublishedCounts({t.breakdown: [t] for t in tables}, tables[0].dates)

@@ -235,40 +235,47 @@ def _matrix(model: Model) -> csr_array:
 
 
 def propagate(model: Model, max_passes: int = 200) -> tuple[np.ndarray, np.ndarray]:
-    """Interval bounds of every variable at the fixpoint of all equalities (integers)."""
+    """Interval bounds of every variable at the fixpoint of all equalities (integers).
+
+    Activity-based bound tightening: for each equality ``Σ a_k x_k = 0`` the other terms'
+    least and greatest sums bound each term. Infinite bounds are counted, not added, so a
+    bound is derived only from finite ones.
+    """
     a = _matrix(model)
-    pos = a.copy()
-    pos.data = np.where(pos.data > 0, pos.data, 0.0)
-    neg = a.copy()
-    neg.data = np.where(neg.data < 0, -neg.data, 0.0)
     rows, cols = a.nonzero()
     coef = np.asarray(a[rows, cols]).ravel()
-    lo, hi = model.lo.copy(), model.hi.copy()
+    n_rows = a.shape[0]
+    lo = np.where(model.lo >= INF, np.inf, model.lo).astype(float)
+    hi = np.where(model.hi >= INF, np.inf, model.hi).astype(float)
     order = np.array(getattr(model, "order", []), dtype=np.intp).reshape(-1, 2)
     for _ in range(max_passes):
         before = (lo.copy(), hi.copy())
-        lo_c, hi_c = np.minimum(lo, INF), np.minimum(hi, INF)
-        # activity of each equality: sum a_k x_k in [min_act, max_act]
-        min_act = pos @ lo_c - neg @ hi_c
-        max_act = pos @ hi_c - neg @ lo_c
-        own_min = np.where(coef > 0, coef * lo_c[cols], coef * hi_c[cols])
-        own_max = np.where(coef > 0, coef * hi_c[cols], coef * lo_c[cols])
-        rest_min = min_act[rows] - own_min
-        rest_max = max_act[rows] - own_max
-        # a_j x_j = -rest  ->  x_j in [-rest_max / a_j, -rest_min / a_j] for a_j > 0
-        b1 = -rest_max / coef
-        b2 = -rest_min / coef
-        new_lo = np.where(coef > 0, b1, b2)
-        new_hi = np.where(coef > 0, b2, b1)
-        finite = (np.abs(rest_min) < INF / 10) & (np.abs(rest_max) < INF / 10)
-        np.maximum.at(lo, cols[finite], np.ceil(new_lo[finite] - 1e-9))
-        np.minimum.at(hi, cols[finite], np.floor(new_hi[finite] + 1e-9))
+        # Each term's least and greatest contribution a_k x_k.
+        least = np.where(coef > 0, coef * lo[cols], coef * hi[cols])
+        most = np.where(coef > 0, coef * hi[cols], coef * lo[cols])
+        least_inf, most_inf = np.isinf(least), np.isinf(most)
+        sum_least = np.bincount(rows, np.where(least_inf, 0.0, least), n_rows)
+        sum_most = np.bincount(rows, np.where(most_inf, 0.0, most), n_rows)
+        n_least_inf = np.bincount(rows, least_inf, n_rows)
+        n_most_inf = np.bincount(rows, most_inf, n_rows)
+        # The other terms' sums, finite only if none of the others is infinite.
+        rest_least = sum_least[rows] - np.where(least_inf, 0.0, least)
+        rest_most = sum_most[rows] - np.where(most_inf, 0.0, most)
+        rest_least_ok = (n_least_inf[rows] - least_inf) == 0
+        rest_most_ok = (n_most_inf[rows] - most_inf) == 0
+        # a_j x_j = -(others): within [-rest_most, -rest_least].
+        new_lo = np.where(coef > 0, -rest_most / coef, -rest_least / coef)
+        new_hi = np.where(coef > 0, -rest_least / coef, -rest_most / coef)
+        lo_ok = np.where(coef > 0, rest_most_ok, rest_least_ok)
+        hi_ok = np.where(coef > 0, rest_least_ok, rest_most_ok)
+        np.maximum.at(lo, cols[lo_ok], np.ceil(new_lo[lo_ok] - 1e-9))
+        np.minimum.at(hi, cols[hi_ok], np.floor(new_hi[hi_ok] + 1e-9))
         if len(order):
             np.minimum.at(hi, order[:, 0], hi[order[:, 1]])
             np.maximum.at(lo, order[:, 1], lo[order[:, 0]])
         if np.array_equal(lo, before[0]) and np.array_equal(hi, before[1]):
             break
-    return lo, hi
+    return lo, np.where(np.isinf(hi), INF, hi)
 
 
 def lp_interval(

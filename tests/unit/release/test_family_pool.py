@@ -34,10 +34,7 @@ def test_tables_built_on_a_pool_equal_tables_built_in_one_process() -> None:
     alone = build_tables(cells, **arguments)  # type: ignore[arg-type]
     with family_mapper(2) as mapper:
         pooled = build_tables(cells, mapper=mapper, **arguments)  # type: ignore[arg-type]
-    assert alone.primary_suppressed > 0
+    assert any(None in row for t in alone.tables for row in t.cumulative)  # small groups blank
     assert pooled.tables == alone.tables
-    assert (pooled.primary_suppressed, pooled.secondary_suppressed) == (
-        alone.primary_suppressed,
-        alone.secondary_suppressed,
-    )
-    assert pooled.failing_families == alone.failing_families == []
+    assert (pooled.levels, pooled.first_shown) == (alone.levels, alone.first_shown)
+    assert pooled.failing == alone.failing == []

@@ -13,7 +13,7 @@ from services.reference.areas import load_areas
 from services.release.builder import ReleaseBuilder
 from services.release.cut import Snapshot
 from services.release.errors import ReleaseUnavailableError
-from services.release.ports import CellKey, ExactTable
+from services.release.ports import CellKey, DisclosureState, ExactTable
 from services.release.settings import ReleaseSettings
 from services.release.tables import FamilyMapper
 from services.releases.errors import ReleaseConflict
@@ -64,10 +64,17 @@ class MemoryReleases:
 class MemoryExact:
     def __init__(self) -> None:
         self.frozen: dict[int, dict[CellKey, ExactTable]] = {}
+        self.states: dict[int, DisclosureState] = {}
         self.reads: list[int] = []
 
     def freeze(self, release_id: int, exact: dict[CellKey, ExactTable]) -> None:
         self.frozen[release_id] = dict(exact)
+
+    def freeze_state(self, release_id: int, state: DisclosureState) -> None:
+        self.states[release_id] = state
+
+    def read_state(self, release_id: int) -> DisclosureState:
+        return self.states.get(release_id, ({}, {}))
 
     def read(self, release_id: int) -> dict[CellKey, ExactTable]:
         self.reads.append(release_id)
@@ -75,6 +82,7 @@ class MemoryExact:
 
     def delete(self, release_id: int) -> None:
         self.frozen.pop(release_id, None)
+        self.states.pop(release_id, None)
 
 
 class MemoryLeases:
