@@ -51,6 +51,10 @@ COLUMNS: tuple[str, ...] = (
 """Column order of every vaccinations answer; new columns are only ever appended."""
 
 
+Day = date
+"""A date (the name ``date`` is a field of ``Row``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One area × dose × group × date of a release, with its uptake."""
@@ -79,7 +83,7 @@ class Row:
     comparison_source: str | None
     comparison_population: int | None
     comparison_uptake_percent: float | None
-    new_period_start: date | None
+    new_period_start: Day | None
     """First day ``new`` counts (the previous column's date + 1, or the programme's start
     where it is a group's first figure after blanks); None where ``new`` is blank."""
     rounded_to: int | None

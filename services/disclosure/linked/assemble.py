@@ -97,14 +97,15 @@ def assemble(
             if builder.row(key) is None:
                 builder.add(key, np.cumsum(daily))
         for target, members in context.sums:
-            rows = [builder.row(m) for m in members]
+            found = [builder.row(m) for m in members]
             target_row = builder.row(target)
-            if target_row is not None and all(r is not None for r in rows):
-                builder.link_sum(target_row, [r for r in rows if r is not None])
+            member_rows = [r for r in found if r is not None]
+            if target_row is not None and len(member_rows) == len(found):
+                builder.link_sum(target_row, member_rows)
     for key, level in (start_levels or {}).items():
-        row = builder.row(key)
-        if row is not None:
-            builder.raise_level(row, level)
+        start = builder.row(key)
+        if start is not None:
+            builder.raise_level(start, level)
     totals = frozenset(
         rows[0] for (_, _, b), (_, rows) in views.items() if b == TOTAL_BREAKDOWN and rows
     )
@@ -155,12 +156,12 @@ def _add_links(
     # Virtual rows next, from the first sum that defines them (a sum of real rows).
     for target, members in sums:
         if target[0] == VIRTUAL and builder.row(key(target)) is None:
-            parts = [row(m) for m in members]
-            if all(p >= 0 for p in parts):
-                total = sum(builder.exact(p) for p in parts)
-                builder.add(key(target), np.asarray(total), published=False)
-    for label, parts in derived.items():
-        builder.derive(row(label), [row(p) for p in parts])
+            summed = [row(m) for m in members]
+            if all(p >= 0 for p in summed):
+                total = np.sum([builder.exact(p) for p in summed], axis=0)
+                builder.add(key(target), total, published=False)
+    for label, labels in derived.items():
+        builder.derive(row(label), [row(p) for p in labels])
     for target, members in sums:
         member_rows = [row(m) for m in members]
         target_row = row(target)
@@ -196,10 +197,10 @@ def _upper_rows(
     """The upper tier's rows: one LTLA's row where only one has the group, else their sum."""
     groups: dict[str, tuple[str, ...]] = {}
     for b in breakdowns:
-        labels: dict[str, None] = {}
+        seen: dict[str, None] = {}
         for lower in lowers:
-            labels.update(dict.fromkeys(views[(lower, dose, b)][0]))
-        groups[b] = tuple(labels)
+            seen.update(dict.fromkeys(views[(lower, dose, b)][0]))
+        groups[b] = tuple(seen)
     links = links_of(groups)
     aliases = dict(links.same)
     derived = dict(links.derived)
@@ -211,20 +212,14 @@ def _upper_rows(
         for g in labels:
             if (b, g) in aliases:
                 continue
-            parts = list(
-                dict.fromkeys(
-                    builder.row((lower, dose, b, g))
-                    for lower in lowers
-                    if builder.row((lower, dose, b, g)) is not None
-                )
-            )
-            parts_int = [p for p in parts if p is not None]
-            if len(parts_int) == 1 and (b, g) not in derived:
-                builder.alias(key((b, g)), parts_int[0])
+            found = (builder.row((lower, dose, b, g)) for lower in lowers)
+            parts = list(dict.fromkeys(r for r in found if r is not None))
+            if len(parts) == 1 and (b, g) not in derived:
+                builder.alias(key((b, g)), parts[0])
                 continue
-            exact = sum(builder.exact(p) for p in parts_int)
-            row = builder.add(key((b, g)), np.asarray(exact), published=(b, g) not in derived)
+            exact = np.sum([builder.exact(p) for p in parts], axis=0)
+            row = builder.add(key((b, g)), exact, published=(b, g) not in derived)
             if (b, g) not in derived:
-                builder.link_sum(row, parts_int)
+                builder.link_sum(row, parts)
     _add_links(builder, key, aliases, derived, links.sums)
     views.update(_views(builder, key, groups))

@@ -45,16 +45,20 @@ def headline_family(
             if upper in rows:
                 continue
             members = [rows[lower] for lower in lowers]
-            row = builder.add(key(upper, dose), sum(builder.exact(m) for m in members))
+            row = builder.add(key(upper, dose), np.sum([builder.exact(m) for m in members], axis=0))
             builder.link_sum(row, members)
             shared.add(row)
         region_rows = []
         for region, lowers in regions.items():
             members = [rows[lower] for lower in lowers]
-            row = builder.add(key(region, dose), sum(builder.exact(m) for m in members))
+            row = builder.add(
+                key(region, dose), np.sum([builder.exact(m) for m in members], axis=0)
+            )
             builder.link_sum(row, members)
             region_rows.append(row)
-        row = builder.add(key(england, dose), sum(builder.exact(m) for m in region_rows))
+        row = builder.add(
+            key(england, dose), np.sum([builder.exact(m) for m in region_rows], axis=0)
+        )
         builder.link_sum(row, region_rows)
     for earlier, later in itertools.pairwise(doses):
         for k, row in builder.index().items():
@@ -63,7 +67,7 @@ def headline_family(
                 if before is not None:
                     builder.at_most(row, before)
     for k, level in (start_levels or {}).items():
-        row = builder.row(k)
-        if row is not None:
-            builder.raise_level(row, level)
+        found = builder.row(k)
+        if found is not None:
+            builder.raise_level(found, level)
     return builder.build(), frozenset(shared)

@@ -83,9 +83,9 @@ def protect_cluster(job: ClusterJob) -> ClusterOutcome:
             old.parts, old_policy, job.earlier_levels or {}, job.earlier_first_shown or {}
         )
         priors = carried_priors(parts.parts, old.parts, bounds)
+        daily, weekly = parts.parts
         parts = replace(
-            parts,
-            parts=tuple(replace(p, prior=pr) for p, pr in zip(parts.parts, priors, strict=True)),
+            parts, parts=(replace(daily, prior=priors[0]), replace(weekly, prior=priors[1]))
         )
     result = protect_jointly(
         parts.parts,

@@ -63,7 +63,7 @@ def own_rule(family: LinkedFamily, policy: Policy, col_dates: np.ndarray | None 
     above = exact > policy.suppress_max
     first_col = np.where(above.any(axis=1), above.argmax(axis=1), -1)
     natural = np.where(first_col >= 0, dates[np.maximum(first_col, 0)], NEVER)
-    small = ((exact >= 1) & (exact <= policy.suppress_max)).any(axis=1)
+    small = np.asarray(((exact >= 1) & (exact <= policy.suppress_max)).any(axis=1))
     return RowRule(dates, natural, small, np.ones(family.n_rows, dtype=bool))
 
 

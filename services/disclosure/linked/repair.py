@@ -136,7 +136,7 @@ class Round:
         if not hasattr(self, "_index"):
             found = [{k: r for r, k in enumerate(p.family.keys)} for p in self.parts]
             object.__setattr__(self, "_index", found)
-        return self._index  # type: ignore[attr-defined, no-any-return]
+        return self._index  # type: ignore[attr-defined]
 
     def where(self) -> dict[RowKey, list[Cell]]:
         """Every row key to the parts and rows holding it."""
