@@ -80,16 +80,19 @@ def timed_release(stack: BenchStack, days: int, budget: float) -> dict[str, Any]
 def summary(meta: ReleaseMeta) -> dict[str, Any]:
     """What a reader of the results needs to know about one release."""
     audit = meta.audit
+    loss = audit.get("loss", [])
     return {
         "status": meta.status.value,
         "held_reasons": meta.held_reasons,
-        "published_cells": audit.get("published_cells"),
         "protected_cells": audit.get("protected_cells"),
-        "primary_suppressed": audit.get("primary_suppressed"),
-        "secondary_suppressed": audit.get("secondary_suppressed"),
-        "suppressed_share": audit.get("suppressed_share"),
         "audit_passed": audit.get("passed"),
-        "tightest_interval_width": audit.get("tightest_interval_width"),
+        "coarsened_groups": audit.get("coarsened_groups"),
+        "withheld_groups": audit.get("withheld_groups"),
+        "held_back_groups": audit.get("held_back_groups"),
+        "large_blank_latest": sum(int(x["large_blank_latest"]) for x in loss),
+        "worst_blank_share_all_dates": max(
+            (float(x["blank_share_all_dates"]) for x in loss), default=0.0
+        ),
     }
 
 

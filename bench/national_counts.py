@@ -5,9 +5,10 @@ counts. This writes what the aggregator would have written for the first `days` 
 programme: per LTLA and dose a daily total following the roll-out (first doses peaking in
 February 2021, second doses after the 12-week gap, a trickle of third primary doses), split
 into every default breakdown's groups by population with age-first priority. Age band ×
-ethnic group is drawn jointly: `age_band` and `ethnic_group` are its margins, and
-`jcvi_age_band` and the `age_band_ethnic_group` cross merge its age bands, so the tables
-reconcile as real counts do; every breakdown sums to the daily total.
+detailed ethnic group is drawn jointly: `age_band` and `ethnic_group_detailed` are its
+margins, `ethnic_group` merges the detailed groups, and `jcvi_age_band` and the
+`age_band_ethnic_group` cross merge its age bands, so the tables nest and reconcile as real
+counts do; every breakdown sums to the daily total.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from services.reference.breakdowns import BREAKDOWNS, CROSS_SEPARATOR, DEFAULT_B
 from services.reference.denominators import load_denominators
 
 PROGRAMME_START = date(2020, 12, 8)
-CROSS, AGES, JCVI, COLS = "age_band_ethnic_group", "age_band", "jcvi_age_band", "ethnic_group"
+CROSS, AGES, JCVI = "age_band_ethnic_group", "age_band", "jcvi_age_band"
+COLS, DETAILED = "ethnic_group", "ethnic_group_detailed"
 # Share of the population vaccinated by the end of the window, and the day of the peak.
 DOSE_SHAPE = {1: (0.52, 75.0, 25.0), 2: (0.10, 112.0, 14.0), 3: (0.0004, 110.0, 20.0)}
 UNKNOWN_SHARE = 0.03  # weight of a group with no population (unknown, not stated)
@@ -81,10 +83,18 @@ def ltla_tables(
     population = residents(load_denominators(), "none", "all", (ltla,)) or 100_000
     total = _daily_totals(rng, population, dose, days)
     tables: dict[str, tuple[tuple[str, ...], np.ndarray]] = {"none": (("all",), total[:, None])}
-    ages, cols = BREAKDOWNS[AGES].groups(ltla), BREAKDOWNS[COLS].groups(ltla)
-    joint = np.outer(_weights(AGES, ltla, ages), _weights(COLS, ltla, cols)).ravel()
-    cube = rng.multinomial(total, joint / joint.sum()).reshape(days, len(ages), len(cols))
+    ages, detailed = BREAKDOWNS[AGES].groups(ltla), BREAKDOWNS[DETAILED].groups(ltla)
+    cols = BREAKDOWNS[COLS].groups(ltla)
+    joint = np.outer(_weights(AGES, ltla, ages), _weights(DETAILED, ltla, detailed)).ravel()
+    fine = rng.multinomial(total, joint / joint.sum()).reshape(days, len(ages), len(detailed))
+    parent = [
+        cols.index(g.split(":")[0]) if g.split(":")[0] in cols else cols.index(g) for g in detailed
+    ]
+    cube = np.zeros((days, len(ages), len(cols)), dtype=np.int64)
+    for d, c in enumerate(parent):
+        cube[:, :, c] += fine[:, :, d]
     tables[AGES] = (tuple(ages), cube.sum(axis=2))
+    tables[DETAILED] = (tuple(detailed), fine.sum(axis=1))
     tables[COLS] = (tuple(cols), cube.sum(axis=1))
     jcvi = BREAKDOWNS[JCVI].groups(ltla)
     tables[JCVI] = (tuple(jcvi), _merged(cube.sum(axis=2), ages, jcvi, cohorts.AGE_TO_JCVI_BAND))

@@ -115,16 +115,22 @@ def _memory(f: Figures) -> tuple[str, str, str]:
 
 
 def _disclosure(f: Figures) -> tuple[str, str, str]:
-    parts = []
-    for audit in ("propagation", "certified"):
-        if f"{audit}_families" in f:
-            parts.append(
-                f"{audit}: {_n(f.get(f'{audit}_wall_seconds_incl_data_generation'), ' s')} "
-                "for the policy and one audit pass; "
-                f"{f.get(f'{audit}_families_passed')}/{f.get(f'{audit}_families')} families "
-                "pass it before secondary suppression"
-            )
-    return "; ".join(parts) or "see JSON", "(part of the release)", "—"
+    if "disclosure_seconds" not in f:
+        return "see JSON", "(part of the release)", "—"
+    return (
+        f"{_n(f.get('disclosure_seconds'), ' s')} on {f.get('workers')} processes; audit "
+        f"{'passed' if f.get('audit_passed') else 'FAILED'}; {f.get('large_blank_latest')} groups "
+        f"of 100+ blank on the last date (largest blank {f.get('largest_blank_latest')}); worst "
+        f"breakdown {_n(100 * float(f.get('worst_blank_share_all_dates') or 0), '%')} of "
+        f"person-dates blank; {f.get('coarsened_groups')} groups coarsened, "
+        f"{f.get('withheld_groups')} withheld",
+        "no 100+ blank; ≤ 1% blank",
+        "yes"
+        if f.get("audit_passed")
+        and f.get("large_blank_latest") == 0
+        and float(f.get("worst_blank_share_all_dates") or 1) <= 0.01
+        else "**no**",
+    )
 
 
 def _simulate(f: Figures) -> tuple[str, str, str]:

@@ -46,7 +46,7 @@ def metrics(ctx: Context) -> Response:
     latest = ctx.releases.latest_published()
     meta = next((r for r in releases if r.id == latest), None)
     if meta is not None:
-        ctx.metrics.suppressed_ratio.set(float(meta.audit.get("suppressed_share", 0.0)))
+        ctx.metrics.show_loss(list(meta.audit.get("loss", [])))
     ctx.metrics.latest_release.set(meta.id if meta else 0)
     if meta and meta.published_at:
         published = datetime.fromisoformat(meta.published_at)

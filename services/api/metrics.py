@@ -48,11 +48,42 @@ class ApiMetrics:
             ["status"],
             registry=self.registry,
         )
-        self.suppressed_ratio = Gauge(
-            "vaxshare_release_suppressed_cells_ratio",
-            "Share of published cells suppressed (primary and secondary) in the latest release",
+        self.blank_people = Gauge(
+            "vaxshare_release_blank_people_ratio",
+            "Share of people in blank cumulative cells of the latest release, per breakdown "
+            "and dose, on its last date (scope=latest) or over every date (scope=all_dates)",
+            ["breakdown", "dose", "scope"],
             registry=self.registry,
         )
+        self.large_blanks = Gauge(
+            "vaxshare_release_large_blank_groups",
+            "Groups of 100 or more people blank on the latest release's last date",
+            ["breakdown", "dose"],
+            registry=self.registry,
+        )
+        self.coarsened = Gauge(
+            "vaxshare_release_coarsened_groups",
+            "Groups published at a step coarser than the policy's own in the latest release",
+            ["breakdown", "dose"],
+            registry=self.registry,
+        )
+        self.withheld = Gauge(
+            "vaxshare_release_withheld_groups",
+            "Groups withheld on every date in the latest release, to protect other figures",
+            ["breakdown", "dose"],
+            registry=self.registry,
+        )
+
+    def show_loss(self, loss: list[dict[str, object]]) -> None:
+        """Set the loss gauges from a release's audit figures (one entry per breakdown, dose)."""
+        for entry in loss:
+            labels = (str(entry["breakdown"]), str(entry["dose"]))
+            for scope in ("latest", "all_dates"):
+                value = float(entry[f"blank_share_{scope}"])  # type: ignore[arg-type]
+                self.blank_people.labels(*labels, scope).set(value)
+            self.large_blanks.labels(*labels).set(float(entry["large_blank_latest"]))  # type: ignore[arg-type]
+            self.coarsened.labels(*labels).set(float(entry["coarsened"]))  # type: ignore[arg-type]
+            self.withheld.labels(*labels).set(float(entry["withheld"]))  # type: ignore[arg-type]
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         """Record one answered request."""

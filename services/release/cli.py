@@ -140,8 +140,19 @@ def _print_meta(meta: ReleaseMeta) -> None:
     audit = meta.audit
     if audit:
         print(
-            f"  disclosure: {audit.get('primary_suppressed')} cells suppressed (primary), "
-            f"{audit.get('secondary_suppressed')} secondary, share {audit.get('suppressed_share')}"
+            f"  disclosure: audit {'passed' if audit.get('passed') else 'FAILED'}, "
+            f"{audit.get('coarsened_groups', 0)} groups coarser than the policy's step, "
+            f"{audit.get('held_back_groups', 0)} with early figures held back, "
+            f"{audit.get('withheld_groups', 0)} withheld"
         )
+        for loss in audit.get("loss", []):
+            print(
+                f"    {loss['breakdown']} dose {loss['dose']}: "
+                f"{100 * float(loss['blank_share_latest']):.3f}% of people blank on the last "
+                f"date, {100 * float(loss['blank_share_all_dates']):.3f}% over all dates; "
+                f"{loss['large_blank_latest']} groups of 100+ blank; "
+                f"largest blank {loss['largest_blank_latest']} (last date), "
+                f"{loss['largest_blank']} (any date)"
+            )
     for reason in meta.held_reasons:
         print(f"  held: {reason}")

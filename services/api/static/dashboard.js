@@ -151,6 +151,7 @@ const SHORT_REASONS = {
   suppressed: SUPPRESSED,
   part_suppressed: "part suppressed",
   count_not_published: "not published",
+  count_published_for_week_ends: "weekly figures only",
   zero_population: "no residents",
   no_source: "no population",
   unsupported_age_range: "not for these ages",
