@@ -102,14 +102,25 @@ def doses_of(dose: DoseChoice) -> list[int]:
 
 
 def population_query(
-    breakdown: str, ages_text: str, source: str | None
+    breakdown: str, ages_text: str, source: str | None, *, headline_only: bool = False
 ) -> tuple[AgeRange, Source | None]:
-    """The ages and source an uptake is over, or a 400 saying why they cannot be used."""
+    """The ages and source an uptake is over, or a 400 saying why they cannot be used.
+
+    ``headline_only``: the caller may read only this area's headline (a count of every age),
+    so its uptake is only given over the ages such a count stands for.
+    """
     try:
         ages = AgeRange.parse(ages_text)
-        return ages, rules.check(breakdown, ages, None if source is None else Source(source))
+        chosen = rules.check(breakdown, ages, None if source is None else Source(source))
     except (AgeRangeError, UptakeQueryError) as exc:
         raise UnsupportedPopulationError(str(exc)) from None
+    if headline_only and not rules.of_every_age(ages):
+        raise UnsupportedPopulationError(
+            f"ages={ages} cannot be used here: this key reads only the headline of this area "
+            "(a count of every age, not by age), so its uptake is only given over ages=all, "
+            "16+ or 18+"
+        )
+    return ages, chosen
 
 
 def permalink(request: Request, meta: ReleaseMeta, **params: object) -> str:

@@ -32,7 +32,7 @@ from services.api.errors import BadRequestError, RowLimitError
 from services.api.read_audit import audited
 from services.api.release_access import load_tables, resolve_release
 from services.api.rows import COLUMNS, count_rows, table_rows
-from services.api.scope import check_breakdown
+from services.api.scope import check_breakdown, may_see_detail
 from services.api.streaming import json_stream, slug
 from services.api.table_uptakes import needed_tables, published_counts, table_uptakes
 from services.releases.model import ReleaseStatus
@@ -87,8 +87,12 @@ def vaccinations(
         record.release_id = meta.id
         if start and end and start > end:
             raise BadRequestError(f"'from' ({start}) is after 'to' ({end})")
-        population, chosen = population_query(breakdown, ages, source)
+        # A headline read outside the caller's own areas stays a headline: its uptake counts
+        # every age, never the area's age bands (a breakdown the caller may not see).
+        detail = may_see_detail(principal, area.code, ctx.areas)
+        population, chosen = population_query(breakdown, ages, source, headline_only=not detail)
         query = {
+            "scope": "detail" if detail else "headline",
             "area": code,
             "dose": dose,
             "breakdown": breakdown,
@@ -127,10 +131,16 @@ def vaccinations(
             )
         record.rows = total
         ctx.metrics.rows_served.inc(total)
-        needed = needed_tables(breakdown, population)
+        needed: set[str] = needed_tables(breakdown, population) if detail else {breakdown}
         uptakes = [
             table_uptakes(
-                ctx, published_counts(ctx, meta, area, t, needed), t, area, population, chosen
+                ctx,
+                published_counts(ctx, meta, area, t, needed),
+                t,
+                area,
+                population,
+                chosen,
+                every_age=not detail,
             )
             for t in tables
         ]

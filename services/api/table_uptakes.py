@@ -38,8 +38,11 @@ def table_uptakes(
     area: Area,
     ages: AgeRange,
     source: Source | None,
+    *,
+    every_age: bool = False,
 ) -> list[GroupUptake]:
-    """Every group's uptake, in the table's group order."""
+    """Every group's uptake, in the table's group order (``every_age``: each group's own
+    count of every age, for a headline read outside the caller's own areas)."""
     ltlas = ctx.areas.ltla_codes_in(area.code)
     return [
         group_uptake(
@@ -51,6 +54,7 @@ def table_uptakes(
             ages=ages,
             source=source,
             width=len(table.dates),
+            every_age=every_age,
         )
         for group in table.groups
     ]

@@ -110,6 +110,11 @@ def default_source(breakdown: str) -> Source | None:
     return sources[0] if sources else None
 
 
+def of_every_age(ages: AgeRange) -> bool:
+    """True for the ages a count of every age may stand for (all, 16+ and 18+)."""
+    return ages.hi is None and ages.lo in _ALL_AGES_STARTS
+
+
 def check(breakdown: str, ages: AgeRange, source: Source | None) -> Source | None:
     """The source to use (the default when None), or UptakeQueryError saying why not."""
     rule = RULES[breakdown]
@@ -132,9 +137,7 @@ def check(breakdown: str, ages: AgeRange, source: Source | None) -> Source | Non
             f"ages={ages} cannot be used with breakdown={breakdown}: its counts by age are "
             f"published (breakdown={CROSS}) in the bands {describe_edges(CROSS_EDGES)}"
         )
-    if rule.counts_by_age == "all_ages" and (
-        ages.hi is not None or ages.lo not in _ALL_AGES_STARTS
-    ):
+    if rule.counts_by_age == "all_ages" and not of_every_age(ages):
         raise UptakeQueryError(
             f"ages={ages} cannot be used with breakdown={breakdown}: its counts are of every "
             "age (not published by age), so its uptake is only given over ages=all, 16+ or 18+"

@@ -193,12 +193,25 @@ def test_neighbours_headline_is_over_their_16_plus_population(api: Harness) -> N
     brent = api.get(VACCINATIONS.format(BRENT), "hammersmith", dose="1").json()["rows"]
     assert {r["population"] for r in brent} == {257_339}
     assert any(r["uptake_percent"] is not None for r in brent)
-    # London is published as a headline only, and its other boroughs have no tables here:
-    # its 16+ count cannot be summed, and the answer says so instead of adding up part of it.
+    # A neighbour is read as a headline only: its uptake counts every age, and nothing
+    # drawn from its age bands (a breakdown this key may not read) is given.
+    assert {r["uptake_numerator_ages"] for r in brent} == {"all"}
+    assert {r["vaccinated_outside_ages"] for r in brent} == {None}
     london = api.get(VACCINATIONS.format(LONDON), "hammersmith", dose="1").json()["rows"]
-    assert {r["uptake_withheld_reason"] for r in london} == {"count_not_published"}
-    whole = api.get(VACCINATIONS.format(LONDON), "hammersmith", dose="1", ages="all").json()
-    assert whole["rows"][-1]["uptake_percent"] is not None
+    assert {r["uptake_numerator_ages"] for r in london} == {"all"}
+    assert london[-1]["uptake_percent"] is not None
+
+
+@pytest.mark.parametrize("ages", ["50-54", "65+", "0-15"])
+def test_a_neighbours_uptake_by_age_is_refused_as_their_age_bands_are_not_ours(
+    api: Harness, ages: str
+) -> None:
+    r = api.get(VACCINATIONS.format(BRENT), "hammersmith", dose="1", ages=ages)
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "unsupported_population" and "only the headline" in error["message"]
+    own = api.get(VACCINATIONS.format(HAMMERSMITH), "hammersmith", dose="1", ages=ages)
+    assert own.status_code == 200, own.text
 
 
 def test_county_figures_agree_with_its_districts_up_to_rounding(api: Harness) -> None:
