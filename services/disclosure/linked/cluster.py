@@ -9,10 +9,11 @@ the daily part's, and the rule's "at least 1 the day before" is known on the dai
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from services.disclosure.linked import gates
 from services.disclosure.linked.assemble import (
     AssembledFamily,
     Context,
@@ -90,17 +91,32 @@ def build_parts(
         tables=weekly_tables,
         **common,  # type: ignore[arg-type]
     )
-    daily_rule = own_rule(daily.family, policy)
-    weekly_rule = _sampled_rule(
-        weekly, daily, daily_rule, own_rule(weekly.family, policy, spec.week_columns)
-    )
     own_areas = {*spec.lowers, spec.upper}
-    fixed = frozenset(r for r, key in enumerate(daily.family.keys) if key[0] not in own_areas)
-    parts = (
-        Part(
-            daily.family, daily_rule, daily.totals, _prior(daily, daily_rule, priors, True), fixed
+    days = np.arange(spec.n_dates)
+    opens = gates.opening_dates(daily.family, own_areas, days, policy)
+    daily_rule = replace(
+        own_rule(daily.family, policy), gate=gates.row_gates(daily.family.keys, opens)
+    )
+    weekly_rule = replace(
+        _sampled_rule(
+            weekly, daily, daily_rule, own_rule(weekly.family, policy, spec.week_columns)
         ),
-        Part(weekly.family, weekly_rule, weekly.totals, _prior(weekly, weekly_rule, priors, False)),
+        gate=gates.row_gates(weekly.family.keys, opens),
+    )
+    fixed = frozenset(r for r, key in enumerate(daily.family.keys) if key[0] not in own_areas)
+    daily_prior = gates.bounds(
+        daily.family.keys, opens, days, _prior(daily, daily_rule, priors, True), policy
+    )
+    weekly_prior = gates.bounds(
+        weekly.family.keys,
+        opens,
+        np.asarray(spec.week_columns),
+        _prior(weekly, weekly_rule, priors, False),
+        policy,
+    )
+    parts = (
+        Part(daily.family, daily_rule, daily.totals, daily_prior, fixed),
+        Part(weekly.family, weekly_rule, weekly.totals, weekly_prior),
     )
     return ClusterParts(daily, weekly, parts)
 

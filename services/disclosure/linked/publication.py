@@ -50,6 +50,14 @@ class RowRule:
     natural: np.ndarray
     prefixed: np.ndarray
     floor: np.ndarray
+    gate: np.ndarray | None = None
+    """Per row, the global date its table opens (``gates``); None: every table is open."""
+
+    def gates(self) -> np.ndarray:
+        """The opening date of every row's table (0 where none is gated)."""
+        if self.gate is None:
+            return np.zeros(len(self.natural), dtype=np.int64)
+        return self.gate
 
 
 NEVER = 1 << 30
@@ -111,9 +119,11 @@ def publish(
     reach = exact >= threshold[:, None]
     at_level = np.where(reach.any(axis=1), rule.col_dates[reach.argmax(axis=1)], NEVER)
     coarse_start = threshold > policy.suppress_max + 1
+    gate = rule.gates()
+    gated = gate > 0
     held = first_shown > np.maximum(rule.natural, at_level)
-    first = np.maximum(np.maximum(first_shown, rule.natural), at_level)
-    prefixed = (rule.prefixed | held | coarse_start) & ~withheld
+    first = np.maximum(np.maximum(np.maximum(first_shown, rule.natural), at_level), gate)
+    prefixed = (rule.prefixed | held | coarse_start | gated) & ~withheld
     visible = (rule.col_dates[None, :] >= first[:, None]) & (base > 0)[:, None]
     zero_shown = (exact == 0) & ~prefixed[:, None] & ~withheld[:, None]
     rounded = policy.round_to(exact, step[:, None])
@@ -122,12 +132,15 @@ def publish(
     lo = np.where(visible, np.maximum(r_lo, threshold[:, None]), 0)
     # A blank before the first shown date is at most the first figure (the chain bounds it);
     # a row never shown holds less than its step's smallest shown count.
-    blank_hi = np.where(first >= NEVER, threshold - 1, UNBOUNDED)[:, None]
+    # (A table that never opens says nothing of its rows.)
+    blank_hi = np.where((first >= NEVER) & (gate < NEVER), threshold - 1, UNBOUNDED)[:, None]
     hi = np.where(visible, r_hi, np.where(zero_shown, 0, blank_hi))
     hi = np.where(withheld[:, None], UNBOUNDED, hi)
     # Only where a reader can tell the row passed through 1..7 (or was held back after
     # reaching its first figure) does the blank before the first figure hold at least 1.
-    _rule_floor(lo, visible, (rule.prefixed | held) & ~coarse_start & rule.floor & ~withheld)
+    _rule_floor(
+        lo, visible, (rule.prefixed | held) & ~coarse_start & ~gated & rule.floor & ~withheld
+    )
     max_error = np.where(base > 0, np.maximum(base - 1 - base // 2, base // 2), 0)
     unpublished = ~family.published
     values[unpublished] = BLANK

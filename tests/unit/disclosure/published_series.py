@@ -7,7 +7,11 @@ group's first figure means no more than that figure, and at least 1 on the date 
 it unless the group is rounded to 45 or more; a group never shown holds less than its
 step's smallest shown figure (8 at steps 5 and 15); a group shown as the sum of other
 groups is blank whenever one of them is, whatever its size; a
-withheld group holds anything.
+withheld group holds anything. An area's breakdown of a dose opens on the first date the
+area's total of that dose (to the nearest 5) shows 100: before then every group is blank,
+zeros included, so the "at least 1" above is read only in a table showing a figure on its
+first date (open from the start), and "never shown" means less than 8 only in a table that
+shows a figure at all.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ def series_of(table: PublishedTable) -> list[Series]:
     """One attacker series per group of a published table."""
     out = []
     dates = table.dates
+    opened_at_start = any(row[0] is not None for row in table.cumulative if row)
+    opened = any(v is not None for row in table.cumulative for v in row)
     for g, group in enumerate(table.groups):
         values = table.cumulative[g]
         step = table.rounding[g] if table.rounding else 5
@@ -41,10 +47,10 @@ def series_of(table: PublishedTable) -> list[Series]:
                 lo.append(0.0)
                 hi.append(INF)
             elif v is None:
-                floor = 1.0 if (i == first - 1 and step < 45 and step) else 0.0
+                floor = 1.0 if (i == first - 1 and step < 45 and step and opened_at_start) else 0.0
                 lo.append(floor)
                 # A group shown as the sum of others (step 0) is blank whenever one of them is.
-                hi.append(float(_floor(step) - 1) if not shown and step else INF)
+                hi.append(float(_floor(step) - 1) if not shown and step and opened else INF)
             elif v == 0:
                 lo.append(0.0)
                 hi.append(0.0)

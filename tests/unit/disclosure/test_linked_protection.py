@@ -145,3 +145,44 @@ def test_no_count_of_1_to_7_is_pinned(feed):
         a, b = lp_interval(model, lo, hi, var, window_of(model, day, before=8, after=8))
         assert b - a + 1 >= 5, (key, day, a, b)
     assert all(FIRST + timedelta(days=DAYS - 1) == t.dates[-1] for t in published)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people)
+def test_breakdowns_open_once_the_total_shows_100_people(feed):
+    result, series = _protected(feed)
+    assert result.passed
+    totals = {t.dose: t for t in series if t.area == AREA and t.breakdown == "none"}
+    for table in series:
+        if table.area != AREA or table.breakdown == "none":
+            continue
+        total = totals[table.dose]
+        shown_total = {
+            int(d): int(v) for d, v in zip(total.dates, total.cumulative[0], strict=True)
+        }
+        for c, day in enumerate(table.dates):
+            if shown_total[int(day)] < 100:
+                # Before the table opens every group is blank, zeros included.
+                assert (table.cumulative[:, c] < 0).all(), (table.breakdown, int(day))
+
+
+def test_a_borough_of_a_few_hundred_people_gets_breakdowns_once_they_add_up():
+    rng = np.random.default_rng(7)
+    feed = [
+        (Person(int(rng.integers(16, 95)), str(rng.choice(["FEMALE", "MALE"])), "A"), day, 1)
+        for day in range(DAYS)
+        for _ in range(12)
+    ]
+    result, series = _protected(feed)
+    assert result.passed
+    total = next(t for t in series if t.breakdown == "none" and t.dose == 1 and t.area == AREA)
+    opened = int(np.argmax(total.cumulative[0] >= 100))
+    assert 0 < opened < DAYS - 1
+    sex = next(t for t in series if t.breakdown == "sex" and t.dose == 1 and t.area == AREA)
+    assert (sex.cumulative[:, :opened] < 0).all()
+    # From the opening date the large groups are shown, every day, and add up to the total.
+    shown = sex.cumulative[:, opened:]
+    assert (shown[:2] >= 0).all()
+    assert (
+        np.abs(np.where(shown >= 0, shown, 0).sum(axis=0) - total.cumulative[0, opened:]) <= 16
+    ).all()
