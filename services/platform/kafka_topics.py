@@ -9,11 +9,16 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from services.platform.errors import TopicError
+from services.platform.kafka_auth import KafkaAuth
 
 
-def ensure_topics(bootstrap: str, topics: dict[str, int], *, replication: int = 1) -> list[str]:
+def ensure_topics(
+    bootstrap: str, topics: dict[str, int], *, auth: KafkaAuth, replication: int = 1
+) -> list[str]:
     """Create each topic that does not exist yet; return the names that were created."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=15000, **auth.kafka_python()
+    )
     try:
         existing = set(admin.list_topics())
         wanted = [
