@@ -47,7 +47,7 @@ def test_missing_wrong_revoked_and_other_role_keys_are_refused(
             headers={"Content-Type": "application/fhir+json"},
         )
         assert fhir.status_code == 401 and "Bearer" in fhir.headers["www-authenticate"]
-        assert read_topic(stack.bootstrap, topics.events) == []
+        assert read_topic(stack, topics.events) == []
         assert post({"Authorization": f"Bearer {publisher}"}) == (200, None)
 
 
