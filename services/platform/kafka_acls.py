@@ -15,16 +15,19 @@ or change an ACL. `apply_grants` is run by that administrator (`vaxshare kafka-a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kafka import KafkaAdminClient
 from kafka.admin import (
     ACL,
+    ACLFilter,
     ACLOperation,
     ACLPermissionType,
     ACLResourcePatternType,
     ResourcePattern,
+    ResourcePatternFilter,
     ResourceType,
 )
 from kafka.errors import KafkaError
@@ -88,19 +91,43 @@ def _acl(grant: Grant) -> ACL:
     )
 
 
-def apply_grants(bootstrap: str, admin: KafkaAuth, table: Iterable[Grant]) -> int:
-    """Create these ACLs (existing ones stay); return how many were asked for."""
+def _key(acl: ACL) -> tuple[str, int, int, str]:
+    pattern = acl.resource_pattern
+    return acl.principal, int(acl.operation), int(pattern.resource_type), pattern.resource_name
+
+
+def apply_grants(
+    bootstrap: str, admin: KafkaAuth, table: Iterable[Grant], *, timeout: float = 15.0
+) -> int:
+    """Create these ACLs (existing ones stay) and wait until the broker enforces them.
+
+    The broker learns ACLs from the metadata log a moment after they are created: a client
+    that came at once could still be refused. Returns how many were asked for.
+    """
     acls = [_acl(grant) for grant in table]
+    wanted = {_key(acl) for acl in acls}
+    every = ACLFilter(
+        principal=None,
+        host=None,
+        operation=ACLOperation.ANY,
+        permission_type=ACLPermissionType.ANY,
+        resource_pattern=ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY),
+    )
     client = KafkaAdminClient(
         bootstrap_servers=bootstrap, request_timeout_ms=15000, **admin.kafka_python()
     )
     try:
         result = client.create_acls(acls)
+        if result["failed"]:
+            acl, error = result["failed"][0]
+            raise TopicError(f"Kafka refused an ACL ({acl}): {error}")
+        deadline = time.monotonic() + timeout
+        while wanted - {_key(acl) for acl in client.describe_acls(every)[0]}:
+            if time.monotonic() > deadline:
+                raise TopicError(f"the broker at {bootstrap} did not apply the ACLs in time")
+            time.sleep(0.05)
     except KafkaError as exc:
         raise TopicError(f"could not grant the Kafka ACLs on {bootstrap}: {exc}") from exc
     finally:
         client.close()
-    if result["failed"]:
-        acl, error = result["failed"][0]
-        raise TopicError(f"Kafka refused an ACL ({acl}): {error}")
     return len(acls)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
@@ -29,7 +30,7 @@ def ensure_topics(
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(wanted, timeout_ms=15000)
-        described = {t["name"]: len(t["partitions"]) for t in admin.describe_topics(list(topics))}
+        described = _partitions(admin, topics)
     except KafkaError as exc:
         raise TopicError(f"could not create topics on {bootstrap}: {exc}") from exc
     finally:
@@ -40,3 +41,17 @@ def ensure_topics(
                 f"topic {name} has {described.get(name, 0)} partitions, expected {partitions}"
             )
     return [t.name for t in wanted]
+
+
+def _partitions(
+    admin: KafkaAdminClient, topics: dict[str, int], *, timeout: float = 10.0
+) -> dict[str, int]:
+    """Partitions of each topic, once the broker's metadata shows them (new topics lag)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = {t["name"]: len(t["partitions"]) for t in admin.describe_topics(list(topics))}
+        if all(found.get(name, 0) >= n for name, n in topics.items()):
+            return found
+        if time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)

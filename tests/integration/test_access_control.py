@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 import redis
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError, TopicAuthorizationFailedError
+from kafka.errors import KafkaError as ClientError
+from kafka.errors import TopicAuthorizationFailedError
 
 from services.platform.redis_keys import RedisKeys
 from services.release.cut import end_offsets
@@ -42,9 +43,13 @@ def test_a_client_without_credentials_is_refused(stack: Stack) -> None:
 
 def test_a_wrong_password_is_refused(stack: Stack) -> None:
     own = stack.kafka_auth(NATIONAL_PUBLISHER).librdkafka()
-    admin = _librdkafka_admin(stack, **{**own, "sasl.password": "not-the-password"})
-    with pytest.raises(KafkaException, match=r"(?i)authentication"):
-        admin.list_topics(timeout=10)
+    errors: list[KafkaError] = []
+    admin = _librdkafka_admin(
+        stack, **{**own, "sasl.password": "not-the-password", "error_cb": errors.append}
+    )
+    with pytest.raises(KafkaException):
+        admin.list_topics(timeout=5)
+    assert any(e.code() == KafkaError._AUTHENTICATION for e in errors), errors
 
 
 def test_the_right_password_is_let_in(stack: Stack, topics: Topics) -> None:
@@ -75,7 +80,7 @@ def test_a_publisher_cannot_write_the_dead_letters_or_delete_a_topic(
     producer = KafkaProducer(
         **stack.kafka_options(NATIONAL_PUBLISHER), acks="all", max_block_ms=5000
     )
-    with pytest.raises(KafkaError):
+    with pytest.raises(ClientError):
         producer.send(topics.dlq, value=b"forged").get(timeout=10)
     producer.close()
 
@@ -109,7 +114,7 @@ def test_the_aggregator_cannot_join_another_group(stack: Stack, topics: Topics) 
         topics.events, **stack.kafka_options("aggregate"), group_id="someone-elses-group"
     )
     try:
-        with pytest.raises(KafkaError):  # GroupAuthorizationFailedError
+        with pytest.raises(ClientError):  # GroupAuthorizationFailedError
             for _ in range(20):
                 consumer.poll(timeout_ms=500)
     finally:

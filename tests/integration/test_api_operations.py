@@ -79,6 +79,7 @@ def _release_cli(api: Harness, *args: str) -> subprocess.CompletedProcess[str]:
         **os.environ,
         "VAXSHARE_REDIS_URL": api.settings.redis_url,
         "VAXSHARE_REDIS_PREFIX": api.prefix,
+        **api.operator_env,
     }
     command = [sys.executable, "-m", "services.cli", "release", *args]
     return subprocess.run(

@@ -78,6 +78,7 @@ def test_a_builder_killed_mid_build_leaves_a_release_the_next_command_marks_fail
         "VAXSHARE_AGGREGATE_BREAKDOWNS": "none",
         "VAXSHARE_RELEASE_WAIT_SECONDS": "300",
         "VAXSHARE_RELEASE_LEASE_SECONDS": "1",
+        **stack.service_env("operator"),
     }
     release = [sys.executable, "-m", "services.cli", "release"]
     client = stack.redis_client()
@@ -135,6 +136,7 @@ def test_the_release_command_follows_the_operator_api_rules(
         "VAXSHARE_REDIS_URL": stack.redis_url,
         "VAXSHARE_REDIS_PREFIX": prefix,
         "VAXSHARE_KAFKA_BOOTSTRAP": stack.bootstrap,
+        **stack.service_env("operator"),
     }
 
     def release(*args: str) -> subprocess.CompletedProcess[str]:

@@ -40,6 +40,7 @@ class Harness:
     keys: KeyStore
     key: dict[str, str] = field(default_factory=dict)
     releases: dict[str, ReleaseMeta] = field(default_factory=dict)
+    operator_env: dict[str, str] = field(default_factory=dict)  # the operator's credentials
 
     def get(self, path: str, who: str | None, **params: Any) -> httpx.Response:
         """GET as one of the named callers (None: no key)."""
@@ -86,6 +87,7 @@ def running_harness(
                 settings=config,
                 store=ReleaseStore(client, prefix=prefix),
                 keys=KeyStore(client, prefix=prefix),
+                operator_env=servers.secrets.service_env("operator"),
             ),
             with_releases=with_releases,
         )
