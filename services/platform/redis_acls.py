@@ -8,8 +8,8 @@ command: no FLUSHALL, KEYS, CONFIG, DEBUG or ACL), on its own keys only (`%R~` r
 - aggregate: the exact counts and event state, the barrier, dead-letter counts;
 - release: reads the counts, raises and lifts the barrier, writes the releases;
 - api: reads the releases, writes release status (an operator's publish or hold), the API
-  keys (an operator's create or revoke), the audit log and the rate limits; it cannot read
-  or write the counts;
+  keys (an operator's create or revoke), the audit log and the rate limits, reads the
+  dead-letter counts; it cannot read or write the counts;
 - operator: the tooling (keys, audit, dead letters, releases, rebuild): every key under the
   prefix.
 
@@ -39,7 +39,7 @@ def key_patterns(prefix: str) -> dict[str, str]:
             f"%R~{p}:agg:* %R~{p}:g* ~{p}:barrier %R~{p}:dlq:* ~{p}:releases ~{p}:release:*"
         ),
         "api": (
-            f"~{p}:keys %R~{p}:release:* ~{p}:releases ~{p}:release:latest "
+            f"~{p}:keys %R~{p}:release:* ~{p}:releases ~{p}:release:latest %R~{p}:dlq:* "
             f"~{p}:audit ~{p}:ratelimit:*"
         ),
         "operator": f"~{p}:*",

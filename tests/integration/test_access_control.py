@@ -49,6 +49,7 @@ def test_a_wrong_password_is_refused(stack: Stack) -> None:
     )
     with pytest.raises(KafkaException):
         admin.list_topics(timeout=5)
+    admin.poll(1)  # serves the error callbacks
     assert any(e.code() == KafkaError._AUTHENTICATION for e in errors), errors
 
 

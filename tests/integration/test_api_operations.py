@@ -211,6 +211,8 @@ def test_operator_issues_and_revokes_keys_and_the_audit_shows_what_a_key_read(
 
     monkeypatch.setenv("VAXSHARE_REDIS_URL", api.settings.redis_url)
     monkeypatch.setenv("VAXSHARE_REDIS_PREFIX", api.prefix)
+    for name, value in api.operator_env.items():
+        monkeypatch.setenv(name, value)
     assert audit_cli.main(["tail", "--key-id", key_id, "-n", "5"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2 and "denied" in lines[0] and f"area={BRENT}" in lines[1]
