@@ -19,7 +19,7 @@ install: $(STAMP)
 ## up: local Kafka and Redis in the background (data under .run/)
 up: $(STAMP)
 	$(VENV)/bin/vaxshare stack up
-	$(VENV)/bin/vaxshare topics create
+	set -a && . .run/secrets/operator.env && $(VENV)/bin/vaxshare topics create
 
 ## down: stop everything started by `make up` or `make demo`
 down:

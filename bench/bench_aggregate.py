@@ -22,6 +22,7 @@ from typing import Any
 import redis
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from bench.stack import bench_login
 from devtools.localstack import servers
 from devtools.simulator.simulator import NW_LONDON, SimulationConfig, Simulator
 from services.aggregate.consumer import Aggregator
@@ -32,6 +33,7 @@ from services.aggregate.redis_store import RedisStore
 from services.contract import codec
 from services.contract.errors import CodecError, ContractError
 from services.contract.validation import validate
+from services.platform.kafka_auth import KafkaAuth
 from services.platform.kafka_topics import ensure_topics
 from services.platform.redis_keys import RedisKeys
 from services.reference.areas import load_areas
@@ -43,9 +45,10 @@ BATCH = 5000
 EVENTS_PER_BUCKET = 100  # listpack-sized hashes, as a production bucket count would give
 
 
-def _consumer(bootstrap: str) -> KafkaConsumer:
+def _consumer(bootstrap: str, auth: KafkaAuth) -> KafkaConsumer:
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap,
+        **auth.kafka_python(),
         enable_auto_commit=False,
         max_poll_records=BATCH,
         fetch_max_bytes=64 * 1024 * 1024,
@@ -56,7 +59,7 @@ def _consumer(bootstrap: str) -> KafkaConsumer:
     return consumer
 
 
-def _prefill(bootstrap: str, events: int) -> list[bytes]:
+def _prefill(bootstrap: str, auth: KafkaAuth, events: int) -> list[bytes]:
     per_scale = 38_834 / 0.025  # records of the NW London feed per unit of scale
     simulator = Simulator(
         SimulationConfig(
@@ -64,7 +67,11 @@ def _prefill(bootstrap: str, events: int) -> list[bytes]:
         )
     )
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=1024 * 1024
+        bootstrap_servers=bootstrap,
+        **auth.kafka_python(),
+        acks="all",
+        linger_ms=20,
+        batch_size=1024 * 1024,
     )
     values = []
     for record in simulator.records()[:events]:
@@ -79,8 +86,8 @@ def _prefill(bootstrap: str, events: int) -> list[bytes]:
     return values
 
 
-def _bare_rate(bootstrap: str, total: int) -> float:
-    consumer = _consumer(bootstrap)
+def _bare_rate(bootstrap: str, auth: KafkaAuth, total: int) -> float:
+    consumer = _consumer(bootstrap, auth)
     consumer.seek_to_beginning()
     first = 0
     while not first:  # connection set-up and metadata stay outside the timing
@@ -105,12 +112,14 @@ def _decode_rate(values: list[bytes]) -> float:
     return len(values) / (time.perf_counter() - started)
 
 
-def _aggregator_rate(bootstrap: str, client: redis.Redis, total: int) -> tuple[float, str]:
+def _aggregator_rate(
+    bootstrap: str, auth: KafkaAuth, client: redis.Redis, total: int
+) -> tuple[float, str]:
     prefix = f"bench{int(time.time())}"
     store = RedisStore(client, prefix=prefix)
     buckets = max(1, total // EVENTS_PER_BUCKET)
     spec = GenerationSpec.new(breakdowns=DEFAULT_BREAKDOWNS, buckets=buckets)
-    consumer = _consumer(bootstrap)
+    consumer = _consumer(bootstrap, auth)
     aggregator = Aggregator(
         consumer=consumer,
         store=store,
@@ -154,22 +163,27 @@ def _bytes_per_event(client: redis.Redis, prefix: str) -> dict[str, float]:
 def run(workdir: Path, *, events: int | None = None) -> dict[str, Any]:
     """Start a local Kafka and Redis in ``workdir``, measure, stop them, return the figures."""
     total_wanted = events or int(os.environ.get("VAXSHARE_BENCH_AGGREGATE_EVENTS", "200000"))
-    redis_server = servers.start_redis(workdir / "redis", port=servers.free_port())
+    login = bench_login(workdir)
+    auth = login.kafka
+    redis_server = servers.start_redis(
+        workdir / "redis", port=servers.free_port(), acl=login.redis_acl()
+    )
     kafka = None
     try:
         kafka = servers.start_kafka(
             workdir / "kafka",
+            secrets=login.secrets,
             port=servers.free_port(),
             controller_port=servers.free_port(),
         )
         bootstrap = f"127.0.0.1:{kafka.port}"
-        ensure_topics(bootstrap, {TOPIC: PARTITIONS})
-        client = redis.Redis(port=redis_server.port)
-        values = _prefill(bootstrap, total_wanted)
+        ensure_topics(bootstrap, {TOPIC: PARTITIONS}, auth=auth)
+        client = login.redis(redis_server.port)
+        values = _prefill(bootstrap, auth, total_wanted)
         total = len(values)
-        bare = _bare_rate(bootstrap, total)
+        bare = _bare_rate(bootstrap, auth, total)
         decode = _decode_rate(values)
-        rate, prefix = _aggregator_rate(bootstrap, client, total)
+        rate, prefix = _aggregator_rate(bootstrap, auth, client, total)
         figures: dict[str, Any] = {
             "records": total,
             "bare_consumer_records_per_second": round(bare),

@@ -48,6 +48,7 @@ def start_api(stack: BenchStack) -> tuple[str, str]:
     )
     port = servers.free_port()
     env = stack.env(
+        "api",
         VAXSHARE_API_PORT=str(port),
         VAXSHARE_RATE_LIMIT_PER_MINUTE=str(10**9),  # the bench is one key at full speed
     )

@@ -54,6 +54,7 @@ def start_aggregator(stack: BenchStack) -> int:
     """Start one aggregator process in the default consumer group; return its pid."""
     port = servers.free_port()
     env = stack.env(
+        "aggregate",
         VAXSHARE_AGGREGATE_METRICS_PORT=str(port),
         VAXSHARE_AGGREGATE_METRICS_HOST="127.0.0.1",
         VAXSHARE_AGGREGATE_EVENT_BUCKETS=str(1 << 16),
@@ -69,6 +70,7 @@ class Freshness:
         self.headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/x-ndjson"}
         self.reader = CountsReader(stack.redis(), prefix=PREFIX)
         self.bootstrap = stack.bootstrap
+        self.kafka = stack.kafka
         self.lock = threading.Lock()
         self.pending: list[Pending] = []
         self.delays: list[float] = []
@@ -104,7 +106,7 @@ class Freshness:
             raise RuntimeError(f"freshness run failed: {self.failures[0]}")
 
     def _send(self, index: int, started: float, interval: float, measure_from: float) -> None:
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap)
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, **self.kafka.kafka_python())
         partitions = [TopicPartition(EVENTS_TOPIC, p) for p in range(PARTITIONS)]
         try:
             with httpx.Client(timeout=30) as http:

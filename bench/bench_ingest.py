@@ -27,6 +27,7 @@ from bench.simulated_batches import avro_records, jsonl_bodies
 from bench.stack import EVENTS_TOPIC, PREFIX, BenchStack, running_stack
 from devtools.localstack import servers
 from services.access.roles import Role
+from services.platform.kafka_auth import KafkaAuth
 from services.platform.kafka_producer import AckedProducer, OutgoingRecord
 from services.platform.key_store import KeyStore
 
@@ -40,7 +41,7 @@ def start_ingest(stack: BenchStack) -> tuple[str, str]:
     """Start an ingest process and make a publisher key; return its URL and the key."""
     port = servers.free_port()
     stack.start_service(
-        "ingest", ["ingest"], port=port, env=stack.env(VAXSHARE_INGEST_PORT=str(port))
+        "ingest", ["ingest"], port=port, env=stack.env("ingest", VAXSHARE_INGEST_PORT=str(port))
     )
     key, _ = KeyStore(stack.redis(), prefix=PREFIX).create(Role.PUBLISHER, "Bench GP supplier")
     return f"http://127.0.0.1:{port}/v1/events", key
@@ -89,9 +90,13 @@ def post_all(url: str, key: str, bodies: list[bytes], clients: int) -> dict[str,
     }
 
 
-def bare_producer_rate(bootstrap: str, records: list[tuple[bytes, bytes]]) -> float:
+def bare_producer_rate(
+    bootstrap: str, auth: KafkaAuth, records: list[tuple[bytes, bytes]]
+) -> float:
     """The ceiling: the ingest's own producer alone, sending Avro records in acked batches."""
-    producer = AckedProducer(bootstrap=bootstrap, client_id="bench-bare", timeout_seconds=30)
+    producer = AckedProducer(
+        bootstrap=bootstrap, auth=auth, client_id="bench-bare", timeout_seconds=30
+    )
     outgoing = [OutgoingRecord(EVENTS_TOPIC, key, value) for key, value in records]
     producer.send_all(outgoing[:1])  # connection and metadata stay outside the timing
     started = time.perf_counter()
@@ -118,7 +123,7 @@ def run(
         for i in range(RUNS):  # the ceiling is measured between the runs, on the same broker
             chunk = bodies[(i + 1) * per_batches : (i + 2) * per_batches]
             runs.append(post_all(url, key, chunk, threads))
-            bare.append(bare_producer_rate(stack.bootstrap, records))
+            bare.append(bare_producer_rate(stack.bootstrap, stack.kafka, records))
         profile_out = workdir / "ingest.profile"
         sampler = start_sampling(stack.pids[0], PROFILE_SECONDS, profile_out)
         post_all(url, key, bodies[:per_batches], threads)

@@ -48,7 +48,7 @@ def timed_release(stack: BenchStack, days: int, budget: float) -> dict[str, Any]
         sys.executable, "-m", "services.cli", "release", "create",
         "--as-of", as_of.isoformat(), "--publish",
     ]  # fmt: skip
-    env = {**os.environ, **stack.env(VAXSHARE_RELEASE_WAIT_SECONDS="10")}
+    env = {**os.environ, **stack.env("release", VAXSHARE_RELEASE_WAIT_SECONDS="10")}
     log = stack.workdir / f"release-{days}.log"
     out = stack.workdir / f"release-{days}.profile"
     started = time.perf_counter()

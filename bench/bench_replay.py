@@ -33,6 +33,7 @@ from bench.profiling import start_sampling, summarise
 from bench.simulated_batches import avro_records
 from bench.stack import EVENTS_TOPIC, PARTITIONS, PREFIX, BenchStack, running_stack
 from devtools.localstack.servers import REPO_ROOT
+from services.platform.kafka_auth import KafkaAuth
 from services.platform.redis_keys import RedisKeys
 
 UK_DOSES = 130_000_000
@@ -41,10 +42,11 @@ EVENTS_PER_BUCKET = 75  # production: 150 million events over 2**21 buckets
 AGGREGATORS = (1, 2, 4, 12)
 
 
-def prefill(bootstrap: str, records: list[tuple[bytes, bytes]]) -> float:
+def prefill(bootstrap: str, auth: KafkaAuth, records: list[tuple[bytes, bytes]]) -> float:
     """Produce the records keyed by person (acks=all); return the seconds it took."""
     producer = KafkaProducer(
         bootstrap_servers=bootstrap,
+        **auth.kafka_python(),
         acks="all",
         linger_ms=50,
         batch_size=1024 * 1024,
@@ -83,6 +85,7 @@ def rebuild(stack: BenchStack, buckets: int) -> dict[str, Any]:
     env = {
         **os.environ,
         **stack.env(
+            "aggregate",
             VAXSHARE_AGGREGATE_EVENT_BUCKETS=str(buckets),
             VAXSHARE_LOG_LEVEL="INFO",
         ),
@@ -133,7 +136,7 @@ def run(workdir: Path, *, events: int | None = None) -> dict[str, Any]:
     buckets = max(1, len(records) // EVENTS_PER_BUCKET)
     with running_stack(workdir) as stack:
         client = stack.redis()
-        prefill_seconds = prefill(stack.bootstrap, records)
+        prefill_seconds = prefill(stack.bootstrap, stack.kafka, records)
         before = int(client.info("memory")["used_memory"])
         result = rebuild(stack, buckets)
         after = int(client.info("memory")["used_memory"])

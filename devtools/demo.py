@@ -6,6 +6,10 @@ North West London boroughs at full population scale, first and second doses from
 the last week through the ingest HTTP API as GP systems would; waits until every event is
 counted; builds and publishes a release; prints the URLs and demo keys and writes them to
 `.run/demo.json`. The stack keeps running; `make down` stops it.
+
+Every process connects as its own Kafka principal and Redis user (`.run/secrets/`): the
+national system as `national-demo`, each service as itself, and this script, which creates
+the topics, the demo keys and the release, as the operator.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import httpx
 from tqdm import tqdm
 
 from devtools.localstack import runner
+from devtools.localstack.credentials import StackSecrets
 from devtools.simulator.output import record_to_json
 from devtools.simulator.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
 from services.access.roles import Role
@@ -32,6 +37,7 @@ from services.platform.kafka_producer import AckedProducer, OutgoingRecord
 from services.platform.kafka_topics import ensure_topics
 from services.platform.key_store import KeyStore
 from services.platform.redis_client import connect
+from services.platform.settings import CommonSettings
 from services.reference.areas import load_areas
 from services.release.bootstrap import release_builder
 from services.release.counts_reader import CountsReader
@@ -44,9 +50,17 @@ AGGREGATE_PORT = AGGREGATE_PORTS[0]
 PARTITIONS = 12
 END = date(2021, 6, 30)
 HTTP_DAYS = 7
-TOPIC = "vaccination-events"
+TOPIC = runner.EVENTS_TOPIC
 _KEY = "VAXSHARE_PSEUDONYM_KEY"
 PUBLISH_CHUNK = 20_000  # records sent, then acknowledged, at a time
+_CREDENTIALS = (
+    "VAXSHARE_KAFKA_USERNAME",
+    "VAXSHARE_KAFKA_PASSWORD",
+    "VAXSHARE_KAFKA_CA_FILE",
+    "VAXSHARE_REDIS_USERNAME",
+    "VAXSHARE_REDIS_PASSWORD",
+    "VAXSHARE_REDIS_CA_FILE",
+)
 
 
 def _env() -> dict[str, str]:
@@ -54,7 +68,8 @@ def _env() -> dict[str, str]:
     return {
         "VAXSHARE_KAFKA_BOOTSTRAP": f"127.0.0.1:{runner.KAFKA_PORT}",
         "VAXSHARE_REDIS_URL": f"redis://127.0.0.1:{runner.REDIS_PORT}/0",
-        "VAXSHARE_REDIS_PREFIX": "vaxshare",
+        "VAXSHARE_REDIS_PREFIX": runner.REDIS_PREFIX,
+        "VAXSHARE_AGGREGATE_GROUP_ID": runner.AGGREGATE_GROUP,
         "VAXSHARE_EVENTS_PARTITIONS": str(PARTITIONS),
         "VAXSHARE_INGEST_PORT": str(INGEST_PORT),
         "VAXSHARE_API_PORT": str(API_PORT),
@@ -69,21 +84,29 @@ def _pseudonym_key(run_dir: Path) -> str:
 
 
 def services(
-    env: dict[str, str], pseudonym_key: str
+    env: dict[str, str], pseudonym_key: str, secrets: StackSecrets
 ) -> list[tuple[str, list[str], int, dict[str, str]]]:
-    """What the demo starts: name, arguments, port and settings; only the ingest has the key."""
+    """What the demo starts: name, arguments, port and settings.
+
+    Only the ingest has the pseudonym key; each service has its own credentials only.
+    """
     cli = ["-m", "services.cli"]
-    started = [("ingest", [*cli, "ingest"], INGEST_PORT, {**env, _KEY: pseudonym_key})]
+    ingest_env = {**env, **secrets.service_env("ingest"), _KEY: pseudonym_key}
+    started = [("ingest", [*cli, "ingest"], INGEST_PORT, ingest_env)]
     for i, port in enumerate(AGGREGATE_PORTS):  # one consumer group: they share the partitions
         started.append(
             (
                 "aggregate" if i == 0 else f"aggregate-{i + 1}",
                 [*cli, "aggregate", "run"],
                 port,
-                {**env, "VAXSHARE_AGGREGATE_METRICS_PORT": str(port)},
+                {
+                    **env,
+                    **secrets.service_env("aggregate"),
+                    "VAXSHARE_AGGREGATE_METRICS_PORT": str(port),
+                },
             )
         )
-    started.append(("api", [*cli, "api"], API_PORT, env))
+    started.append(("api", [*cli, "api"], API_PORT, {**env, **secrets.service_env("api")}))
     return started
 
 
@@ -102,20 +125,25 @@ def main(argv: list[str]) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     env = _env()
     os.environ.update(env)
-    # Services inherit this process's environment: none but the ingest may see the key.
-    os.environ.pop(_KEY, None)
+    # Services inherit this process's environment: none but the ingest may see the key, and
+    # none may see another's credentials.
+    for name in (_KEY, *_CREDENTIALS):
+        os.environ.pop(name, None)
     pseudonym_key = _pseudonym_key(run_dir)
-    print("Starting Kafka and Redis ...", flush=True)
+    print("Starting Kafka and Redis (TLS, SCRAM and ACLs) ...", flush=True)
+    secrets = runner.stack_secrets(run_dir)
     runner.up(run_dir)
+    operator = secrets.service_settings("operator")
     ensure_topics(
         env["VAXSHARE_KAFKA_BOOTSTRAP"],
         {TOPIC: PARTITIONS, f"{TOPIC}.dlq": 3},
+        auth=secrets.kafka_auth("operator"),
     )
-    redis = connect(env["VAXSHARE_REDIS_URL"])
+    redis = connect(CommonSettings(**operator))
     keys = _keys(KeyStore(redis, prefix=env["VAXSHARE_REDIS_PREFIX"]))
 
     print("Starting the ingest, two aggregators and the council API ...", flush=True)
-    for name, arguments, port, service_env in services(env, pseudonym_key):
+    for name, arguments, port, service_env in services(env, pseudonym_key, secrets):
         runner.start_service(name, arguments, port=port, env=service_env, run_dir=run_dir)
 
     print(f"Simulating North West London at scale {args.scale} ...", flush=True)
@@ -130,12 +158,12 @@ def main(argv: list[str]) -> int:
     cutoff = datetime.combine(END - timedelta(days=HTTP_DAYS - 1), datetime.min.time(), UTC)
     bulk = [r for r in records if r.event.recorded_at < cutoff]
     recent = [r for r in records if r.event.recorded_at >= cutoff]
-    _publish_to_kafka(bulk, env["VAXSHARE_KAFKA_BOOTSTRAP"])
+    _publish_to_kafka(bulk, env["VAXSHARE_KAFKA_BOOTSTRAP"], secrets)
     summary = _post_to_ingest(recent, keys["publisher"])
-    _wait_counted(redis, env, len(records))
+    _wait_counted(redis, env, secrets)
 
     print("Building the release (verify, disclosure control, audit) ...", flush=True)
-    settings = ReleaseSettings()
+    settings = ReleaseSettings(**operator)
     meta = release_builder(redis, settings=settings, areas=load_areas()).create(
         as_of=END, publish=True
     )
@@ -150,6 +178,7 @@ def main(argv: list[str]) -> int:
     }
     (run_dir / "demo.json").write_text(json.dumps({"urls": urls, "keys": keys}, indent=2))
     _report(meta.id, meta.status.value, meta.held_reasons, urls, keys, summary, run_dir)
+    _report_credentials(secrets)
     print(f"Ready in {time.monotonic() - started:.0f} s. `make down` stops everything.")
     return 0 if meta.status.value == "published" else 1
 
@@ -167,9 +196,16 @@ def _keys(store: KeyStore) -> dict[str, str]:
     }
 
 
-def _publish_to_kafka(records: list[SimulatedRecord], bootstrap: str) -> None:
+def _publish_to_kafka(
+    records: list[SimulatedRecord], bootstrap: str, secrets: StackSecrets
+) -> None:
     """What a national system does: Avro single-object records, keyed by person, acks=all."""
-    producer = AckedProducer(bootstrap=bootstrap, client_id="vaxshare-demo", timeout_seconds=120)
+    producer = AckedProducer(
+        bootstrap=bootstrap,
+        auth=secrets.kafka_auth(runner.NATIONAL_PUBLISHER),
+        client_id="vaxshare-demo",
+        timeout_seconds=120,
+    )
     with tqdm(total=len(records), desc="Kafka (national system)", unit="ev") as bar:
         for start in range(0, len(records), PUBLISH_CHUNK):
             chunk = records[start : start + PUBLISH_CHUNK]
@@ -203,10 +239,10 @@ def _post_to_ingest(records: list[SimulatedRecord], key: str) -> dict[str, int]:
     return summary
 
 
-def _wait_counted(redis: object, env: dict[str, str], total: int) -> None:
+def _wait_counted(redis: object, env: dict[str, str], secrets: StackSecrets) -> None:
     """Follow the aggregator until it has consumed every record in the topic."""
     reader = CountsReader(redis, prefix=env["VAXSHARE_REDIS_PREFIX"])  # type: ignore[arg-type]
-    target = end_offsets(env["VAXSHARE_KAFKA_BOOTSTRAP"], TOPIC)
+    target = end_offsets(env["VAXSHARE_KAFKA_BOOTSTRAP"], TOPIC, secrets.kafka_auth("operator"))
     goal = sum(target.values())
     with tqdm(total=goal, desc="Aggregator counting", unit="ev") as bar:
         while True:
@@ -250,6 +286,14 @@ def _report(
         '  Try: curl -H "Authorization: Bearer $(jq -r .keys.council_E09000013 .run/demo.json)" '
         f"'{urls['api']}/areas/E09000013/summary?breakdown=ethnic_group'"
     )
+
+
+def _report_credentials(secrets: StackSecrets) -> None:
+    print()
+    print(f"  Kafka and Redis credentials: {secrets.folder}/ (CA, passwords.json, <service>.env)")
+    print(f"    Kafka principals: {', '.join(sorted(secrets.kafka_passwords))}")
+    print(f"    Redis users:      {', '.join(sorted(secrets.redis_passwords))}")
+    print(f"  Operator commands: set -a; . {secrets.folder}/operator.env; set +a")
 
 
 if __name__ == "__main__":

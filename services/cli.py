@@ -16,6 +16,7 @@ from importlib.metadata import entry_points
 # command -> (module, function, one-line help); imported only when the command runs.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "topics": ("services.platform.topics_cli", "main", "create the Kafka topics"),
+    "kafka-acls": ("services.platform.kafka_acls_cli", "main", "grant the Kafka ACLs"),
     "publish": ("services.ingest.publish_cli", "main", "post a file of events to the ingest"),
     "keys": ("services.ingest.keys_cli", "main", "create, revoke and list API keys"),
     "ingest": ("services.ingest.main", "main", "run the publisher HTTP service"),

@@ -1,4 +1,10 @@
-"""Session fixtures: a real Kafka and a real Redis on free ports, isolated per test."""
+"""Session fixtures: a real Kafka and a real Redis on free ports, secured, isolated per test.
+
+Both run as the local stack does: Kafka over SASL_SSL with SCRAM principals and ACLs, Redis
+with one ACL user per service. The certificates and passwords are made once per session.
+Each test's topics get the production ACLs under their own names; Redis users are those of
+production with `*` for the key prefix, so that every test's prefix is covered.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,32 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
+import redis
 
-from devtools.localstack import servers
+from devtools.localstack import runner, servers
+from devtools.localstack.credentials import StackSecrets, ensure_secrets
+from services.platform.kafka_acls import Principals, apply_grants, grants
+from services.platform.kafka_auth import KafkaAuth
 from services.platform.kafka_topics import ensure_topics
+from services.platform.redis_acls import acl_file
+
+NATIONAL_PUBLISHER = runner.NATIONAL_PUBLISHER
+
+
+class Servers(Protocol):
+    """Where a Kafka and a Redis listen, and the credentials they accept."""
+
+    @property
+    def bootstrap(self) -> str: ...
+
+    @property
+    def redis_url(self) -> str: ...
+
+    @property
+    def secrets(self) -> StackSecrets: ...
 
 
 @dataclass(frozen=True)
@@ -20,6 +47,7 @@ class Stack:
     kafka: servers.Server
     redis: servers.Server
     kafka_controller_port: int
+    secrets: StackSecrets
 
     @property
     def bootstrap(self) -> str:
@@ -29,24 +57,77 @@ class Stack:
     def redis_url(self) -> str:
         return f"redis://127.0.0.1:{self.redis.port}/0"
 
+    def kafka_auth(self, principal: str = "admin") -> KafkaAuth:
+        """Credentials of a Kafka principal (`admin`, the super user, for test tooling)."""
+        return self.secrets.kafka_auth(principal)
+
+    def kafka_options(self, principal: str = "admin") -> dict[str, Any]:
+        """kafka-python keyword arguments to connect as this principal."""
+        return {"bootstrap_servers": self.bootstrap, **self.kafka_auth(principal).kafka_python()}
+
+    def redis_client(self, user: str = "operator", url: str | None = None) -> redis.Redis:
+        """A client logged in as this Redis user (`operator`, every key, for test tooling)."""
+        return redis_login(self.secrets, user, url or self.redis_url)
+
+    def service_env(self, service: str) -> dict[str, str]:
+        """The credential variables of a service's process."""
+        return self.secrets.service_env(service)
+
+
+def redis_login(secrets: StackSecrets, user: str, url: str) -> redis.Redis:
+    """A Redis client of `url` logged in as `user`."""
+    return redis.Redis.from_url(url, username=user, password=secrets.redis_passwords[user])
+
+
+def redis_acl(secrets: StackSecrets) -> str:
+    """The ACL file of a test Redis: production's users, for any key prefix."""
+    return acl_file(secrets.redis_passwords, prefix="*")
+
+
+def grant_topics(bootstrap: str, secrets: StackSecrets, topics: Topics, prefix: str) -> None:
+    """Give a test's topics the production ACLs (its aggregators' group is `<prefix>-aggregate`)."""
+    apply_grants(
+        bootstrap,
+        secrets.kafka_auth("admin"),
+        grants(
+            events_topic=topics.events,
+            dlq_topic=topics.dlq,
+            aggregate_group=f"{prefix}-aggregate",
+            principals=Principals(publishers=(NATIONAL_PUBLISHER,)),
+        ),
+    )
+
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack_secrets(tmp_path_factory: pytest.TempPathFactory) -> StackSecrets:
+    """The session's CA, broker certificate and passwords, made once."""
+    return ensure_secrets(tmp_path_factory.mktemp("secrets"))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_secrets: StackSecrets) -> Iterator[Stack]:
     """Start Kafka and Redis once for the whole session and stop them at the end."""
     root = tmp_path_factory.mktemp("stack")
-    redis = servers.start_redis(root / "redis", port=servers.free_port())
+    redis_server = servers.start_redis(
+        root / "redis", port=servers.free_port(), acl=redis_acl(stack_secrets)
+    )
     try:
         controller = servers.free_port()
         kafka = servers.start_kafka(
-            root / "kafka", port=servers.free_port(), controller_port=controller
+            root / "kafka",
+            secrets=stack_secrets,
+            port=servers.free_port(),
+            controller_port=controller,
         )
     except BaseException:
-        servers.stop(redis.pid)
+        servers.stop(redis_server.pid)
         raise
-    started = Stack(kafka=kafka, redis=redis, kafka_controller_port=controller)
+    started = Stack(
+        kafka=kafka, redis=redis_server, kafka_controller_port=controller, secrets=stack_secrets
+    )
     yield started
     # Tests may restart a server in place (the Stack then holds the new process): stop those.
-    for pid in {kafka.pid, redis.pid, started.kafka.pid, started.redis.pid}:
+    for pid in {kafka.pid, redis_server.pid, started.kafka.pid, started.redis.pid}:
         servers.stop(pid)
 
 
@@ -71,7 +152,10 @@ def topics(stack: Stack, prefix: str) -> Topics:
     t = Topics(
         events=f"{prefix}.vaccination-events", dlq=f"{prefix}.vaccination-events.dlq", partitions=4
     )
-    ensure_topics(stack.bootstrap, {t.events: t.partitions, t.dlq: 1})
+    grant_topics(stack.bootstrap, stack.secrets, t, prefix)
+    ensure_topics(
+        stack.bootstrap, {t.events: t.partitions, t.dlq: 1}, auth=stack.kafka_auth("operator")
+    )
     return t
 
 

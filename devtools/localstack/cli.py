@@ -20,6 +20,8 @@ def main(argv: list[str]) -> int:
         if args.action == "up":
             for proc in runner.up(args.run_dir).values():
                 print(f"{proc.name:<10} running  pid {proc.pid:<8} port {proc.port}")
+            where = runner.secrets_dir(args.run_dir)
+            print(f"credentials and CA in {where}/ (operator: set -a; . {where}/operator.env)")
         elif args.action == "down":
             stopped = runner.down(args.run_dir)
             print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))

@@ -15,12 +15,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from devtools.localstack import servers
+from devtools.localstack.credentials import StackSecrets, ensure_secrets
 from devtools.localstack.errors import StackError
+from services.platform.errors import PlatformError
+from services.platform.kafka_acls import Principals, apply_grants, grants
+from services.platform.redis_acls import acl_file
 
 DEFAULT_RUN_DIR = servers.REPO_ROOT / ".run"
 KAFKA_PORT = 19092
 KAFKA_CONTROLLER_PORT = 19093
 REDIS_PORT = 16379
+REDIS_PREFIX = "vaxshare"
+AGGREGATE_GROUP = "vaxshare-aggregate"
+EVENTS_TOPIC = "vaccination-events"
+# The demo's national system, writing straight to Kafka as its own principal.
+NATIONAL_PUBLISHER = "national-demo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,19 +62,54 @@ def _record(run_dir: Path, processes: dict[str, Process]) -> None:
     _state_file(run_dir).write_text(json.dumps(payload, indent=2))
 
 
+def secrets_dir(run_dir: Path = DEFAULT_RUN_DIR) -> Path:
+    """Where the stack's certificates and credentials are (`.run/secrets`)."""
+    return run_dir / "secrets"
+
+
+def stack_secrets(run_dir: Path = DEFAULT_RUN_DIR) -> StackSecrets:
+    """The stack's certificates and credentials, made on first use."""
+    return ensure_secrets(secrets_dir(run_dir))
+
+
 def up(run_dir: Path = DEFAULT_RUN_DIR) -> dict[str, Process]:
-    """Start Kafka and Redis unless they already run; return what runs."""
+    """Start Kafka and Redis unless they already run, secured; return what runs.
+
+    Redis admits only the services' ACL users; Kafka only SCRAM principals over TLS, each
+    granted the ACLs of its role (`kafka_acls.grants`) for the production topic names.
+    """
     procs = running(run_dir)
+    secrets = stack_secrets(run_dir)
     if "redis" not in procs:
-        server = servers.start_redis(run_dir / "redis", port=REDIS_PORT)
+        server = servers.start_redis(
+            run_dir / "redis",
+            port=REDIS_PORT,
+            acl=acl_file(secrets.redis_passwords, prefix=REDIS_PREFIX),
+        )
         procs["redis"] = Process("redis", server.pid, server.port, str(server.log))
         _record(run_dir, procs)
     if "kafka" not in procs:
         server = servers.start_kafka(
-            run_dir / "kafka", port=KAFKA_PORT, controller_port=KAFKA_CONTROLLER_PORT
+            run_dir / "kafka",
+            secrets=secrets,
+            port=KAFKA_PORT,
+            controller_port=KAFKA_CONTROLLER_PORT,
         )
         procs["kafka"] = Process("kafka", server.pid, server.port, str(server.log))
         _record(run_dir, procs)
+        try:
+            apply_grants(
+                f"127.0.0.1:{KAFKA_PORT}",
+                secrets.kafka_auth("admin"),
+                grants(
+                    events_topic=EVENTS_TOPIC,
+                    dlq_topic=f"{EVENTS_TOPIC}.dlq",
+                    aggregate_group=AGGREGATE_GROUP,
+                    principals=Principals(publishers=(NATIONAL_PUBLISHER,)),
+                ),
+            )
+        except PlatformError as exc:
+            raise StackError(str(exc)) from exc
     return procs
 
 

@@ -20,7 +20,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import SecretStr
+
+from devtools.localstack.credentials import BROKER_NAME, StackSecrets
 from devtools.localstack.errors import StackError
+from services.platform.kafka_auth import MECHANISM, KafkaAuth
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POM = REPO_ROOT / "deploy" / "local" / "pom.xml"
@@ -155,16 +159,37 @@ def _pom_property(name: str) -> str:
     return text[start : text.index(f"</{name}>", start)]
 
 
-def _kafka_properties(port: int, controller_port: int, data_dir: Path) -> str:
+def _kafka_properties(
+    port: int, controller_port: int, data_dir: Path, secrets: StackSecrets
+) -> str:
+    """One node, secured: clients over SASL_SSL (SCRAM-SHA-512), the controller over mutual TLS.
+
+    The StandardAuthorizer denies whatever no ACL allows; only the broker itself (its
+    certificate) and the stack's `admin` principal are super users.
+    """
+    admin = secrets.kafka_passwords["admin"]
     return f"""\
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
+listeners=CLIENTS://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
+advertised.listeners=CLIENTS://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=CLIENTS
+listener.security.protocol.map=CONTROLLER:SSL,CLIENTS:SASL_SSL
+sasl.enabled.mechanisms={MECHANISM}
+sasl.mechanism.inter.broker.protocol={MECHANISM}
+listener.name.clients.scram-sha-512.sasl.jaas.config=\
+org.apache.kafka.common.security.scram.ScramLoginModule required \
+username="admin" password="{admin}";
+ssl.keystore.type=PEM
+ssl.keystore.location={secrets.broker_keystore}
+ssl.truststore.type=PEM
+ssl.truststore.location={secrets.ca_file}
+listener.name.controller.ssl.client.auth=required
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin;User:CN={BROKER_NAME}
+allow.everyone.if.no.acl.found=false
 log.dirs={data_dir / "log"}
 num.partitions=1
 auto.create.topics.enable=false
@@ -192,13 +217,18 @@ def _java(libs: Path, log_config: Path, heap: str) -> list[str]:
 def start_kafka(
     data_dir: Path,
     *,
+    secrets: StackSecrets,
     port: int,
     controller_port: int | None = None,
     cache_dir: Path = DEFAULT_CACHE,
     heap: str = "768m",
     timeout: float = 90.0,
 ) -> Server:
-    """Start a one-node KRaft Kafka (broker+controller) and wait until it answers metadata."""
+    """Start a one-node KRaft Kafka (broker+controller) and wait until it answers metadata.
+
+    A new data folder is formatted with every principal's SCRAM credentials (KRaft keeps
+    them in its metadata log); `admin` then grants the ACLs (`kafka_acls.apply_grants`).
+    """
     libs = kafka_libs(cache_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "kafka.log"
@@ -207,7 +237,8 @@ def start_kafka(
     if controller_port is None:
         controller_port = free_port()
     _claim("Kafka", port, controller_port)
-    config.write_text(_kafka_properties(port, controller_port, data_dir))
+    config.write_text(_kafka_properties(port, controller_port, data_dir, secrets))
+    config.chmod(0o600)
     log_config.write_text(_LOG4J2.format(log=log))
     if not (data_dir / "log" / "meta.properties").exists():
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -216,6 +247,8 @@ def start_kafka(
             "kafka.tools.StorageTool", "format", "--standalone",
             f"--cluster-id={cluster_id}", "-c", str(config),
         ]  # fmt: skip
+        for name, password in secrets.kafka_passwords.items():
+            fmt += ["--add-scram", f"{MECHANISM}=[name={name},password={password}]"]
         result = subprocess.run(fmt, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise StackError(f"Kafka storage format failed:\n{result.stdout}{result.stderr}")
@@ -224,11 +257,12 @@ def start_kafka(
         log=data_dir / "kafka.stdout",
     )
     server = Server("kafka", pid, port, data_dir, log)
-    _wait(server, lambda: _kafka_ready(port), timeout, data_dir / "kafka.stdout")
+    admin = KafkaAuth("admin", SecretStr(secrets.kafka_passwords["admin"]), secrets.ca_file)
+    _wait(server, lambda: _kafka_ready(port, admin), timeout, data_dir / "kafka.stdout")
     return server
 
 
-def _kafka_ready(port: int) -> bool:
+def _kafka_ready(port: int, auth: KafkaAuth) -> bool:
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
@@ -240,6 +274,7 @@ def _kafka_ready(port: int) -> bool:
         admin = KafkaAdminClient(
             bootstrap_servers=f"127.0.0.1:{port}",
             request_timeout_ms=3000,
+            **auth.kafka_python(),
         )
     except (KafkaError, OSError, ValueError):
         return False
@@ -278,16 +313,23 @@ def redis_server_binary() -> str:
     )
 
 
-def start_redis(data_dir: Path, *, port: int, timeout: float = 20.0) -> Server:
-    """Start redis-server with an append-only file (fsync every second) on loopback."""
+def start_redis(data_dir: Path, *, port: int, acl: str, timeout: float = 20.0) -> Server:
+    """Start redis-server with an append-only file (fsync every second) on loopback.
+
+    `acl` is the text of its ACL file (`redis_acls.acl_file`): only those users may log in.
+    """
     binary = redis_server_binary()
     _claim("Redis", port)
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "redis.log"
+    acl_file = data_dir / "users.acl"
+    acl_file.write_text(acl)
+    acl_file.chmod(0o600)
     cmd = [
         binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
         "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
         "--daemonize", "no", "--logfile", str(log), "--protected-mode", "yes",
+        "--aclfile", str(acl_file),
     ]  # fmt: skip
     pid = spawn(cmd, log=data_dir / "redis.stdout")
     server = Server("redis", pid, port, data_dir, log)
@@ -298,10 +340,15 @@ def start_redis(data_dir: Path, *, port: int, timeout: float = 20.0) -> Server:
 def _redis_ready(port: int) -> bool:
     import redis
 
+    client = redis.Redis(port=port, socket_timeout=1)
     try:
-        return bool(redis.Redis(port=port, socket_timeout=1).ping())
+        return bool(client.ping())
+    except (redis.AuthenticationError, redis.ResponseError):
+        return True  # it answers, and wants a login: the default user is off
     except (redis.RedisError, OSError):
         return False
+    finally:
+        client.close()
 
 
 # --- shared ------------------------------------------------------------------------------

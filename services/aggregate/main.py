@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 def _consumer(settings: AggregateSettings, *, group_id: str | None) -> KafkaConsumer:
     return KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
+        **settings.kafka_auth().kafka_python(),
         group_id=group_id,
         client_id=f"{settings.aggregate_group_id}-consumer",
         enable_auto_commit=False,
@@ -110,12 +111,14 @@ def _stop_on_signals(aggregator: Aggregator) -> None:
 
 
 def _run(settings: AggregateSettings) -> int:
-    store = RedisStore(connect(settings.redis_url), prefix=settings.redis_prefix)
+    store = RedisStore(connect(settings), prefix=settings.redis_prefix)
     metrics = AggregateMetrics()
     consumer = _consumer(settings, group_id=settings.aggregate_group_id)
     sender = DeadLetterSender(
         producer=AckedProducer(
-            bootstrap=settings.kafka_bootstrap, client_id=f"{settings.aggregate_group_id}-dlq"
+            bootstrap=settings.kafka_bootstrap,
+            auth=settings.kafka_auth(),
+            client_id=f"{settings.aggregate_group_id}-dlq",
         ),
         topic=settings.dlq_topic,
     )
@@ -178,7 +181,7 @@ def _halt(
 
 
 def _rebuild(settings: AggregateSettings, *, breakdowns: str | None, drop_old: bool) -> int:
-    store = RedisStore(connect(settings.redis_url), prefix=settings.redis_prefix)
+    store = RedisStore(connect(settings), prefix=settings.redis_prefix)
     spec = GenerationSpec.new(
         breakdowns=breakdowns or settings.aggregate_breakdowns,
         buckets=settings.aggregate_event_buckets,

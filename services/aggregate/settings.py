@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.platform.settings import CommonSettings
+from services.platform.settings import KafkaClientSettings
 from services.reference.breakdowns import DEFAULT_BREAKDOWNS
 
 
-class AggregateSettings(CommonSettings):
+class AggregateSettings(KafkaClientSettings):
     """Consumer group, what is counted, batch sizes and where metrics are served."""
 
     aggregate_group_id: str = Field("vaxshare-aggregate", description="Kafka consumer group id")

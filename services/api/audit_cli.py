@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.n < 1:
         parser.error("-n must be at least 1")
     settings = ApiSettings()
-    log = AuditLog(connect(settings.redis_url), prefix=settings.redis_prefix)
+    log = AuditLog(connect(settings), prefix=settings.redis_prefix)
     entries = log.tail(args.n, key_id=args.key_id)
     for entry in entries:
         print(json.dumps(entry.as_dict()) if args.json else _line(entry))

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("api", settings.log_level)
     app = create_app(
         settings=settings,
-        redis_client=connect(settings.redis_url),
+        redis_client=connect(settings),
         areas=load_areas(),
         clock=_now,
     )

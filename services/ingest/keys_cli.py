@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     """Create, revoke or list API keys."""
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     settings = CommonSettings()
-    client = connect(settings.redis_url)
+    client = connect(settings)
     store = KeyStore(client, prefix=settings.redis_prefix)
     try:
         if args.action == "create":

@@ -29,9 +29,10 @@ def utc_now() -> datetime:
 
 def build_app(settings: IngestSettings) -> FastAPI:
     """The ingest app with a real Kafka producer and Redis key store (connected on first use)."""
-    client = connect(settings.redis_url)
+    client = connect(settings)
     producer = AckedProducer(
         bootstrap=settings.kafka_bootstrap,
+        auth=settings.kafka_auth(),
         client_id="vaxshare-ingest",
         timeout_seconds=settings.kafka_timeout_seconds,
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, field_validator
 
 from services.contract.pseudonym import MIN_KEY_BYTES
-from services.platform.settings import CommonSettings
+from services.platform.settings import KafkaClientSettings
 
 
-class IngestSettings(CommonSettings):
+class IngestSettings(KafkaClientSettings):
     """Everything the ingest needs; `VAXSHARE_PSEUDONYM_KEY` has no default on purpose."""
 
     pseudonym_key: SecretStr = Field(

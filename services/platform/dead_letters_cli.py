@@ -25,9 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = CommonSettings()
     try:
-        counts = dead_letter_counts_by_publisher(
-            connect(settings.redis_url), prefix=settings.redis_prefix
-        )
+        counts = dead_letter_counts_by_publisher(connect(settings), prefix=settings.redis_prefix)
     except redis.RedisError as exc:
         print(f"vaxshare dead-letters: Redis unavailable: {exc}", file=sys.stderr)
         return 1

@@ -23,6 +23,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from services.platform.errors import KafkaUnavailable
+from services.platform.kafka_auth import KafkaAuth
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.05
@@ -38,10 +39,13 @@ class OutgoingRecord:
     headers: tuple[tuple[str, bytes], ...] = ()
 
 
-def producer_config(bootstrap: str, client_id: str, *, timeout_seconds: float) -> dict[str, Any]:
+def producer_config(
+    bootstrap: str, client_id: str, *, auth: KafkaAuth, timeout_seconds: float
+) -> dict[str, Any]:
     """librdkafka settings for an idempotent, acks=all producer with Java-compatible keys."""
     timeout_ms = int(timeout_seconds * 1000)
     return {
+        **auth.librdkafka(),
         "bootstrap.servers": bootstrap,
         "client.id": client_id,
         "acks": "all",
@@ -77,8 +81,11 @@ class _Acks:
 class AckedProducer:
     """Idempotent producer (acks=all) whose sends return only after every acknowledgement."""
 
-    def __init__(self, *, bootstrap: str, client_id: str, timeout_seconds: float = 10.0) -> None:
+    def __init__(
+        self, *, bootstrap: str, auth: KafkaAuth, client_id: str, timeout_seconds: float = 10.0
+    ) -> None:
         self._bootstrap = bootstrap
+        self._auth = auth
         self._client_id = client_id
         self._timeout = timeout_seconds
         self._producer: Producer | None = None
@@ -89,7 +96,12 @@ class AckedProducer:
         with self._lock:
             if self._producer is None:
                 self._producer = Producer(
-                    producer_config(self._bootstrap, self._client_id, timeout_seconds=self._timeout)
+                    producer_config(
+                        self._bootstrap,
+                        self._client_id,
+                        auth=self._auth,
+                        timeout_seconds=self._timeout,
+                    )
                 )
             return self._producer
 

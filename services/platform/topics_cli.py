@@ -7,7 +7,7 @@ import sys
 
 from services.platform.errors import PlatformError
 from services.platform.kafka_topics import ensure_topics
-from services.platform.settings import CommonSettings
+from services.platform.settings import KafkaClientSettings
 
 
 def main(argv: list[str]) -> int:
@@ -15,11 +15,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="vaxshare topics")
     parser.add_argument("action", choices=["create"])
     parser.parse_args(argv)
-    settings = CommonSettings()
+    settings = KafkaClientSettings()
     try:
         created = ensure_topics(
             settings.kafka_bootstrap,
             {settings.events_topic: settings.events_partitions, settings.dlq_topic: 3},
+            auth=settings.kafka_auth(),
         )
     except PlatformError as exc:
         print(f"vaxshare topics create: {exc}", file=sys.stderr)

@@ -28,7 +28,9 @@ def release_builder(
         store=ReleaseStore(client, prefix=prefix),
         exact=ExactTableStore(client, prefix=prefix),
         leases=RedisBuildLeases(client, prefix=prefix, seconds=settings.release_lease_seconds),
-        end_offsets=partial(end_offsets, settings.kafka_bootstrap, settings.events_topic),
+        end_offsets=partial(
+            end_offsets, settings.kafka_bootstrap, settings.events_topic, settings.kafka_auth()
+        ),
         snapshots=partial(
             take_snapshot, client, prefix=prefix, wait_seconds=settings.release_wait_seconds
         ),

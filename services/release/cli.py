@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
         parser.error("--allow-older-data and --reason go together")
     settings = ReleaseSettings()
     configure_logging("release", settings.log_level)
-    client = connect(settings.redis_url)
+    client = connect(settings)
     builder = release_builder(client, settings=settings, areas=load_areas())
     store = ReleaseStore(client, prefix=settings.redis_prefix)
     try:

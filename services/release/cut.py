@@ -18,6 +18,7 @@ import redis
 from kafka import KafkaConsumer, TopicPartition
 
 from services.platform.dead_letters import dead_letter_counts
+from services.platform.kafka_auth import KafkaAuth
 from services.platform.redis_keys import RedisKeys
 from services.release.counts_reader import CountsReader
 
@@ -37,9 +38,11 @@ class Snapshot:
     dead_letters: dict[tuple[str, str], int] = field(default_factory=dict)  # (stage, reason)
 
 
-def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    """The end (next) offset of every partition of a topic."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+def end_offsets(bootstrap: str, topic: str, auth: KafkaAuth) -> dict[int, int]:
+    """The end (next) offset of every partition of a topic (needs DESCRIBE on it only)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, **auth.kafka_python()
+    )
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]

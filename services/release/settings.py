@@ -5,11 +5,11 @@ from __future__ import annotations
 from pydantic import Field
 
 from services.platform.cpus import available_cpus
-from services.platform.settings import CommonSettings
+from services.platform.settings import KafkaClientSettings
 from services.reference.breakdowns import DEFAULT_BREAKDOWNS
 
 
-class ReleaseSettings(CommonSettings):
+class ReleaseSettings(KafkaClientSettings):
     """What a release contains and the limits its checks enforce."""
 
     aggregate_breakdowns: str = Field(

@@ -47,7 +47,7 @@ def test_council_signs_in_and_sees_its_charts(
     expect = playwright_api.expect
     executable = _chromium()
     with (
-        running_harness(stack.redis_url, prefix) as api,
+        running_harness(stack, prefix) as api,
         playwright_api.sync_playwright() as pw,
     ):
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -121,7 +121,7 @@ def test_a_wrong_key_is_refused_in_the_page(stack: Stack, prefix: str) -> None:
     playwright_api = pytest.importorskip("playwright.sync_api")
     executable = _chromium()
     with (
-        running_harness(stack.redis_url, prefix, with_releases=False) as api,
+        running_harness(stack, prefix, with_releases=False) as api,
         playwright_api.sync_playwright() as pw,
     ):
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

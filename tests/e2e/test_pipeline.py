@@ -35,7 +35,7 @@ from services.release.bootstrap import release_builder
 from services.release.counts_reader import CountsReader
 from services.release.settings import ReleaseSettings
 from services.releases.model import ReleaseStatus
-from tests.conftest import Stack
+from tests.conftest import NATIONAL_PUBLISHER, Stack, Topics, grant_topics
 from tests.integration.aggregate_harness import wait_until_counted
 
 pytestmark = pytest.mark.slow
@@ -67,9 +67,10 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     events, dlq = f"{prefix}.vaccination-events", f"{prefix}.vaccination-events.dlq"
     from services.platform.kafka_topics import ensure_topics
 
-    ensure_topics(stack.bootstrap, {events: 4, dlq: 1})
+    grant_topics(stack.bootstrap, stack.secrets, Topics(events, dlq, 4), prefix)
+    ensure_topics(stack.bootstrap, {events: 4, dlq: 1}, auth=stack.kafka_auth("operator"))
     run_dir = tmp_path_factory.mktemp("pipeline")
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     store = KeyStore(client, prefix=prefix)
     keys = {
         "publisher": store.create(Role.PUBLISHER, "EMIS Web (e2e)")[0],
@@ -100,7 +101,11 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         # Only the ingest holds the pseudonym key, as in every environment.
         own = {"VAXSHARE_PSEUDONYM_KEY": PSEUDONYM_KEY} if name == "ingest" else {}
         runner.start_service(
-            name, [*cli, *args], port=ports[name], env={**env, **own}, run_dir=run_dir
+            name,
+            [*cli, *args],
+            port=ports[name],
+            env={**env, **own, **stack.service_env(name)},
+            run_dir=run_dir,
         )
     try:
         simulator = Simulator(
@@ -111,12 +116,13 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         cutoff = datetime.combine(END - timedelta(days=6), datetime.min.time(), UTC)
         bulk = [r for r in simulator.records() if r.event.recorded_at < cutoff]
         recent = [r for r in simulator.records() if r.event.recorded_at >= cutoff]
-        _to_kafka(stack.bootstrap, events, bulk)
+        _to_kafka(stack, events, bulk)
         ingest_url = f"http://127.0.0.1:{ports['ingest']}"
         answers = _to_ingest(ingest_url, keys["publisher"], recent)
         wait_until_counted(stack, events, CountsReader(client, prefix=prefix), timeout=120)
         settings = ReleaseSettings(
             kafka_bootstrap=stack.bootstrap,
+            **stack.secrets.service_settings("release"),
             redis_url=stack.redis_url,
             redis_prefix=prefix,
             events_topic=events,
@@ -141,8 +147,8 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         runner.down(run_dir)
 
 
-def _to_kafka(bootstrap: str, topic: str, records: list[SimulatedRecord]) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=10)
+def _to_kafka(stack: Stack, topic: str, records: list[SimulatedRecord]) -> None:
+    producer = KafkaProducer(**stack.kafka_options(NATIONAL_PUBLISHER), acks="all", linger_ms=10)
     for record in records:
         if record.event.person_key:  # an invalid NHS number never became a person key
             producer.send(
@@ -320,7 +326,7 @@ def test_no_nhs_number_reaches_kafka_redis_logs_or_the_api(
     consumer = KafkaConsumer(
         f"{pipeline.prefix}.vaccination-events",
         f"{pipeline.prefix}.vaccination-events.dlq",
-        bootstrap_servers=stack.bootstrap,
+        **stack.kafka_options(),
         auto_offset_reset="earliest",
         consumer_timeout_ms=5000,
     )

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Protocol
 
 import httpx
 from kafka import KafkaProducer
@@ -23,20 +22,10 @@ from services.contract import codec
 from services.contract.errors import CodecError
 from services.release.counts_reader import CountsReader
 from services.release.cut import end_offsets
-from tests.conftest import Topics
+from tests.conftest import NATIONAL_PUBLISHER, Servers, Topics
 
 CellKey = tuple[str, date, int, str, str]
 REPO = Path(__file__).resolve().parents[2]
-
-
-class Servers(Protocol):
-    """Where a Kafka and a Redis listen (the session's stack or a test's private ones)."""
-
-    @property
-    def bootstrap(self) -> str: ...
-
-    @property
-    def redis_url(self) -> str: ...
 
 
 @functools.cache
@@ -48,11 +37,19 @@ def simulation(scale: float, areas: tuple[str, ...] = NW_LONDON, seed: int = 202
     return simulator
 
 
-def publish(bootstrap: str, topic: str, records: Iterable[SimulatedRecord]) -> int:
-    """Publish records as a direct Kafka publisher would; returns how many were sent."""
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=512 * 1024
+def _national_producer(servers: Servers, **options: int) -> KafkaProducer:
+    """A producer logged in as the national publishing system's principal."""
+    return KafkaProducer(
+        bootstrap_servers=servers.bootstrap,
+        acks="all",
+        **servers.secrets.kafka_auth(NATIONAL_PUBLISHER).kafka_python(),
+        **options,
     )
+
+
+def publish(servers: Servers, topic: str, records: Iterable[SimulatedRecord]) -> int:
+    """Publish records as a direct Kafka publisher would; returns how many were sent."""
+    producer = _national_producer(servers, linger_ms=20, batch_size=512 * 1024)
     sent = 0
     try:
         for record in records:
@@ -68,9 +65,9 @@ def publish(bootstrap: str, topic: str, records: Iterable[SimulatedRecord]) -> i
     return sent
 
 
-def send_raw(bootstrap: str, topic: str, values: Sequence[bytes | None]) -> None:
+def send_raw(servers: Servers, topic: str, values: Sequence[bytes | None]) -> None:
     """Write values straight to the topic, bypassing every check."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = _national_producer(servers)
     try:
         for value in values:
             producer.send(topic, key=b"poison", value=value)
@@ -90,6 +87,7 @@ class Aggregators:
             "VAXSHARE_KAFKA_BOOTSTRAP": servers.bootstrap,
             "VAXSHARE_REDIS_URL": servers.redis_url,
             "VAXSHARE_REDIS_PREFIX": prefix,
+            **servers.secrets.service_env("aggregate"),
             "VAXSHARE_EVENTS_TOPIC": topics.events,
             "VAXSHARE_DLQ_TOPIC": topics.dlq,
             "VAXSHARE_AGGREGATE_GROUP_ID": f"{prefix}-aggregate",
@@ -195,7 +193,7 @@ def wait_until_counted(
     servers: Servers, topic: str, reader: CountsReader, *, timeout: float = 60.0
 ) -> None:
     """Wait until Redis's offsets reach the end of every partition of the topic."""
-    ends = end_offsets(servers.bootstrap, topic)
+    ends = end_offsets(servers.bootstrap, topic, servers.secrets.kafka_auth("release"))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         reached = reader.offsets()

@@ -24,7 +24,9 @@ from services.ingest.settings import IngestSettings
 from services.platform.dead_letters import DeadLetterPublisher
 from services.platform.kafka_producer import AckedProducer
 from services.platform.key_store import KeyStore
+from services.platform.redis_client import connect
 from services.reference.areas import load_areas
+from tests.conftest import Servers, redis_login
 
 NOW = datetime(2021, 6, 30, 12, 0, tzinfo=UTC)
 PSEUDONYM_KEY = "ingest-tests-pseudonym-key-0123"
@@ -41,9 +43,16 @@ class Ingest:
 
     app: FastAPI
     producer: AckedProducer
-    redis: redis.Redis
+    redis: redis.Redis  # the operator's: keys are made, and everything looked at, with it
     key_store: KeyStore
     settings: IngestSettings
+    service_redis: redis.Redis  # the ingest's own
+
+    def close(self) -> None:
+        """Close the producer and both Redis clients."""
+        self.producer.close()
+        self.redis.close()
+        self.service_redis.close()
 
     def key(self, role: Role = Role.PUBLISHER, name: str = PUBLISHER) -> str:
         """A new API key of a role."""
@@ -52,43 +61,45 @@ class Ingest:
 
 
 def build_ingest(
+    servers: Servers,
     *,
-    bootstrap: str,
-    redis_url: str,
     prefix: str,
     events_topic: str,
     dlq_topic: str,
     clock: Callable[[], datetime] = lambda: NOW,
     **overrides: Any,
 ) -> Ingest:
-    """The ingest app as `main` builds it, but on the test's topics and key prefix."""
+    """The ingest app as `main` builds it (its own Kafka principal and Redis user), but on the
+    test's topics and key prefix."""
     settings = IngestSettings(
         pseudonym_key=PSEUDONYM_KEY,
-        kafka_bootstrap=bootstrap,
-        redis_url=redis_url,
+        kafka_bootstrap=servers.bootstrap,
+        redis_url=servers.redis_url,
+        **servers.secrets.service_settings("ingest"),
         redis_prefix=prefix,
         events_topic=events_topic,
         dlq_topic=dlq_topic,
         **overrides,
     )
-    client = redis.Redis.from_url(redis_url)
+    client = connect(settings)
     producer = AckedProducer(
-        bootstrap=bootstrap,
+        bootstrap=servers.bootstrap,
+        auth=settings.kafka_auth(),
         client_id=f"{prefix}-ingest",
         timeout_seconds=settings.kafka_timeout_seconds,
     )
-    key_store = KeyStore(client, prefix=prefix)
+    operator = redis_login(servers.secrets, "operator", servers.redis_url)
     app = create_app(
         settings=settings,
         producer=producer,
         dead_letters=DeadLetterPublisher(
             producer=producer, client=client, topic=dlq_topic, prefix=prefix
         ),
-        key_store=key_store,
+        key_store=KeyStore(client, prefix=prefix),
         areas=load_areas(),
         clock=clock,
     )
-    return Ingest(app, producer, client, key_store, settings)
+    return Ingest(app, producer, operator, KeyStore(operator, prefix=prefix), settings, client)
 
 
 def event_json(
@@ -174,9 +185,13 @@ class Record:
         return b"".join(parts)
 
 
-def read_topic(bootstrap: str, topic: str) -> list[Record]:
-    """Everything in a topic right now (reads each partition to its end offset)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+def read_topic(servers: Servers, topic: str) -> list[Record]:
+    """Everything in a topic right now (reads each partition to its end offset, as admin)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=servers.bootstrap,
+        enable_auto_commit=False,
+        **servers.secrets.kafka_auth("admin").kafka_python(),
+    )
     try:
         if topic not in consumer.topics():  # fetches the cluster's metadata
             raise LookupError(f"no topic {topic}")

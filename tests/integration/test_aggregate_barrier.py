@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
 
 from services.release.counts_reader import CountsReader
 from services.release.cut import end_offsets
@@ -29,12 +28,12 @@ def test_aggregators_stop_at_the_barrier_and_resume_when_it_is_lifted(
     simulator = simulation(0.02, ("E09000013",))
     records = simulator.records()
     half = len(records) // 2
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     reader = CountsReader(client, prefix=prefix)
-    first = publish(stack.bootstrap, topics.events, records[:half])
-    cut = end_offsets(stack.bootstrap, topics.events)
+    first = publish(stack, topics.events, records[:half])
+    cut = end_offsets(stack.bootstrap, topics.events, stack.kafka_auth("release"))
     client.hset(f"{prefix}:barrier", mapping={str(p): o for p, o in cut.items()})
-    publish(stack.bootstrap, topics.events, records[half:])
+    publish(stack, topics.events, records[half:])
     aggregators = Aggregators(stack, topics, prefix, tmp_path, VAXSHARE_AGGREGATE_BATCH_SIZE="300")
     try:
         aggregators.start()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import redis
-
 from services.release.counts_reader import CountsReader
 from tests.conftest import Stack
 
@@ -13,7 +11,7 @@ HAMMERSMITH, BRENT = "E09000013", "E09000005"
 
 
 def test_series_sum_ltlas_and_cumulate_from_the_programme_start(stack: Stack, prefix: str) -> None:
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     client.set(f"{prefix}:agg:generation", "2")
     client.hset(f"{prefix}:g1:c:{HAMMERSMITH}:1:sex", "2021-01-04|MALE", 99)  # inactive
     client.hset(
@@ -39,7 +37,7 @@ def test_series_sum_ltlas_and_cumulate_from_the_programme_start(stack: Stack, pr
 
 
 def test_area_series_sums_the_ltlas_of_a_region(stack: Stack, prefix: str) -> None:
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     client.hset(f"{prefix}:g1:c:{HAMMERSMITH}:2:none", "2021-03-01|all", 5)
     client.hset(f"{prefix}:g1:c:{BRENT}:2:none", "2021-03-01|all", 6)
     reader = CountsReader(client, prefix=prefix)

@@ -39,7 +39,7 @@ JOIN_AT_KILL, LEAVE_AT_KILL = 1, 4  # a third process joins after the 2nd kill, 
 @pytest.fixture
 def client(stack: Stack) -> redis.Redis:
     """A Redis client on the test stack."""
-    return redis.Redis.from_url(stack.redis_url)
+    return stack.redis_client()
 
 
 def test_two_aggregators_count_a_simulated_feed_exactly(
@@ -48,7 +48,7 @@ def test_two_aggregators_count_a_simulated_feed_exactly(
     simulator = simulation(0.035)
     records = simulator.records()
     assert len(records) >= 50_000
-    published = publish(stack.bootstrap, topics.events, records)
+    published = publish(stack, topics.events, records)
     aggregators = Aggregators(stack, topics, prefix, tmp_path)
     try:
         aggregators.start()
@@ -87,9 +87,7 @@ def test_counts_stay_exact_when_aggregators_are_killed_restarted_and_join_and_le
         processes = [aggregators.start(), aggregators.start()]
         chunks = [records[i : i + 6_000] for i in range(0, len(records), 6_000)]
         publisher = threading.Thread(
-            target=lambda: published.extend(
-                publish(stack.bootstrap, topics.events, c) for c in chunks
-            )
+            target=lambda: published.extend(publish(stack, topics.events, c) for c in chunks)
         )
         publisher.start()
         # Random points spread over the whole feed, not just its start.

@@ -8,21 +8,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 from kafka import KafkaProducer
 
 from services.contract import codec
 from services.contract.events import EventKind
 from services.release.counts_reader import CountsReader
-from tests.conftest import Stack, Topics
+from tests.conftest import NATIONAL_PUBLISHER, Stack, Topics
 from tests.integration.aggregate_harness import Aggregators, wait_until_counted
 from tests.unit.aggregate.aggregate_examples import make_event
 
 pytestmark = pytest.mark.slow
 
 
-def _send(bootstrap: str, topic: str, events: list) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+def _send(stack: Stack, topic: str, events: list) -> None:
+    producer = KafkaProducer(**stack.kafka_options(NATIONAL_PUBLISHER), acks="all")
     try:
         for event in events:
             producer.send(topic, key=event.person_key.encode(), value=codec.encode(event))
@@ -34,7 +33,7 @@ def _send(bootstrap: str, topic: str, events: list) -> None:
 def test_an_aggregator_that_finds_inconsistent_counts_halts_alive_and_not_ready(
     stack: Stack, topics: Topics, prefix: str, tmp_path: Path
 ) -> None:
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     reader = CountsReader(client, prefix=prefix)
     aggregators = Aggregators(stack, topics, prefix, tmp_path)
     original = make_event("a1")
@@ -46,7 +45,7 @@ def test_an_aggregator_that_finds_inconsistent_counts_halts_alive_and_not_ready(
         for outcome in ("dead_lettered", "conflicting_duplicate", "counted"):
             assert f'vaxshare_aggregate_events_total{{outcome="{outcome}"}} 0.0' in started
         assert "vaxshare_aggregate_halted 0.0" in started
-        _send(stack.bootstrap, topics.events, [original])
+        _send(stack, topics.events, [original])
         wait_until_counted(stack, topics.events, reader)
         # The counts lose what a1 added while its state still says it counted there.
         client.delete(*client.scan_iter(match=f"{prefix}:g1:c:*"))
@@ -54,7 +53,7 @@ def test_an_aggregator_that_finds_inconsistent_counts_halts_alive_and_not_ready(
         correction = make_event(
             "c1", kind=EventKind.CORRECTED, supersedes_event_id="a1", age_years=30
         )
-        _send(stack.bootstrap, topics.events, [correction])
+        _send(stack, topics.events, [correction])
         deadline = time.monotonic() + 60
         while "vaxshare_aggregate_halted 1.0" not in httpx.get(f"{base}/metrics").text:
             assert process.poll() is None, "the aggregator exited instead of halting"

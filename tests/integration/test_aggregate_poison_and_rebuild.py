@@ -36,16 +36,16 @@ HAMMERSMITH, BRENT = ("E09000013",), ("E09000005",)
 @pytest.fixture
 def client(stack: Stack) -> redis.Redis:
     """A Redis client on the test stack."""
-    return redis.Redis.from_url(stack.redis_url)
+    return stack.redis_client()
 
 
 LAG = "vaxshare_aggregate_consumer_lag_records{"
 
 
-def read_dead_letters(bootstrap: str, topic: str, expected: int) -> list:
+def read_dead_letters(stack: Stack, topic: str, expected: int) -> list:
     """Every dead letter on the topic (waits until at least ``expected`` arrived)."""
     consumer = KafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=3000
+        topic, **stack.kafka_options(), auto_offset_reset="earliest", consumer_timeout_ms=3000
     )
     letters: list = []
     deadline = time.monotonic() + 30
@@ -89,8 +89,8 @@ def test_poison_records_are_dead_lettered_with_reasons_and_counting_carries_on(
     reader = CountsReader(client, prefix=prefix)
     try:
         process = aggregators.start()
-        send_raw(stack.bootstrap, topics.events, list(poison))
-        publish(stack.bootstrap, topics.events, records)
+        send_raw(stack, topics.events, list(poison))
+        publish(stack, topics.events, records)
         wait_until_counted(stack, topics.events, reader)
         assert process.poll() is None  # still running
         port = aggregators.metrics_port(process)
@@ -104,7 +104,7 @@ def test_poison_records_are_dead_lettered_with_reasons_and_counting_carries_on(
         aggregators.kill_all()
     assert not differences(redis_counts(reader), dict(simulator.expected_counts().counts))
     invalid = [r for r in records if not r.valid]
-    letters = read_dead_letters(stack.bootstrap, topics.dlq, len(poison) + len(invalid))
+    letters = read_dead_letters(stack, topics.dlq, len(poison) + len(invalid))
     by_original = {letter.original: letter.reason for letter in letters}
     for original, reason in poison.items():
         assert by_original[original or b""] == reason
@@ -128,7 +128,7 @@ def test_rebuild_reproduces_the_counts_and_live_aggregators_follow_the_switch(
     reader = CountsReader(client, prefix=prefix)
     try:
         aggregators.start()
-        publish(stack.bootstrap, topics.events, first.records())
+        publish(stack, topics.events, first.records())
         wait_until_counted(stack, topics.events, reader)
         before, stats_before = redis_counts(reader), reader.stats()
         assert reader.generation() == "1"
@@ -141,7 +141,7 @@ def test_rebuild_reproduces_the_counts_and_live_aggregators_follow_the_switch(
         assert reader.stats()["net_counted"] == stats_before["net_counted"]
 
         # The live aggregator goes on counting, now into the rebuilt generation.
-        publish(stack.bootstrap, topics.events, second.records())
+        publish(stack, topics.events, second.records())
         wait_until_counted(stack, topics.events, reader)
         want = Counter(first.expected_counts().counts)
         want.update(second.expected_counts().counts)

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from devtools.localstack import servers
 from services.release.counts_reader import CountsReader
-from tests.conftest import Stack, Topics
+from tests.conftest import Stack, Topics, redis_acl
 from tests.integration.aggregate_harness import (
     Aggregators,
     differences,
@@ -34,7 +33,7 @@ def test_aggregator_survives_redis_being_killed_and_restarted(
     simulator = simulation(0.02, ("E09000013", "E09000005"))
     records = simulator.records()
     port = servers.free_port()
-    server = servers.start_redis(tmp_path / "redis", port=port)
+    server = servers.start_redis(tmp_path / "redis", port=port, acl=redis_acl(stack.secrets))
     url = f"redis://127.0.0.1:{port}/0"
     aggregators = Aggregators(
         stack,
@@ -46,17 +45,17 @@ def test_aggregator_survives_redis_being_killed_and_restarted(
     )
     try:
         process = aggregators.start()
-        publisher = threading.Thread(target=publish, args=(stack.bootstrap, topics.events, records))
+        publisher = threading.Thread(target=publish, args=(stack, topics.events, records))
         publisher.start()
-        reader = CountsReader(redis.Redis.from_url(url), prefix=prefix)
+        reader = CountsReader(stack.redis_client(url=url), prefix=prefix)
         wait_for_progress(reader, beyond=0)
         # SIGKILL: Redis may lose its last second of writes (counts and offsets together).
         os.kill(server.pid, signal.SIGKILL)
         time.sleep(3)
         servers.stop(server.pid)  # reaps it
-        server = servers.start_redis(tmp_path / "redis", port=port)
+        server = servers.start_redis(tmp_path / "redis", port=port, acl=redis_acl(stack.secrets))
         publisher.join()
-        reader = CountsReader(redis.Redis.from_url(url), prefix=prefix)
+        reader = CountsReader(stack.redis_client(url=url), prefix=prefix)
         wait_until_counted(stack, topics.events, reader, timeout=90)
         assert process.poll() is None
         metrics = httpx.get(f"http://127.0.0.1:{aggregators.metrics_port(process)}/metrics").text

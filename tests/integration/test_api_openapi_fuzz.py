@@ -24,7 +24,7 @@ def fuzzed_api(stack: Stack) -> Iterator[Harness]:
     """One API with example releases for the module, limits raised so the fuzzer is not 429ed."""
     prefix = f"fuzz{uuid.uuid4().hex[:8]}"
     with running_harness(
-        stack.redis_url,
+        stack,
         prefix,
         rate_limit_per_minute=1_000_000,
         failed_auth_per_minute=1_000_000,

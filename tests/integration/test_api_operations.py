@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def api(stack: Stack, prefix: str) -> Iterator[Harness]:
-    with running_harness(stack.redis_url, prefix) as harness:
+    with running_harness(stack, prefix) as harness:
         yield harness
 
 
@@ -79,6 +79,7 @@ def _release_cli(api: Harness, *args: str) -> subprocess.CompletedProcess[str]:
         **os.environ,
         "VAXSHARE_REDIS_URL": api.settings.redis_url,
         "VAXSHARE_REDIS_PREFIX": api.prefix,
+        **api.operator_env,
     }
     command = [sys.executable, "-m", "services.cli", "release", *args]
     return subprocess.run(
@@ -210,6 +211,8 @@ def test_operator_issues_and_revokes_keys_and_the_audit_shows_what_a_key_read(
 
     monkeypatch.setenv("VAXSHARE_REDIS_URL", api.settings.redis_url)
     monkeypatch.setenv("VAXSHARE_REDIS_PREFIX", api.prefix)
+    for name, value in api.operator_env.items():
+        monkeypatch.setenv(name, value)
     assert audit_cli.main(["tail", "--key-id", key_id, "-n", "5"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2 and "denied" in lines[0] and f"area={BRENT}" in lines[1]
@@ -228,7 +231,7 @@ def test_invalid_key_requests_are_refused_clearly(api: Harness) -> None:
 
 
 def test_rate_limit_answers_429_with_retry_after(stack: Stack, prefix: str) -> None:
-    with running_harness(stack.redis_url, prefix, rate_limit_per_minute=5) as api:
+    with running_harness(stack, prefix, rate_limit_per_minute=5) as api:
         codes = [api.get("/v1/areas/E09000013", "hammersmith").status_code for _ in range(7)]
         assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
         limited = api.get("/v1/areas/E09000013", "hammersmith")
@@ -247,9 +250,7 @@ def test_rate_limit_answers_429_with_retry_after(stack: Stack, prefix: str) -> N
 
 def test_the_rate_limit_is_a_sliding_minute_not_a_calendar_one(stack: Stack, prefix: str) -> None:
     now = [datetime(2021, 3, 8, 9, 30, 59, tzinfo=UTC)]
-    with running_harness(
-        stack.redis_url, prefix, clock=lambda: now[0], rate_limit_per_minute=5
-    ) as api:
+    with running_harness(stack, prefix, clock=lambda: now[0], rate_limit_per_minute=5) as api:
         assert [api.get("/v1/areas", "hammersmith").status_code for _ in range(5)] == [200] * 5
         now[0] += timedelta(seconds=2)  # a new calendar minute, the same sliding one
         limited = api.get("/v1/areas", "hammersmith")
@@ -264,7 +265,7 @@ def test_the_rate_limit_is_a_sliding_minute_not_a_calendar_one(stack: Stack, pre
 def test_a_valid_key_is_served_however_often_its_address_and_key_id_failed(
     stack: Stack, prefix: str
 ) -> None:
-    with running_harness(stack.redis_url, prefix, failed_auth_per_minute=3) as api:
+    with running_harness(stack, prefix, failed_auth_per_minute=3) as api:
         guess = {"Authorization": "Bearer vx_0123456789ab_guess"}
         codes = [api.client.get("/v1/areas", headers=guess).status_code for _ in range(5)]
         assert codes == [401, 401, 401, 429, 429]
@@ -291,11 +292,11 @@ def test_x_forwarded_for_is_believed_only_from_trusted_proxies(stack: Stack, pre
         ]
 
     rotating = [f"198.51.100.{i}" for i in range(5)]
-    with running_harness(stack.redis_url, prefix, failed_auth_per_minute=3) as api:
+    with running_harness(stack, prefix, failed_auth_per_minute=3) as api:
         # No proxy trusted (the default): a made-up X-Forwarded-For dodges nothing.
         assert guesses(api, rotating) == [401, 401, 401, 429, 429]
     with running_harness(
-        stack.redis_url, f"{prefix}p", failed_auth_per_minute=3, trusted_proxies="127.0.0.1/32"
+        stack, f"{prefix}p", failed_auth_per_minute=3, trusted_proxies="127.0.0.1/32"
     ) as api:
         # Behind a trusted proxy each client is counted on its own...
         assert guesses(api, ["203.0.113.5"] * 4) == [401, 401, 401, 429]
@@ -306,7 +307,7 @@ def test_x_forwarded_for_is_believed_only_from_trusted_proxies(stack: Stack, pre
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(stack: Stack, prefix: str) -> None:
-    with running_harness(stack.redis_url, prefix, with_releases=False) as api:
+    with running_harness(stack, prefix, with_releases=False) as api:
         table = PublishedTable(
             area=HAMMERSMITH,
             dose=1,

@@ -22,7 +22,7 @@ VACCINATIONS = "/v1/areas/{}/vaccinations"
 
 @pytest.fixture
 def api(stack: Stack, prefix: str) -> Iterator[Harness]:
-    with running_harness(stack.redis_url, prefix) as harness:
+    with running_harness(stack, prefix) as harness:
         yield harness
 
 
@@ -287,7 +287,7 @@ def test_date_window_narrows_the_rows(api: Harness) -> None:
 
 
 def test_limits_are_4xx_naming_the_limit(stack: Stack, prefix: str) -> None:
-    with running_harness(stack.redis_url, prefix, max_rows=1000) as api:
+    with running_harness(stack, prefix, max_rows=1000) as api:
         big = api.get(VACCINATIONS.format(LANCASHIRE), "lancashire", breakdown="msoa")
         assert big.status_code == 400
         error = big.json()["error"]

@@ -10,14 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import redis
 from kafka import KafkaProducer
 
 from services.contract import codec
 from services.contract.json_codec import event_from_json
 from services.contract.pseudonym import Pseudonymiser
 from services.release.counts_reader import CountsReader
-from tests.conftest import Stack, Topics
+from tests.conftest import NATIONAL_PUBLISHER, Stack, Topics
 from tests.integration.aggregate_harness import REPO, Aggregators, wait_until_counted
 from tests.integration.ingest_harness import (
     NHS_NUMBERS,
@@ -37,8 +36,8 @@ NATIONAL = "National vaccination feed"
 BRENT = "E09000005"
 
 
-def _direct(bootstrap: str, topic: str, events: list) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+def _direct(stack: Stack, topic: str, events: list) -> None:
+    producer = KafkaProducer(**stack.kafka_options(NATIONAL_PUBLISHER), acks="all")
     try:
         for event in events:
             producer.send(topic, key=event.person_key.encode(), value=codec.encode(event))
@@ -63,7 +62,7 @@ def test_a_reused_event_id_with_other_content_is_refused_dead_lettered_and_shown
     national = event_from_json(event_json("nat-1", NHS_NUMBERS[2]), pseudonymiser=pseudonymiser)
     national = replace(national, source_system=NATIONAL)
     aggregators = Aggregators(stack, topics, prefix, tmp_path)
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     try:
         process = aggregators.start()
         with serve(ingest.app) as http:
@@ -79,7 +78,7 @@ def test_a_reused_event_id_with_other_content_is_refused_dead_lettered_and_shown
                 headers=auth,
             )
         # A direct producer reusing its own id with another age.
-        _direct(stack.bootstrap, topics.events, [national, replace(national, age_years=31)])
+        _direct(stack, topics.events, [national, replace(national, age_years=31)])
         reader = CountsReader(client, prefix=prefix)
         wait_until_counted(stack, topics.events, reader)
         base = f"http://127.0.0.1:{aggregators.metrics_port(process)}"
@@ -102,7 +101,7 @@ def test_a_reused_event_id_with_other_content_is_refused_dead_lettered_and_shown
 
     letters = [
         letter
-        for letter in read_dead_letters(stack.bootstrap, topics.dlq, 3)
+        for letter in read_dead_letters(stack, topics.dlq, 3)
         if letter.reason == "conflicting_duplicate"
     ]
     seen = sorted((letter.stage, letter.event_id, letter.publisher) for letter in letters)

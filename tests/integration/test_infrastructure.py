@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import time
 
-import redis
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from devtools.localstack import servers
-from tests.conftest import Stack, Topics
+from tests.conftest import Stack, Topics, redis_acl
 
 
 def test_records_flow_through_kafka_partitions_with_a_consumer_group(
     stack: Stack, topics: Topics, prefix: str
 ) -> None:
     producer = KafkaProducer(
-        bootstrap_servers=stack.bootstrap, acks="all", enable_idempotence=True, linger_ms=5
+        **stack.kafka_options("ingest"), acks="all", enable_idempotence=True, linger_ms=5
     )
     sent = {f"person-{i}".encode(): f"event-{i}".encode() for i in range(200)}
     for key, value in sent.items():
@@ -25,8 +24,8 @@ def test_records_flow_through_kafka_partitions_with_a_consumer_group(
 
     consumer = KafkaConsumer(
         topics.events,
-        bootstrap_servers=stack.bootstrap,
-        group_id=f"{prefix}-group",
+        **stack.kafka_options("aggregate"),
+        group_id=f"{prefix}-aggregate",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
@@ -50,16 +49,18 @@ def test_records_flow_through_kafka_partitions_with_a_consumer_group(
 
 
 def test_redis_keeps_appended_data_across_a_restart(stack: Stack, prefix: str) -> None:
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     client.hset(f"{prefix}:counts", mapping={"E09000013|2021-01-04|1": 42})
     client.incrby(f"{prefix}:total", 7)
     client.close()
 
     servers.stop(stack.redis.pid)
-    restarted = servers.start_redis(stack.redis.data_dir, port=stack.redis.port)
+    restarted = servers.start_redis(
+        stack.redis.data_dir, port=stack.redis.port, acl=redis_acl(stack.secrets)
+    )
     object.__setattr__(stack, "redis", restarted)  # later tests use the new process
 
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     assert client.hget(f"{prefix}:counts", "E09000013|2021-01-04|1") == b"42"
     assert client.get(f"{prefix}:total") == b"7"
     client.close()

@@ -47,7 +47,7 @@ def test_missing_wrong_revoked_and_other_role_keys_are_refused(
             headers={"Content-Type": "application/fhir+json"},
         )
         assert fhir.status_code == 401 and "Bearer" in fhir.headers["www-authenticate"]
-        assert read_topic(stack.bootstrap, topics.events) == []
+        assert read_topic(stack, topics.events) == []
         assert post({"Authorization": f"Bearer {publisher}"}) == (200, None)
 
 
@@ -60,6 +60,8 @@ def test_keys_cli_creates_lists_and_revokes_keys_stored_only_as_hashes(
 ) -> None:
     monkeypatch.setenv("VAXSHARE_REDIS_URL", stack.redis_url)
     monkeypatch.setenv("VAXSHARE_REDIS_PREFIX", prefix)
+    for name, value in stack.service_env("operator").items():
+        monkeypatch.setenv(name, value)
 
     assert keys_cli.main(["create", "--role", "publisher", "--name", "TPP SystmOne"]) == 0
     printed = capsys.readouterr().out

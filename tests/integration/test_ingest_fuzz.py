@@ -125,10 +125,10 @@ def record(tally: dict[str, Counter[str]], results: list[dict[str, Any]]) -> Non
 
 def check_topics(stack: Stack, topics: Topics, tally: dict[str, Counter[str]]) -> None:
     """Each accepted event is in the events topic once; each refusal is dead-lettered."""
-    stored = Counter(decode(r.value).event_id for r in read_topic(stack.bootstrap, topics.events))
+    stored = Counter(decode(r.value).event_id for r in read_topic(stack, topics.events))
     assert stored == tally["accepted"]
     assert set(stored.values()) == {1}
-    letters = [decode_dead_letter(r.value) for r in read_topic(stack.bootstrap, topics.dlq)]
+    letters = [decode_dead_letter(r.value) for r in read_topic(stack, topics.dlq)]
     assert Counter(letter.reason for letter in letters) == tally["reasons"]
     assert {letter.stage for letter in letters} == {Stage.INGEST}
     assert not set(tally["accepted"]) & {letter.event_id for letter in letters}
@@ -314,6 +314,6 @@ def test_huge_and_deeply_nested_bodies_get_a_specific_4xx_and_the_server_carries
         # The server is still up and takes the next good request.
         follow = client.post("/v1/events", json=[event_json(f"after-{good}")])
         assert follow.status_code == 200 and follow.json()["accepted"] == 1
-    stored = [decode(r.value).event_id for r in read_topic(stack.bootstrap, topics.events)]
+    stored = [decode(r.value).event_id for r in read_topic(stack, topics.events)]
     assert sorted(stored) == [f"after-{i}" for i in range(len(refusals))]
-    assert read_topic(stack.bootstrap, topics.dlq) == []
+    assert read_topic(stack, topics.dlq) == []

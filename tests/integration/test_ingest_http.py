@@ -231,7 +231,7 @@ def test_a_mixed_batch_lands_exactly_the_valid_events_and_dead_letters_the_rest(
     assert [r.get("reason") for r in avro_answer.json()["results"]] == [None, None, "unknown_area"]
 
     # The events topic holds exactly the accepted events (the resend twice), keyed by person.
-    events = read_topic(stack.bootstrap, topics.events)
+    events = read_topic(stack, topics.events)
     decoded = [decode(r.value) for r in events]
     assert Counter(e.event_id for e in decoded) == Counter(
         [
@@ -267,7 +267,7 @@ def test_a_mixed_batch_lands_exactly_the_valid_events_and_dead_letters_the_rest(
     )
 
     # The dead-letter topic holds every refused item with its reason, and Redis counts them.
-    letters = [decode_dead_letter(r.value) for r in read_topic(stack.bootstrap, topics.dlq)]
+    letters = [decode_dead_letter(r.value) for r in read_topic(stack, topics.dlq)]
     expected_reasons = Counter(
         [r.value for r in BREAKERS] + ["undecodable", "unknown_kind", "unknown_area"]
     )
@@ -282,7 +282,7 @@ def test_a_mixed_batch_lands_exactly_the_valid_events_and_dead_letters_the_rest(
     assert counts == {("ingest", reason): n for reason, n in expected_reasons.items()}
 
     # No NHS number, in any of its forms, in any byte written to Kafka or in any log line.
-    written = b"".join(r.raw() for r in events + read_topic(stack.bootstrap, topics.dlq))
+    written = b"".join(r.raw() for r in events + read_topic(stack, topics.dlq))
     formatter = JsonFormatter("ingest")
     logged = "\n".join(formatter.format(record) for record in caplog.records)
     assert "/v1/events" in logged and "207" in logged
@@ -357,9 +357,9 @@ def test_fhir_is_answered_in_fhir(ingest: Ingest, stack: Stack, topics: Topics) 
         (issue,) = answer.json()["issue"]
         assert issue["details"]["coding"][0]["code"] == code and issue["diagnostics"]
 
-    stored = sorted(decode(r.value).event_id for r in read_topic(stack.bootstrap, topics.events))
+    stored = sorted(decode(r.value).event_id for r in read_topic(stack, topics.events))
     assert stored == ["tpp-10", "tpp-11", "tpp-6", "tpp-7/_history/2"]
-    letters = [decode_dead_letter(r.value) for r in read_topic(stack.bootstrap, topics.dlq)]
+    letters = [decode_dead_letter(r.value) for r in read_topic(stack, topics.dlq)]
     assert [letter.reason for letter in letters] == ["invalid_snomed_code"] * 2
 
 
@@ -393,8 +393,8 @@ def test_whole_bodies_that_cannot_be_taken_get_a_clear_4xx_and_store_nothing(
             "/v1/events", content=huge, headers={**auth, "Content-Type": "application/json"}
         )
         assert (answer.status_code, answer.json()["error"]["code"]) == (413, "body_too_large")
-    assert read_topic(stack.bootstrap, topics.events) == []
-    assert read_topic(stack.bootstrap, topics.dlq) == []
+    assert read_topic(stack, topics.events) == []
+    assert read_topic(stack, topics.dlq) == []
 
 
 def test_a_batch_with_no_valid_event_is_422_and_fully_dead_lettered(
@@ -414,8 +414,8 @@ def test_a_batch_with_no_valid_event_is_422_and_fully_dead_lettered(
         "message": "",
         "field": "ltla_code",
     }
-    assert len(read_topic(stack.bootstrap, topics.dlq)) == 1
-    assert read_topic(stack.bootstrap, topics.events) == []
+    assert len(read_topic(stack, topics.dlq)) == 1
+    assert read_topic(stack, topics.events) == []
 
 
 def test_operations_endpoints_report_health_readiness_metrics_and_openapi(ingest: Ingest) -> None:
@@ -460,5 +460,5 @@ def test_person_keys_are_the_keyed_hmac_of_the_nhs_number(
     with serve(ingest.app) as client:
         answer = client.post("/v1/events", json=[event_json("k-1", "943 476 5919")], headers=auth)
     assert answer.status_code == 200
-    (record,) = read_topic(stack.bootstrap, topics.events)
+    (record,) = read_topic(stack, topics.events)
     assert decode(record.value).person_key == _hmac("9434765919")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from devtools.localstack import servers
 from services.contract.codec import decode
 from services.platform.kafka_topics import ensure_topics
-from tests.conftest import Stack
+from tests.conftest import Stack, Topics, grant_topics
 from tests.integration.ingest_harness import build_ingest, event_json, read_topic, serve
 
 
@@ -21,14 +22,17 @@ def test_posting_while_kafka_is_stopped_gets_503_and_the_same_post_succeeds_afte
     stack: Stack, prefix: str, tmp_path: Path
 ) -> None:
     port, controller = servers.free_port(), servers.free_port()
-    kafka = servers.start_kafka(tmp_path / "kafka", port=port, controller_port=controller)
-    bootstrap = f"127.0.0.1:{port}"
+    kafka = servers.start_kafka(
+        tmp_path / "kafka", secrets=stack.secrets, port=port, controller_port=controller
+    )
+    private = replace(stack, kafka=kafka)
+    bootstrap = private.bootstrap
     events, dlq = f"{prefix}.events", f"{prefix}.dlq"
     try:
-        ensure_topics(bootstrap, {events: 2, dlq: 1})
+        grant_topics(bootstrap, stack.secrets, Topics(events, dlq, 2), prefix)
+        ensure_topics(bootstrap, {events: 2, dlq: 1}, auth=stack.kafka_auth("operator"))
         ingest = build_ingest(
-            bootstrap=bootstrap,
-            redis_url=stack.redis_url,
+            private,
             prefix=prefix,
             events_topic=events,
             dlq_topic=dlq,
@@ -51,19 +55,20 @@ def test_posting_while_kafka_is_stopped_gets_503_and_the_same_post_succeeds_afte
             assert time.monotonic() - started < 15, "the answer comes within the Kafka timeout"
             assert client.get("/readyz").status_code == 503
 
-            kafka = servers.start_kafka(tmp_path / "kafka", port=port, controller_port=controller)
+            kafka = servers.start_kafka(
+                tmp_path / "kafka", secrets=stack.secrets, port=port, controller_port=controller
+            )
             assert client.get("/readyz").status_code == 200
             again = client.post("/v1/events", json=batch, headers=auth)
             assert again.status_code == 207
             assert [r["status"] for r in again.json()["results"]] == ["accepted", "rejected"]
             metrics = client.get("/metrics").text
         assert "vaxshare_ingest_kafka_errors_total 1.0" in metrics
-        landed = [decode(r.value).event_id for r in read_topic(bootstrap, events)]
+        landed = [decode(r.value).event_id for r in read_topic(private, events)]
         # A batch Kafka stored but could not acknowledge may land twice; the aggregator
         # ignores the duplicate. What matters: everything reported accepted is there.
         assert set(landed) == {"before-1", "outage-1"}
-        assert len(read_topic(bootstrap, dlq)) >= 1
-        ingest.producer.close()
-        ingest.redis.close()
+        assert len(read_topic(private, dlq)) >= 1
+        ingest.close()
     finally:
         servers.stop(kafka.pid)

@@ -94,11 +94,9 @@ def test_jsonl_csv_and_avro_files_are_published_with_a_true_summary(
         assert refused == 1
         assert "invalid_credentials" in capsys.readouterr().err
 
-    landed = Counter(decode(r.value).event_id for r in read_topic(stack.bootstrap, topics.events))
+    landed = Counter(decode(r.value).event_id for r in read_topic(stack, topics.events))
     assert landed == Counter([r.event.event_id for r in valid] * 3)
-    letters = Counter(
-        decode_dead_letter(r.value).reason for r in read_topic(stack.bootstrap, topics.dlq)
-    )
+    letters = Counter(decode_dead_letter(r.value).reason for r in read_topic(stack, topics.dlq))
     assert letters == sum(
         (expected_reasons(invalid, suffix) for suffix in (".jsonl", ".csv", ".avro")), Counter()
     )

@@ -24,16 +24,14 @@ from tests.integration.ingest_harness import Ingest, build_ingest, event_json, r
 def slow_ingest(stack: Stack, topics: Topics, prefix: str) -> Iterator[Ingest]:
     """An ingest that waits at most one second for a body."""
     built = build_ingest(
-        bootstrap=stack.bootstrap,
-        redis_url=stack.redis_url,
+        stack,
         prefix=prefix,
         events_topic=topics.events,
         dlq_topic=topics.dlq,
         body_read_timeout_seconds=1.0,
     )
     yield built
-    built.producer.close()
-    built.redis.close()
+    built.close()
 
 
 def start_post(client: httpx.Client, key: str, declared: int, sent: bytes) -> socket.socket:
@@ -79,8 +77,8 @@ def test_a_body_that_does_not_arrive_in_time_gets_408_and_nothing_is_taken(
         client.headers["Authorization"] = f"Bearer {key}"
         good = client.post("/v1/events", json=[event_json("after-1")])
         assert good.status_code == 200
-    assert [r.key is not None for r in read_topic(stack.bootstrap, topics.events)] == [True]
-    assert read_topic(stack.bootstrap, topics.dlq) == []
+    assert [r.key is not None for r in read_topic(stack, topics.events)] == [True]
+    assert read_topic(stack, topics.dlq) == []
 
 
 def test_a_client_that_goes_away_is_counted_as_499_and_logged_at_info(
@@ -102,5 +100,5 @@ def test_a_client_that_goes_away_is_counted_as_499_and_logged_at_info(
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     gone = [r for r in caplog.records if "closed the connection" in r.getMessage()]
     assert gone and gone[0].levelno == logging.INFO
-    assert len(read_topic(stack.bootstrap, topics.events)) == 1
-    assert read_topic(stack.bootstrap, topics.dlq) == []
+    assert len(read_topic(stack, topics.events)) == 1
+    assert read_topic(stack, topics.dlq) == []

@@ -42,7 +42,7 @@ from services.ingest.fhir_answers import ELEMENTS
 from services.ingest.publish_files import batches
 from services.platform.json_logging import JsonFormatter
 from services.release.counts_reader import CountsReader
-from tests.conftest import Stack, Topics
+from tests.conftest import NATIONAL_PUBLISHER, Stack, Topics
 from tests.integration.aggregate_harness import Aggregators, wait_until_counted
 from tests.integration.ingest_harness import (
     NHS_NUMBERS,
@@ -247,10 +247,10 @@ def test_an_nhs_number_planted_in_any_field_on_any_path_reaches_nothing(
     planted: set[str] = set()
     answers: list[bytes] = []
     direct: set[tuple[int, int]] = set()
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     aof_before = aof_sizes(stack.redis.data_dir)
     aggregators = Aggregators(stack, topics, prefix, tmp_path, VAXSHARE_LOG_LEVEL="DEBUG")
-    producer = KafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    producer = KafkaProducer(**stack.kafka_options(NATIONAL_PUBLISHER), acks="all")
     examples = iter(range(1000))
     try:
         aggregator = aggregators.start()
@@ -368,10 +368,10 @@ def test_an_nhs_number_planted_in_any_field_on_any_path_reaches_nothing(
         producer.close()
         aggregators.kill_all()
 
-    events = read_topic(stack.bootstrap, topics.events)
+    events = read_topic(stack, topics.events)
     ours = [r for r in events if (r.partition, r.offset) not in direct]
     assert len(events) - len(ours) == len(direct)
-    dead = read_topic(stack.bootstrap, topics.dlq)
+    dead = read_topic(stack, topics.dlq)
     letters = [decode_dead_letter(r.value) for r in dead]
     stages = {(letter.stage.value, letter.reason) for letter in letters}
     assert {("ingest", NHS_ONLY), ("aggregate", NHS_ONLY)} <= stages

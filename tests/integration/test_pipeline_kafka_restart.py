@@ -21,15 +21,15 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 
 from devtools.localstack import servers as local_stack
+from devtools.localstack.credentials import StackSecrets
 from devtools.simulator.expected_counts import ExpectedCounts
 from services.contract.codec import decode
 from services.contract.events import VaccinationEvent
 from services.platform.kafka_topics import ensure_topics
 from services.release.counts_reader import CountsReader
-from tests.conftest import Stack, Topics
+from tests.conftest import Stack, Topics, grant_topics
 from tests.integration.aggregate_harness import (
     Aggregators,
     differences,
@@ -57,6 +57,7 @@ class PrivateServers:
 
     bootstrap: str
     redis_url: str
+    secrets: StackSecrets
 
 
 @dataclass
@@ -127,19 +128,25 @@ def test_kafka_restarted_mid_stream_loses_nothing_accepted_and_counts_stay_exact
     stack: Stack, prefix: str, tmp_path: Path
 ) -> None:
     port, controller = local_stack.free_port(), local_stack.free_port()
-    kafka = local_stack.start_kafka(tmp_path / "kafka", port=port, controller_port=controller)
-    servers = PrivateServers(f"127.0.0.1:{port}", stack.redis_url)
+    kafka = local_stack.start_kafka(
+        tmp_path / "kafka", secrets=stack.secrets, port=port, controller_port=controller
+    )
+    servers = PrivateServers(f"127.0.0.1:{port}", stack.redis_url, stack.secrets)
     topics = Topics(events=f"{prefix}.events", dlq=f"{prefix}.dlq", partitions=4)
     aggregators = Aggregators(
         servers, topics, prefix, tmp_path, VAXSHARE_AGGREGATE_BATCH_SIZE="500"
     )
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     reader = CountsReader(client, prefix=prefix)
     try:
-        ensure_topics(servers.bootstrap, {topics.events: topics.partitions, topics.dlq: 1})
+        grant_topics(servers.bootstrap, stack.secrets, topics, prefix)
+        ensure_topics(
+            servers.bootstrap,
+            {topics.events: topics.partitions, topics.dlq: 1},
+            auth=stack.kafka_auth("operator"),
+        )
         ingest = build_ingest(
-            bootstrap=servers.bootstrap,
-            redis_url=stack.redis_url,
+            servers,
             prefix=prefix,
             events_topic=topics.events,
             dlq_topic=topics.dlq,
@@ -164,7 +171,7 @@ def test_kafka_restarted_mid_stream_loses_nothing_accepted_and_counts_stay_exact
                 accepted_while_down = len(publisher.accepted) - accepted_at_stop
 
                 kafka = local_stack.start_kafka(
-                    tmp_path / "kafka", port=port, controller_port=controller
+                    tmp_path / "kafka", secrets=stack.secrets, port=port, controller_port=controller
                 )
                 accepted_at_restart = len(publisher.accepted)
                 wait_until(
@@ -180,9 +187,8 @@ def test_kafka_restarted_mid_stream_loses_nothing_accepted_and_counts_stay_exact
         wait_until_counted(servers, topics.events, reader, timeout=180)
         assert aggregator.poll() is None, "the aggregator stopped during the restart"
         assert aggregators.stop(aggregator) == 0
-        landed = [decode(r.value) for r in read_topic(servers.bootstrap, topics.events)]
-        ingest.producer.close()
-        ingest.redis.close()
+        landed = [decode(r.value) for r in read_topic(servers, topics.events)]
+        ingest.close()
     finally:
         aggregators.kill_all()
         local_stack.stop(kafka.pid)

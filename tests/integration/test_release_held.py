@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 
-import redis
 from kafka import KafkaProducer
 
 from devtools.simulator.simulator import SimulationConfig, Simulator
@@ -19,12 +18,12 @@ from services.reference.areas import load_areas
 from services.release.bootstrap import release_builder
 from services.release.settings import ReleaseSettings
 from services.releases.model import ReleaseStatus
-from tests.conftest import Stack, Topics
+from tests.conftest import NATIONAL_PUBLISHER, Stack, Topics
 
 
 def _feed(stack: Stack, topics: Topics) -> None:
     feed = Simulator(SimulationConfig(areas=("E09000013",), scale=0.001, with_nhs_numbers=False))
-    producer = KafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    producer = KafkaProducer(**stack.kafka_options(NATIONAL_PUBLISHER), acks="all")
     for record in feed.records()[:200]:
         if record.valid:
             producer.send(
@@ -41,9 +40,10 @@ def test_release_with_unconsumed_partitions_is_held(
 ) -> None:
     _feed(stack, topics)
 
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     settings = ReleaseSettings(
         kafka_bootstrap=stack.bootstrap,
+        **stack.secrets.service_settings("release"),
         redis_url=stack.redis_url,
         redis_prefix=prefix,
         events_topic=topics.events,
@@ -78,9 +78,10 @@ def test_a_builder_killed_mid_build_leaves_a_release_the_next_command_marks_fail
         "VAXSHARE_AGGREGATE_BREAKDOWNS": "none",
         "VAXSHARE_RELEASE_WAIT_SECONDS": "300",
         "VAXSHARE_RELEASE_LEASE_SECONDS": "1",
+        **stack.service_env("operator"),
     }
     release = [sys.executable, "-m", "services.cli", "release"]
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     keys, store = RedisKeys(prefix), ReleaseStore(client, prefix=prefix)
     builder = subprocess.Popen([*release, "create"], env=env, stdout=subprocess.DEVNULL)
     try:
@@ -119,6 +120,7 @@ def test_the_release_command_follows_the_operator_api_rules(
 ) -> None:
     settings = ReleaseSettings(
         kafka_bootstrap=stack.bootstrap,
+        **stack.secrets.service_settings("release"),
         redis_url=stack.redis_url,
         redis_prefix=prefix,
         events_topic=topics.events,
@@ -126,7 +128,7 @@ def test_the_release_command_follows_the_operator_api_rules(
         release_wait_seconds=1.0,
         aggregate_breakdowns="none",
     )
-    client = redis.Redis.from_url(stack.redis_url)
+    client = stack.redis_client()
     held = release_builder(client, settings=settings, areas=load_areas()).create()
     assert held.status is ReleaseStatus.HELD  # nothing counted: a check an operator may review
     env = {
@@ -134,6 +136,7 @@ def test_the_release_command_follows_the_operator_api_rules(
         "VAXSHARE_REDIS_URL": stack.redis_url,
         "VAXSHARE_REDIS_PREFIX": prefix,
         "VAXSHARE_KAFKA_BOOTSTRAP": stack.bootstrap,
+        **stack.service_env("operator"),
     }
 
     def release(*args: str) -> subprocess.CompletedProcess[str]:

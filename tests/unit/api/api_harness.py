@@ -15,9 +15,11 @@ from fastapi import FastAPI
 from services.api.app import create_app
 from services.api.settings import ApiSettings
 from services.platform.key_store import KeyStore
+from services.platform.redis_client import connect
 from services.platform.release_store import ReleaseStore
 from services.reference.areas import load_areas
 from services.releases.model import ReleaseMeta, ReleaseStatus
+from tests.conftest import Servers, redis_login
 from tests.unit.api.live_server import serve
 from tests.unit.api.release_examples import BRENT, BURNLEY, HAMMERSMITH, LANCASHIRE, write_release
 
@@ -38,6 +40,7 @@ class Harness:
     keys: KeyStore
     key: dict[str, str] = field(default_factory=dict)
     releases: dict[str, ReleaseMeta] = field(default_factory=dict)
+    operator_env: dict[str, str] = field(default_factory=dict)  # the operator's credentials
 
     def get(self, path: str, who: str | None, **params: Any) -> httpx.Response:
         """GET as one of the named callers (None: no key)."""
@@ -53,17 +56,27 @@ class Harness:
 
 @contextmanager
 def running_harness(
-    redis_url: str,
+    servers: Servers,
     prefix: str,
     *,
     clock: Callable[[], datetime] = lambda: NOW,
     with_releases: bool = True,
     **settings: Any,
 ) -> Iterator[Harness]:
-    """Serve the app (keys for operator, publisher, H&F, Brent, Lancashire and Burnley)."""
-    client = redis.Redis.from_url(redis_url)
-    config = ApiSettings(redis_url=redis_url, redis_prefix=prefix, **settings)
-    app = create_app(settings=config, redis_client=client, areas=load_areas(), clock=clock)
+    """Serve the app (keys for operator, publisher, H&F, Brent, Lancashire and Burnley).
+
+    The app logs in as the API's Redis user; the harness, which writes releases and keys as
+    the operators' tooling would, as the operator.
+    """
+    client = redis_login(servers.secrets, "operator", servers.redis_url)
+    config = ApiSettings(
+        redis_url=servers.redis_url,
+        redis_prefix=prefix,
+        **servers.secrets.service_settings("api"),
+        **settings,
+    )
+    app_client = connect(config)
+    app = create_app(settings=config, redis_client=app_client, areas=load_areas(), clock=clock)
     with serve(app) as base_url, httpx.Client(base_url=base_url, timeout=30) as http:
         yield _populate(
             Harness(
@@ -74,9 +87,11 @@ def running_harness(
                 settings=config,
                 store=ReleaseStore(client, prefix=prefix),
                 keys=KeyStore(client, prefix=prefix),
+                operator_env=servers.secrets.service_env("operator"),
             ),
             with_releases=with_releases,
         )
+    app_client.close()
     client.close()
 
 

@@ -37,7 +37,8 @@ def test_the_client_is_the_first_untrusted_address_from_the_right(
 
 
 def test_no_proxy_is_trusted_unless_configured_and_a_bad_entry_stops_the_service() -> None:
-    assert ApiSettings().trusted_proxies == ""
+    login = {"redis_username": "api", "redis_password": "unused"}
+    assert ApiSettings(**login).trusted_proxies == ""  # type: ignore[arg-type]
     assert parse_trusted_proxies("") == ()
     with pytest.raises(ValidationError, match="not an IP address"):
-        ApiSettings(trusted_proxies="10.0.0.0/8, proxy.example")
+        ApiSettings(trusted_proxies="10.0.0.0/8, proxy.example", **login)  # type: ignore[arg-type]

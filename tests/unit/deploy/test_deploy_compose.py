@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from services.cli import COMMANDS
+from services.platform.redis_acls import key_patterns
 from tests.unit.deploy.deploy_files import COMPOSE, DOCKERFILE, DOCKERIGNORE, ROOT, load_yaml
 
 APP_SERVICES = ("ingest", "aggregate", "api")
@@ -53,7 +54,9 @@ def test_services_start_only_after_what_they_need_is_healthy() -> None:
         assert "redis" in needs, f"{name} starts before Redis is healthy"
     for name in ("ingest", "aggregate"):
         assert "topics" in services[name]["depends_on"], f"{name} starts before the topics exist"
-    assert services["topics"]["depends_on"]["kafka"]["condition"] == "service_healthy"
+    assert services["kafka-acls"]["depends_on"]["kafka"]["condition"] == "service_healthy"
+    acls = services["topics"]["depends_on"]["kafka-acls"]["condition"]
+    assert acls == "service_completed_successfully", "topics are made once the ACLs exist"
 
 
 def test_two_aggregators_share_the_consumer_group() -> None:
@@ -97,14 +100,62 @@ def test_redis_is_durable_and_never_evicts_counts() -> None:
     assert any(v.endswith(":/data") for v in redis["volumes"])
 
 
+def _kafka_properties() -> dict[str, str]:
+    lines = (ROOT / "deploy" / "kafka" / "server.properties").read_text().splitlines()
+    pairs = [line.split("=", 1) for line in lines if line and not line.startswith("#")]
+    return {key: value for key, value in pairs}
+
+
 def test_kafka_is_one_kraft_node_of_the_official_image() -> None:
     kafka = _services()["kafka"]
-    env = kafka["environment"]
+    config = _kafka_properties()
     assert kafka["image"] == "apache/kafka:4.3.1"
-    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
-    assert env["KAFKA_ADVERTISED_LISTENERS"].endswith("kafka:9092")
+    assert "./deploy/kafka:/etc/vaxshare:ro" in kafka["volumes"]
+    assert config["process.roles"] == "broker,controller"
+    assert config["auto.create.topics.enable"] == "false"
+    assert config["advertised.listeners"].startswith("CLIENTS://kafka:9092")
     assert _services()["ingest"]["environment"]["VAXSHARE_KAFKA_BOOTSTRAP"] == "kafka:9092"
+
+
+def test_kafka_authenticates_every_client_and_authorises_by_acl() -> None:
+    config = _kafka_properties()
+    protocols = dict(p.split(":") for p in config["listener.security.protocol.map"].split(","))
+    assert protocols == {"CLIENTS": "SASL_SSL", "CONTROLLER": "SSL"}
+    assert config["listener.name.controller.ssl.client.auth"] == "required"
+    assert config["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert config["authorizer.class.name"].endswith("StandardAuthorizer")
+    assert config["allow.everyone.if.no.acl.found"] == "false"
+    assert (
+        'password="${env:KAFKA_ADMIN_PASSWORD}"'
+        in config["listener.name.clients.scram-sha-512.sasl.jaas.config"]
+    )
+
+
+def test_each_service_logs_in_as_itself_with_a_password_from_the_environment() -> None:
+    services = _services()
+    expected = {"ingest": "ingest", "aggregate": "aggregate", "api": "api", "topics": "operator"}
+    for name, user in expected.items():
+        env = services[name]["environment"]
+        assert env["VAXSHARE_REDIS_USERNAME"] == user
+        assert re.fullmatch(
+            rf"\$\{{REDIS_{user.upper()}_PASSWORD:\?[^}}]+\}}", env["VAXSHARE_REDIS_PASSWORD"]
+        )
+        if name != "api":
+            assert env["VAXSHARE_KAFKA_USERNAME"] == user
+            password = env["VAXSHARE_KAFKA_PASSWORD"]
+            assert re.fullmatch(rf"\$\{{KAFKA_{user.upper()}_PASSWORD:\?[^}}]+\}}", password)
+        else:
+            assert "VAXSHARE_KAFKA_PASSWORD" not in env, "the council API never talks to Kafka"
+
+
+def test_redis_has_the_acl_users_of_the_code_and_no_default_user() -> None:
+    args = _command(_services()["redis"])
+    users = [args[i + 1] for i, arg in enumerate(args) if arg == "--user"]
+    assert users[0].startswith("default off")
+    by_name = {u.split()[0]: u for u in users}
+    for user, patterns in key_patterns("vaxshare").items():
+        assert f" {patterns} " in by_name[user], f"{user}: not the ACL of redis_acls.py"
+        assert ">${REDIS_" in by_name[user] and "-@dangerous" in by_name[user]
 
 
 def test_app_services_listen_on_every_interface_of_their_container() -> None:
@@ -118,7 +169,9 @@ def test_mounted_configuration_exists_in_the_repository() -> None:
     for name, service in _services().items():
         for volume in service.get("volumes", []):
             source = volume.split(":")[0]
-            if source.startswith("."):
+            if source.startswith("./secrets"):  # made by deploy/make-secrets.sh, never committed
+                assert source.split("/")[2:] in ([], ["ca.pem"]), source
+            elif source.startswith("."):
                 assert (ROOT / source).exists(), f"{name} mounts missing {source}"
 
 

@@ -89,7 +89,7 @@ def test_deployment_has_resources_config_and_runs_locked_down(name: str) -> None
 
 def test_only_the_ingest_gets_the_pseudonymisation_key_from_a_secret() -> None:
     workloads = {**_of_kind("Deployment"), **_of_kind("Job")}
-    assert len(workloads) == 4
+    assert len(workloads) == 5
     for name, deployment in workloads.items():
         env = {e["name"]: e for e in _container(deployment).get("env", [])}
         if name == "vaxshare-ingest":
@@ -149,3 +149,19 @@ def test_services_reach_the_pods_they_name() -> None:
         for port in service["spec"]["ports"]:
             _port(container, port["targetPort"])
     assert services["vaxshare-aggregate-metrics"]["spec"]["clusterIP"] == "None"
+
+
+def test_every_workload_logs_in_with_credentials_from_its_own_secret() -> None:
+    workloads = {**_of_kind("Deployment"), **_of_kind("Job")}
+    for name, workload in workloads.items():
+        env = {e["name"]: e for e in _container(workload).get("env", [])}
+        secrets = set()
+        for variable in ("VAXSHARE_REDIS_USERNAME", "VAXSHARE_REDIS_PASSWORD"):
+            secrets.add(env[variable]["valueFrom"]["secretKeyRef"]["name"])
+        if name != "vaxshare-api":
+            for variable in ("VAXSHARE_KAFKA_USERNAME", "VAXSHARE_KAFKA_PASSWORD"):
+                secrets.add(env[variable]["valueFrom"]["secretKeyRef"]["name"])
+            mounts = {m["name"] for m in _container(workload)["volumeMounts"]}
+            assert "kafka-ca" in mounts, f"{name} cannot check the brokers' certificate"
+        assert len(secrets) == 1 and secrets.pop().endswith("-credentials"), name
+    assert not any("PASSWORD" in key for key in _config()), "no password in a ConfigMap"

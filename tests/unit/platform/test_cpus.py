@@ -61,6 +61,12 @@ def test_a_cgroup_v1_quota_caps_the_workers_and_minus_one_means_none(tmp_path: P
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to pin to one")
 def test_release_workers_default_to_the_cpus_the_process_may_run_on() -> None:
     env = {k: v for k, v in os.environ.items() if k != "VAXSHARE_RELEASE_WORKERS"}
+    env |= {
+        "VAXSHARE_REDIS_USERNAME": "release",
+        "VAXSHARE_REDIS_PASSWORD": "unused",
+        "VAXSHARE_KAFKA_USERNAME": "release",
+        "VAXSHARE_KAFKA_PASSWORD": "unused",
+    }
     code = (
         "from services.release.settings import ReleaseSettings; "
         "print(ReleaseSettings().release_workers)"

@@ -128,7 +128,14 @@ def _in_process(workers: int) -> Iterator[FamilyMapper]:
 
 def _builder(snapshots: Counts, store: MemoryReleases | None = None) -> ReleaseBuilder:
     return ReleaseBuilder(
-        settings=ReleaseSettings(aggregate_breakdowns="none", release_workers=1),
+        settings=ReleaseSettings(
+            aggregate_breakdowns="none",
+            release_workers=1,
+            redis_username="release",
+            redis_password="unused",  # type: ignore[arg-type]
+            kafka_username="release",
+            kafka_password="unused",  # type: ignore[arg-type]
+        ),
         areas=load_areas(),
         store=store or MemoryReleases(),
         exact=MemoryExact(),
