@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 
 import redis
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
@@ -24,11 +23,16 @@ from services.api import (
 )
 from services.api.context import ApiContext
 from services.api.errors import ApiError
+from services.api.head_requests import HeadRequests
+from services.api.query_parameters import reject_unknown_parameters
+from services.api.request_observer import RequestObserver
 from services.api.scope import ScopeDenied
 from services.api.settings import ApiSettings
+from services.offline_docs import serve_docs
 from services.reference.areas import AreaRegistry
 
-log = logging.getLogger("services.api")
+GZIP_MIN_BYTES = 1000
+"""Answers smaller than this are sent as they are, compressed or not."""
 
 DESCRIPTION = """
 Verified, disclosure-controlled COVID-19 vaccination uptake for councils.
@@ -96,31 +100,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def _install_metrics(app: FastAPI, ctx: ApiContext) -> None:
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", None) or "unmatched"
-        elapsed = time.perf_counter() - started
-        ctx.metrics.observe(template, request.method, response.status_code, elapsed)
-        principal = getattr(request.state, "principal", None)
-        log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "route": template,
-                "status": response.status_code,
-                "ms": round(elapsed * 1000, 1),
-                "key_id": principal.key_id if principal else None,
-            },
-        )
-        return response
-
-
 def create_app(
     *,
     settings: ApiSettings,
@@ -139,12 +118,17 @@ def create_app(
             failed=settings.failed_auth_per_minute,
         ),
         openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.ctx = ctx
     _install_error_handlers(app)
-    _install_metrics(app, ctx)
+    # Pure ASGI middleware, outermost last: the observer sees every answer (HEAD included),
+    # HEAD drops the body of the (compressed, when asked for) GET answer.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
+    app.add_middleware(HeadRequests)
+    app.add_middleware(RequestObserver, metrics=ctx.metrics)
+    checked = [Depends(reject_unknown_parameters)]
     for module in (
         area_routes,
         data_routes,
@@ -152,7 +136,8 @@ def create_app(
         release_routes,
         operator_routes,
         health_routes,
-        dashboard,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=checked)
+    app.include_router(dashboard.router)
+    serve_docs(app, docs_url="/v1/docs", redoc_url="/v1/redoc", title=app.title)
     return app

@@ -16,8 +16,8 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="The process is up")
-def healthz() -> dict[str, str]:
-    """Always ok while the process serves requests."""
+async def healthz() -> dict[str, str]:
+    """Always ok while the process serves requests (async: no hop to a worker thread)."""
     return {"status": "ok"}
 
 

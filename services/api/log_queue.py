@@ -1,0 +1,37 @@
+"""Logging off the request path: handlers run on a listener thread, fed through a queue.
+
+A request only builds its log record and puts it on a queue; formatting it as JSON and
+writing it to stderr happen on a background thread, so a slow or blocked stderr never holds
+up an answer. The records are passed on unchanged except for the request id, which lives in
+a context variable the listener thread cannot see.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+from logging.handlers import QueueHandler, QueueListener
+
+from services.platform.json_logging import request_id
+
+
+class _PassOn(QueueHandler):
+    """Queue the record itself (formatting is the listener's handlers' job)."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        rid = request_id.get()
+        if rid and not hasattr(record, "request_id"):
+            record.request_id = rid
+        return record
+
+
+def log_off_the_request_path() -> QueueListener:
+    """Move the root logger's handlers behind a queue; they are flushed at exit."""
+    root = logging.getLogger()
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = QueueListener(records, *root.handlers, respect_handler_level=True)
+    root.handlers[:] = [_PassOn(records)]
+    listener.start()
+    atexit.register(listener.stop)
+    return listener
