@@ -16,6 +16,7 @@ from services.api import (
     area_routes,
     dashboard,
     data_routes,
+    headline_routes,
     health_routes,
     operator_routes,
     release_routes,
@@ -50,8 +51,15 @@ release id (`X-Release-Id`, and in the body); add `release=<id>` to pin a query 
 `E07000004`) answers `404 area_superseded` with the `successor` its residents are counted
 under (`E06000060`, Buckinghamshire), as publishers' events with that code are.
 
-**Suppression.** Counts from 1 to 7, and cells hidden to protect them, are suppressed: null
-in JSON, blank in CSV, with `*_suppressed` true. Never read them as 0.
+**Rounding and suppression** (NHS Digital policy, applied to every published count): 0 stays
+0; a count from 1 to 7 is never shown; every other count is rounded to the nearest 5 (`new` is
+the difference of two published cumulative counts, so it adds up). A few groups are published
+more coarsely to protect linked figures: each row gives its step (`rounded_to`) and the most
+it can differ from the true count (`max_error`). A blank (null in JSON, empty in CSV, with
+`*_suppressed` true) is a count of 1 to 7 *or* — far more often — a figure held back to
+protect another published figure, or a group `withheld` on every date for that reason. Never
+read a blank as 0. Uptake percentages are computed from the published counts, to one
+decimal place.
 
 **Limits** (answered as 4xx naming the limit, never as a timeout):
 - at most {max_rows} rows per answer, else `400 row_limit_exceeded`: narrow with `from`/`to`
@@ -60,8 +68,18 @@ in JSON, blank in CSV, with `*_suppressed` true. Never read them as 0.
 - after {failed} failed authentications in a minute from one client address, or claiming one
   key id, further wrong keys get `429` with `Retry-After`; a valid key is always served.
 
-**CSV.** Stable column order (new columns only ever appended), a file name naming area and
-release, and no cell a spreadsheet would run as a formula.
+**Formats.** `format=json` (the default), `csv` (stable column order, new columns only ever
+appended; a file name naming area and release; no cell a spreadsheet would run as a formula)
+or `jsonl` (JSON Lines: one row a line). Every answer is gzip-compressed when the request
+says `Accept-Encoding: gzip`. Every GET also answers HEAD.
+
+**Parameters.** A query parameter the endpoint does not take is an error
+(`400 unknown_parameter`, naming it), never silently ignored; dates outside the release answer
+`400 empty_range` with the dates it holds.
+
+**England** (`E92000001`) and every region, UTLA and LTLA have published headline figures,
+readable with every key; `GET /v1/headlines?area_type=ltla&metric=uptake_percent` gives one
+metric of every area of a type in one call.
 """
 
 
@@ -132,6 +150,7 @@ def create_app(
     for module in (
         area_routes,
         data_routes,
+        headline_routes,
         summary_routes,
         release_routes,
         operator_routes,

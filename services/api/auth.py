@@ -16,8 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from services.api.client_address import client_address
 from services.api.context import ApiContext, get_context
 from services.api.errors import UnauthenticatedError
+from services.api.release_access import LATEST_META
 from services.api.scope import check_operator, may_read
 from services.platform.key_store import Principal, parse_key_id
+from services.releases.model import ReleaseMeta
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -55,8 +57,14 @@ def authenticate(
         )
     request.state.principal = principal
     # Counted only once the secret matched: key ids are not secret (operators list them, the
-    # audit log names them), so a guess must not spend someone else's allowance.
-    ctx.limiter.hit(principal.key_id, now)
+    # audit log names them), so a guess must not spend someone else's allowance. The latest
+    # release, which most reads need next, rides in the same round trip.
+    pipe = ctx.client.pipeline(transaction=False)
+    ctx.limiter.queue(pipe, principal.key_id, now)
+    pipe.eval(LATEST_META, 2, ctx.redis_keys.release_latest, ctx.redis_keys.releases)
+    verdict, latest = pipe.execute()
+    ctx.limiter.verdict(verdict, now)
+    request.state.latest_release = ReleaseMeta.from_json(latest) if latest else None
     return principal
 
 

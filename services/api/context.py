@@ -17,6 +17,7 @@ from services.api.metrics import ApiMetrics
 from services.api.rate_limit import RateLimiter
 from services.api.settings import ApiSettings
 from services.platform.key_store import KeyStore
+from services.platform.redis_keys import RedisKeys
 from services.platform.release_store import ReleaseStore
 from services.reference.areas import AreaRegistry
 from services.reference.denominators import Denominators, load_denominators
@@ -39,6 +40,7 @@ class ApiContext:
     trusted_proxies: tuple[Network, ...]
     metrics: ApiMetrics
     answers: AnswerCache
+    redis_keys: RedisKeys
 
     @classmethod
     def build(
@@ -70,6 +72,7 @@ class ApiContext:
             trusted_proxies=parse_trusted_proxies(settings.trusted_proxies),
             metrics=ApiMetrics(),
             answers=AnswerCache(max_bytes=settings.answer_cache_bytes),
+            redis_keys=RedisKeys(prefix),
         )
 
 

@@ -36,7 +36,7 @@ BreakdownName = Literal[
     "age_band_ethnic_group",
 ]
 DoseChoice = Literal["1", "2", "3", "all"]
-Format = Literal["json", "csv"]
+Format = Literal["json", "csv", "jsonl"]
 
 AreaCode = Annotated[
     str, Path(min_length=9, max_length=9, pattern=r"^[EWSN]\d{8}$", examples=["E09000013"])
@@ -46,7 +46,13 @@ ReleaseQ = Annotated[
     int | None,
     Query(ge=1, le=2_147_483_647, description="Release id; default: the latest published"),
 ]
-FormatQ = Annotated[Format, Query(description="json, or csv (a download with stable columns)")]
+FormatQ = Annotated[
+    Format,
+    Query(
+        description="json; csv (a download with stable columns); or jsonl (JSON Lines: one "
+        "row a line, nothing else)"
+    ),
+]
 AgesQ = Annotated[
     str,
     Query(

@@ -30,10 +30,10 @@ from services.api.data_queries import (
 )
 from services.api.errors import BadRequestError, RowLimitError
 from services.api.read_audit import audited
-from services.api.release_access import load_tables, resolve_release
+from services.api.release_access import check_dates, latest_read_ahead, load_tables, resolve_release
 from services.api.rows import COLUMNS, count_rows, table_rows
 from services.api.scope import check_breakdown, may_see_detail
-from services.api.streaming import json_stream, slug
+from services.api.streaming import MEDIA_TYPES, json_stream, jsonl_lines, slug
 from services.api.table_uptakes import needed_tables, published_counts, table_uptakes
 from services.releases.model import ReleaseStatus
 
@@ -42,7 +42,7 @@ router = APIRouter(prefix="/v1/areas", tags=["vaccinations"])
 CSV_EXAMPLE = (
     ",".join(COLUMNS) + "\r\n"
     "2021-03-01,E09000013,Hammersmith and Fulham,1,msoa,E02000372,,true,1230,false,6952,17.7,12,"
-    "16+,ons,false,1230,all,,false,15,,,\r\n"
+    "16+,ons,false,1230,all,,false,15,,,,,5,2,false,Old Oak & Wormwood\r\n"
 )
 
 
@@ -77,19 +77,21 @@ def vaccinations(
     """Counts for one area, by dose and breakdown group, per day, from a published release.
 
     UTLA and region codes serve their own published tables (built from their LTLAs' exact
-    sums, then disclosure-controlled). Regions are published with `breakdown=none` only.
-    Every row's uptake is over the population of `ages` from `source`, named in the row.
+    sums, then disclosure-controlled). England (`E92000001`) and the regions are published with
+    `breakdown=none` only; England's uptake counts every age (ages 16+, 18+ or all). Every
+    row's uptake is over the population of `ages` from `source`, named in the row.
+    `format=jsonl` gives one row a line (JSON Lines) and nothing else.
     """
     with audited(ctx, principal, request, code) as record:
         area = area_of(ctx, code)
         check_breakdown(principal, area.code, breakdown, ctx.areas)
-        meta = resolve_release(ctx.releases, principal, release)
+        meta = resolve_release(ctx.releases, principal, release, latest_read_ahead(request))
         record.release_id = meta.id
         if start and end and start > end:
             raise BadRequestError(f"'from' ({start}) is after 'to' ({end})")
         # A headline read outside the caller's own areas stays a headline: its uptake counts
         # every age, never the area's age bands (a breakdown the caller may not see).
-        detail = may_see_detail(principal, area.code, ctx.areas)
+        detail = may_see_detail(principal, area.code, ctx.areas) and area.type != "country"
         population, chosen = population_query(breakdown, ages, source, headline_only=not detail)
         query = {
             "scope": "detail" if detail else "headline",
@@ -106,7 +108,7 @@ def vaccinations(
         if not_modified(request, etag):
             record.outcome = "not_modified"
             return Response(status_code=304, headers=headers)
-        media = "text/csv; charset=utf-8" if format == "csv" else "application/json"
+        media = MEDIA_TYPES[format]
         if format == "csv":
             name = f"vaxshare_{area.code}_{slug(area.name)}_{breakdown}_dose-{dose}"
             headers = {
@@ -123,6 +125,7 @@ def vaccinations(
             ctx.metrics.rows_served.inc(cached.rows)
             return Response(cached.body, media_type=media, headers=headers)
         tables = load_tables(ctx.releases, meta, area, doses_of(dose), breakdown)
+        check_dates(meta, tables, start, end)
         total = sum(count_rows(t, start, end) for t in tables)
         if total > ctx.settings.max_rows:
             raise RowLimitError(
@@ -148,11 +151,19 @@ def vaccinations(
             row
             for t, u in zip(tables, uptakes, strict=True)
             for row in table_rows(
-                t, u, area_name=area.name, release_id=meta.id, start=start, end=end
+                t,
+                u,
+                area_name=area.name,
+                release_id=meta.id,
+                start=start,
+                end=end,
+                name_of=ctx.areas.msoa_name if breakdown == "msoa" else None,
             )
         )
         if format == "csv":
             chunks = csv_lines(COLUMNS, (tuple(r.as_dict().values()) for r in rows))
+        elif format == "jsonl":
+            chunks = jsonl_lines(r.as_dict() for r in rows)
         else:
             head = {
                 "release": release_ref(meta),

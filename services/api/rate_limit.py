@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 import redis
 
@@ -42,10 +44,21 @@ class RateLimiter:
 
     def hit(self, subject: str, now: float) -> None:
         """Accept one request, or raise `RateLimitedError` with when to retry."""
-        accepted, oldest = self._script(
-            keys=[f"{self._key}:{subject}"],
-            args=[repr(now), WINDOW_SECONDS, self._limit, uuid.uuid4().hex],
-        )
+        self.verdict(self._script(keys=self._keys(subject), args=self._args(now)), now)
+
+    def queue(self, pipe: redis.client.Pipeline, subject: str, now: float) -> None:
+        """Add the check to a pipeline (sent with other reads); pass its result to verdict."""
+        pipe.eval(_SLIDING_WINDOW, 1, *self._keys(subject), *self._args(now))
+
+    def _keys(self, subject: str) -> list[str]:
+        return [f"{self._key}:{subject}"]
+
+    def _args(self, now: float) -> list[str | int]:
+        return [repr(now), WINDOW_SECONDS, self._limit, uuid.uuid4().hex]
+
+    def verdict(self, result: Sequence[Any], now: float) -> None:
+        """Raise `RateLimitedError` unless the check's result accepted the request."""
+        accepted, oldest = result
         if not int(accepted):
             retry_after = max(1, math.ceil(float(oldest) + WINDOW_SECONDS - now))
             raise RateLimitedError(

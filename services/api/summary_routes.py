@@ -6,6 +6,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from services.api.age_standardisation import STANDARD_NAMES, Standard, standardised_uptake
 from services.api.answers import SummaryAnswer, area_ref, population_out, release_ref
@@ -30,9 +31,16 @@ from services.api.data_queries import (
 )
 from services.api.gap_summary import GroupSummary, summarise
 from services.api.read_audit import audited
-from services.api.release_access import load_tables, resolve_release
+from services.api.release_access import latest_read_ahead, load_tables, resolve_release
 from services.api.scope import check_breakdown
-from services.api.streaming import csv_response, json_response, json_stream, slug
+from services.api.streaming import (
+    MEDIA_TYPES,
+    csv_response,
+    json_response,
+    json_stream,
+    jsonl_lines,
+    slug,
+)
 from services.api.table_uptakes import needed_tables, published_counts, table_uptakes
 from services.api.uptake import group_uptake
 from services.reference import breakdown_populations as rules
@@ -75,6 +83,9 @@ SUMMARY_COLUMNS = (
     "comparison_population",
     "comparison_uptake_percent",
     "withheld_detail",
+    "last_published_date",
+    "last_published_cumulative",
+    "last_published_uptake_percent",
 )
 """Column order of every summary CSV; new columns are only ever appended."""
 STANDARDISED = "ethnic_group"
@@ -141,6 +152,9 @@ def _summarise(
         date=table.dates[last].isoformat() if last >= 0 else "",
         standardised=standardised,
         area_standardised=area_standardised,
+        series=table.cumulative,
+        dates=[d.isoformat() for d in table.dates],
+        withheld_groups=table.withheld,
     )
 
 
@@ -175,7 +189,7 @@ def summary(
     with audited(ctx, principal, request, code) as record:
         area = area_of(ctx, code)
         check_breakdown(principal, area.code, breakdown, ctx.areas)
-        meta = resolve_release(ctx.releases, principal, release)
+        meta = resolve_release(ctx.releases, principal, release, latest_read_ahead(request))
         record.release_id = meta.id
         population, chosen = population_query(breakdown, ages, source)
         query = {
@@ -208,6 +222,10 @@ def summary(
             )
             name = f"vaxshare_{area.code}_{slug(area.name)}_{breakdown}_summary_dose-{dose}"
             return csv_response(SUMMARY_COLUMNS, records, f"{name}_release-{meta.id}.csv", headers)
+        if format == "jsonl":
+            return StreamingResponse(
+                jsonl_lines(groups), media_type=MEDIA_TYPES["jsonl"], headers=headers
+            )
         head = {
             "release": release_ref(meta),
             "area": area_ref(area),
