@@ -12,11 +12,12 @@ from services.api.answers import AreaList, AreaOut, ErrorBody, Me
 from services.api.auth import Context, Reader
 from services.api.caching import REVALIDATE, cached_json
 from services.api.data_queries import AreaCode, area_of
+from services.api.query_parameters import CheckedRoute
 from services.api.scope import detail_areas, may_see_detail
 from services.platform.key_store import Principal
 from services.reference.areas import Area, AreaRegistry
 
-router = APIRouter(prefix="/v1", tags=["areas"])
+router = APIRouter(prefix="/v1", tags=["areas"], route_class=CheckedRoute)
 
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorBody, "description": "A query parameter this endpoint does not take"},

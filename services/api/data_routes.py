@@ -29,6 +29,7 @@ from services.api.data_queries import (
     population_query,
 )
 from services.api.errors import BadRequestError, RowLimitError
+from services.api.query_parameters import CheckedRoute
 from services.api.read_audit import audited
 from services.api.release_access import check_dates, latest_read_ahead, load_tables, resolve_release
 from services.api.rows import COLUMNS, count_rows, table_rows
@@ -37,7 +38,7 @@ from services.api.streaming import MEDIA_TYPES, json_stream, jsonl_lines, slug
 from services.api.table_uptakes import needed_tables, published_counts, table_uptakes
 from services.releases.model import ReleaseStatus
 
-router = APIRouter(prefix="/v1/areas", tags=["vaccinations"])
+router = APIRouter(prefix="/v1/areas", tags=["vaccinations"], route_class=CheckedRoute)
 
 CSV_EXAMPLE = (
     ",".join(COLUMNS) + "\r\n"

@@ -33,6 +33,7 @@ from services.api.data_queries import (
     population_query,
 )
 from services.api.errors import BadRequestError, RowLimitError
+from services.api.query_parameters import CheckedRoute
 from services.api.read_audit import audited
 from services.api.release_access import HEADLINE, check_dates, latest_read_ahead, resolve_release
 from services.api.rows import date_window
@@ -43,7 +44,7 @@ from services.reference.areas import Area, AreaRegistry
 from services.reference.denominators import Population
 from services.releases.model import PublishedTable, ReleaseStatus
 
-router = APIRouter(prefix="/v1", tags=["vaccinations"])
+router = APIRouter(prefix="/v1", tags=["vaccinations"], route_class=CheckedRoute)
 
 AreaType = Literal["ltla", "utla", "region", "country"]
 Metric = Literal["new", "cumulative", "uptake_percent"]

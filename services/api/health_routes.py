@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 
 from services.api.auth import Context
 from services.api.metrics import CONTENT_TYPE
+from services.api.query_parameters import CheckedRoute
 from services.releases.model import ReleaseStatus
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=CheckedRoute)
 
 
 @router.get("/healthz", summary="The process is up")

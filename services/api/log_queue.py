@@ -27,7 +27,16 @@ class _PassOn(QueueHandler):
 
 
 def log_off_the_request_path() -> QueueListener:
-    """Move the root logger's handlers behind a queue; they are flushed at exit."""
+    """Move the root logger's handlers behind a queue; they are flushed at exit.
+
+    Records also stop collecting what no log line shows (the caller's source line, thread
+    and process names): the optimisations the logging HOWTO lists, each a stack walk or
+    lookup per record.
+    """
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     listener = QueueListener(records, *root.handlers, respect_handler_level=True)

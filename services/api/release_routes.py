@@ -9,10 +9,11 @@ from fastapi import APIRouter, Path, Request, Response
 from services.api.answers import ErrorBody, ReleaseList, ReleaseOut, release_out
 from services.api.auth import Context, Reader
 from services.api.caching import IMMUTABLE, REVALIDATE, cached_json
+from services.api.query_parameters import CheckedRoute
 from services.api.release_access import latest_read_ahead, resolve_release
 from services.releases.model import ReleaseStatus
 
-router = APIRouter(prefix="/v1/releases", tags=["releases"])
+router = APIRouter(prefix="/v1/releases", tags=["releases"], route_class=CheckedRoute)
 
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorBody, "description": "A query parameter this endpoint does not take"},

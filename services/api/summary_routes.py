@@ -30,6 +30,7 @@ from services.api.data_queries import (
     population_query,
 )
 from services.api.gap_summary import GroupSummary, summarise
+from services.api.query_parameters import CheckedRoute
 from services.api.read_audit import audited
 from services.api.release_access import latest_read_ahead, load_tables, resolve_release
 from services.api.scope import check_breakdown
@@ -49,7 +50,7 @@ from services.reference.areas import Area
 from services.reference.denominators import Source
 from services.releases.model import PublishedTable, ReleaseMeta
 
-router = APIRouter(prefix="/v1/areas", tags=["vaccinations"])
+router = APIRouter(prefix="/v1/areas", tags=["vaccinations"], route_class=CheckedRoute)
 
 SUMMARY_COLUMNS = (
     "area_code",
