@@ -34,7 +34,7 @@ from services.api.read_audit import audited
 from services.api.release_access import check_dates, latest_read_ahead, load_tables, resolve_release
 from services.api.rows import COLUMNS, count_rows, table_rows
 from services.api.scope import check_breakdown, may_see_detail
-from services.api.streaming import MEDIA_TYPES, json_stream, jsonl_lines, slug
+from services.api.streaming import JSONL_CONTENT, MEDIA_TYPES, json_stream, jsonl_lines, slug
 from services.api.table_uptakes import needed_tables, published_counts, table_uptakes
 from services.releases.model import ReleaseStatus
 
@@ -54,7 +54,10 @@ CSV_EXAMPLE = (
     responses={
         200: {
             "model": VaccinationsAnswer,
-            "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
+                **JSONL_CONTENT,
+            },
             "description": "Rows ordered by dose, group, date; suppressed values null/blank",
         },
         304: {"description": "Unchanged since the ETag sent in If-None-Match"},

@@ -37,7 +37,7 @@ from services.api.query_parameters import CheckedRoute
 from services.api.read_audit import audited
 from services.api.release_access import HEADLINE, check_dates, latest_read_ahead, resolve_release
 from services.api.rows import date_window
-from services.api.streaming import MEDIA_TYPES, json_stream, jsonl_lines
+from services.api.streaming import JSONL_CONTENT, MEDIA_TYPES, json_stream, jsonl_lines
 from services.api.table_uptakes import table_uptakes
 from services.api.uptake import GroupUptake, PublishedCounts
 from services.reference.areas import Area, AreaRegistry
@@ -119,7 +119,7 @@ def areas_of_type(registry: AreaRegistry, area_type: AreaType) -> list[Area]:
     responses={
         200: {
             "model": HeadlinesAnswer,
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "content": {"text/csv": {"schema": {"type": "string"}}, **JSONL_CONTENT},
             "description": "Rows ordered by area, dose, date; blank values null/blank",
         },
         304: {"description": "Unchanged since the ETag sent in If-None-Match"},

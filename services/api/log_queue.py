@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import logging
 import queue
+from collections.abc import Callable
 from logging.handlers import QueueHandler, QueueListener
 
 from services.platform.json_logging import request_id
@@ -26,8 +27,9 @@ class _PassOn(QueueHandler):
         return record
 
 
-def log_off_the_request_path() -> QueueListener:
-    """Move the root logger's handlers behind a queue; they are flushed at exit.
+def log_off_the_request_path() -> Callable[[], None]:
+    """Move the root logger's handlers behind a queue; return what stops (and flushes) it,
+    also called at exit.
 
     Records also stop collecting what no log line shows (the caller's source line, thread
     and process names): the optimisations the logging HOWTO lists, each a stack walk or
@@ -42,5 +44,11 @@ def log_off_the_request_path() -> QueueListener:
     listener = QueueListener(records, *root.handlers, respect_handler_level=True)
     root.handlers[:] = [_PassOn(records)]
     listener.start()
-    atexit.register(listener.stop)
-    return listener
+    running = [True]
+
+    def stop() -> None:
+        if running.pop() if running else False:
+            listener.stop()
+
+    atexit.register(stop)
+    return stop

@@ -18,6 +18,12 @@ MEDIA_TYPES = {
     "jsonl": "application/jsonl; charset=utf-8",
 }
 """The media type of each `format`."""
+JSONL_CONTENT = {
+    "application/jsonl": {
+        "schema": {"type": "string", "description": "One JSON object a line (JSON Lines)"}
+    }
+}
+"""The OpenAPI content entry of a `format=jsonl` answer."""
 
 
 def json_stream(

@@ -35,6 +35,7 @@ from services.api.read_audit import audited
 from services.api.release_access import latest_read_ahead, load_tables, resolve_release
 from services.api.scope import check_breakdown
 from services.api.streaming import (
+    JSONL_CONTENT,
     MEDIA_TYPES,
     csv_response,
     json_response,
@@ -164,7 +165,10 @@ def _summarise(
     response_model=None,
     summary='Latest uptake by group, ranked by the gap to the area ("who are we missing")',
     responses={
-        200: {"model": SummaryAnswer, "content": {"text/csv": {"schema": {"type": "string"}}}},
+        200: {
+            "model": SummaryAnswer,
+            "content": {"text/csv": {"schema": {"type": "string"}}, **JSONL_CONTENT},
+        },
         304: {"description": "Unchanged since the ETag sent in If-None-Match"},
         **ERRORS,
     },
