@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 import redis
@@ -126,7 +127,14 @@ def create_app(
 ) -> FastAPI:
     """The council API wired onto a Redis client, an area registry and a clock."""
     ctx = ApiContext.build(settings=settings, redis_client=redis_client, areas=areas, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await ctx.aio.aclose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Vaccination data share — council API",
         version="1.0.0",
         description=DESCRIPTION.format(

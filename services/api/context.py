@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
+import redis.asyncio as aioredis
 from fastapi import Request
 
 from services.api.answer_cache import AnswerCache
@@ -29,6 +30,9 @@ class ApiContext:
 
     settings: ApiSettings
     client: redis.Redis
+    aio: aioredis.Redis
+    """The same Redis for the per-request path (key, limit, latest release, audit entry),
+    so a cached answer never leaves the event loop."""
     areas: AreaRegistry
     denominators: Denominators
     clock: Callable[[], datetime]
@@ -57,6 +61,9 @@ class ApiContext:
         return cls(
             settings=settings,
             client=redis_client,
+            aio=aioredis.Redis.from_url(
+                settings.redis_url, socket_timeout=10, socket_connect_timeout=5
+            ),
             areas=areas,
             denominators=denominators or load_denominators(),
             clock=clock,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from services.api.answer_cache import CachedAnswer
 from services.api.answers import VaccinationsAnswer, area_ref, population_out, release_ref
@@ -30,7 +31,7 @@ from services.api.data_queries import (
 )
 from services.api.errors import BadRequestError, RowLimitError
 from services.api.query_parameters import CheckedRoute
-from services.api.read_audit import audited
+from services.api.read_audit import audited_async
 from services.api.release_access import check_dates, latest_read_ahead, load_tables, resolve_release
 from services.api.rows import COLUMNS, count_rows, table_rows
 from services.api.scope import check_breakdown, may_see_detail
@@ -64,7 +65,7 @@ CSV_EXAMPLE = (
         **ERRORS,
     },
 )
-def vaccinations(
+async def vaccinations(
     request: Request,
     principal: Reader,
     ctx: Context,
@@ -86,10 +87,15 @@ def vaccinations(
     row's uptake is over the population of `ages` from `source`, named in the row.
     `format=jsonl` gives one row a line (JSON Lines) and nothing else.
     """
-    with audited(ctx, principal, request, code) as record:
+    # On the event loop up to the answer cache (its I/O is the asyncio client's); anything
+    # that reads release tables runs on a worker thread.
+    async with audited_async(ctx, principal, request, code) as record:
         area = area_of(ctx, code)
         check_breakdown(principal, area.code, breakdown, ctx.areas)
-        meta = resolve_release(ctx.releases, principal, release, latest_read_ahead(request))
+        if release is None:
+            meta = resolve_release(ctx.releases, principal, None, latest_read_ahead(request))
+        else:
+            meta = await run_in_threadpool(resolve_release, ctx.releases, principal, release)
         record.release_id = meta.id
         if start and end and start > end:
             raise BadRequestError(f"'from' ({start}) is after 'to' ({end})")
@@ -128,72 +134,78 @@ def vaccinations(
             record.rows = cached.rows
             ctx.metrics.rows_served.inc(cached.rows)
             return Response(cached.body, media_type=media, headers=headers)
-        tables = load_tables(ctx.releases, meta, area, doses_of(dose), breakdown)
-        check_dates(meta, tables, start, end)
-        total = sum(count_rows(t, start, end) for t in tables)
-        if total > ctx.settings.max_rows:
-            raise RowLimitError(
-                f"this query would return {total} rows; the limit is {ctx.settings.max_rows} "
-                f"rows per answer: narrow it with from/to or a single dose"
-            )
-        record.rows = total
-        ctx.metrics.rows_served.inc(total)
-        needed: set[str] = needed_tables(breakdown, population) if detail else {breakdown}
-        uptakes = [
-            table_uptakes(
-                ctx,
-                published_counts(ctx, meta, area, t, needed),
-                t,
-                area,
-                population,
-                chosen,
-                every_age=not detail,
-            )
-            for t in tables
-        ]
-        rows = (
-            row
-            for t, u in zip(tables, uptakes, strict=True)
-            for row in table_rows(
-                t,
-                u,
-                area_name=area.name,
-                release_id=meta.id,
-                start=start,
-                end=end,
-                name_of=ctx.areas.msoa_name if breakdown == "msoa" else None,
-            )
-        )
-        if format == "csv":
-            chunks = csv_lines(COLUMNS, (tuple(r.as_dict().values()) for r in rows))
-        elif format == "jsonl":
-            chunks = jsonl_lines(r.as_dict() for r in rows)
-        else:
-            head = {
-                "release": release_ref(meta),
-                "area": area_ref(area),
-                "query": {k: v.isoformat() if isinstance(v, date) else v for k, v in query.items()},
-                "permalink": permalink(
-                    request,
-                    meta,
-                    dose=dose,
-                    breakdown=breakdown,
+
+        def render() -> Response:
+            tables = load_tables(ctx.releases, meta, area, doses_of(dose), breakdown)
+            check_dates(meta, tables, start, end)
+            total = sum(count_rows(t, start, end) for t in tables)
+            if total > ctx.settings.max_rows:
+                raise RowLimitError(
+                    f"this query would return {total} rows; the limit is {ctx.settings.max_rows} "
+                    f"rows per answer: narrow it with from/to or a single dose"
+                )
+            record.rows = total
+            ctx.metrics.rows_served.inc(total)
+            needed: set[str] = needed_tables(breakdown, population) if detail else {breakdown}
+            uptakes = [
+                table_uptakes(
+                    ctx,
+                    published_counts(ctx, meta, area, t, needed),
+                    t,
+                    area,
+                    population,
+                    chosen,
+                    every_age=not detail,
+                )
+                for t in tables
+            ]
+            rows = (
+                row
+                for t, u in zip(tables, uptakes, strict=True)
+                for row in table_rows(
+                    t,
+                    u,
+                    area_name=area.name,
+                    release_id=meta.id,
                     start=start,
                     end=end,
-                    ages=population.label,
-                    source=query["source"],
-                ),
-                "columns": list(COLUMNS),
-                "row_count": total,
-                "population": population_out(breakdown, population, chosen),
-            }
-            chunks = json_stream(head, "rows", (r.as_dict() for r in rows))
-        if (
-            cacheable
-            and total <= ctx.settings.answer_cache_rows
-            and ctx.settings.answer_cache_bytes
-        ):
-            body = "".join(chunks).encode()
-            ctx.answers.put(cache_key, CachedAnswer(body, total))
-            return Response(body, media_type=media, headers=headers)
-        return StreamingResponse(chunks, media_type=media, headers=headers)
+                    name_of=ctx.areas.msoa_name if breakdown == "msoa" else None,
+                )
+            )
+            if format == "csv":
+                chunks = csv_lines(COLUMNS, (tuple(r.as_dict().values()) for r in rows))
+            elif format == "jsonl":
+                chunks = jsonl_lines(r.as_dict() for r in rows)
+            else:
+                head = {
+                    "release": release_ref(meta),
+                    "area": area_ref(area),
+                    "query": {
+                        k: v.isoformat() if isinstance(v, date) else v for k, v in query.items()
+                    },
+                    "permalink": permalink(
+                        request,
+                        meta,
+                        dose=dose,
+                        breakdown=breakdown,
+                        start=start,
+                        end=end,
+                        ages=population.label,
+                        source=query["source"],
+                    ),
+                    "columns": list(COLUMNS),
+                    "row_count": total,
+                    "population": population_out(breakdown, population, chosen),
+                }
+                chunks = json_stream(head, "rows", (r.as_dict() for r in rows))
+            if (
+                cacheable
+                and total <= ctx.settings.answer_cache_rows
+                and ctx.settings.answer_cache_bytes
+            ):
+                body = "".join(chunks).encode()
+                ctx.answers.put(cache_key, CachedAnswer(body, total))
+                return Response(body, media_type=media, headers=headers)
+            return StreamingResponse(chunks, media_type=media, headers=headers)
+
+        return await run_in_threadpool(render)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 
 from services.api.errors import RateLimitedError
 from services.platform.redis_keys import RedisKeys
@@ -40,13 +41,10 @@ class RateLimiter:
     def __init__(self, client: redis.Redis, *, prefix: str, name: str, limit: int) -> None:
         self._key = RedisKeys(prefix).rate_limit(name)
         self._limit = limit
-        self._script = client.register_script(_SLIDING_WINDOW)
 
-    def hit(self, subject: str, now: float) -> None:
-        """Accept one request, or raise `RateLimitedError` with when to retry."""
-        self.verdict(self._script(keys=self._keys(subject), args=self._args(now)), now)
-
-    def queue(self, pipe: redis.client.Pipeline, subject: str, now: float) -> None:
+    def queue(
+        self, pipe: redis.client.Pipeline | aioredis.client.Pipeline, subject: str, now: float
+    ) -> None:
         """Add the check to a pipeline (sent with other reads); pass its result to verdict."""
         pipe.eval(_SLIDING_WINDOW, 1, *self._keys(subject), *self._args(now))
 
