@@ -6,6 +6,8 @@ Breakdown, dose, release, format, and the population every uptake is over (``age
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -134,6 +136,11 @@ def permalink(request: Request, meta: ReleaseMeta, **params: object) -> str:
     names = {"start": "from", "end": "to"}
     query = {names.get(k, k): str(v) for k, v in params.items() if v is not None}
     return str(request.url.replace(query=urlencode({**query, "release": meta.id})))
+
+
+def query_out(query: Mapping[str, object]) -> dict[str, object]:
+    """The query as an answer states it (dates as ISO text)."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in query.items()}
 
 
 def cache_headers(meta: ReleaseMeta, etag: str, named: bool) -> dict[str, str]:

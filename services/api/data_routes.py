@@ -28,11 +28,12 @@ from services.api.data_queries import (
     doses_of,
     permalink,
     population_query,
+    query_out,
 )
 from services.api.errors import BadRequestError, RowLimitError
 from services.api.query_parameters import CheckedRoute
-from services.api.read_audit import audited_async
-from services.api.release_access import check_dates, latest_read_ahead, load_tables, resolve_release
+from services.api.read_audit import audited
+from services.api.release_access import check_dates, load_tables, release_for
 from services.api.rows import COLUMNS, count_rows, table_rows
 from services.api.scope import check_breakdown, may_see_detail
 from services.api.streaming import JSONL_CONTENT, MEDIA_TYPES, json_stream, jsonl_lines, slug
@@ -89,13 +90,10 @@ async def vaccinations(
     """
     # On the event loop up to the answer cache (its I/O is the asyncio client's); anything
     # that reads release tables runs on a worker thread.
-    async with audited_async(ctx, principal, request, code) as record:
+    async with audited(ctx, principal, request, code) as record:
         area = area_of(ctx, code)
         check_breakdown(principal, area.code, breakdown, ctx.areas)
-        if release is None:
-            meta = resolve_release(ctx.releases, principal, None, latest_read_ahead(request))
-        else:
-            meta = await run_in_threadpool(resolve_release, ctx.releases, principal, release)
+        meta = await release_for(ctx.releases, principal, release, request)
         record.release_id = meta.id
         if start and end and start > end:
             raise BadRequestError(f"'from' ({start}) is after 'to' ({end})")
@@ -180,9 +178,7 @@ async def vaccinations(
                 head = {
                     "release": release_ref(meta),
                     "area": area_ref(area),
-                    "query": {
-                        k: v.isoformat() if isinstance(v, date) else v for k, v in query.items()
-                    },
+                    "query": query_out(query),
                     "permalink": permalink(
                         request,
                         meta,

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from services.api.answer_cache import CachedAnswer
 from services.api.answers import PopulationOut, ReleaseRef, population_out, release_ref
@@ -31,11 +32,12 @@ from services.api.data_queries import (
     doses_of,
     permalink,
     population_query,
+    query_out,
 )
 from services.api.errors import BadRequestError, RowLimitError
 from services.api.query_parameters import CheckedRoute
 from services.api.read_audit import audited
-from services.api.release_access import HEADLINE, check_dates, latest_read_ahead, resolve_release
+from services.api.release_access import HEADLINE, check_dates, release_for
 from services.api.rows import date_window
 from services.api.streaming import JSONL_CONTENT, MEDIA_TYPES, json_stream, jsonl_lines
 from services.api.table_uptakes import table_uptakes
@@ -126,7 +128,7 @@ def areas_of_type(registry: AreaRegistry, area_type: AreaType) -> list[Area]:
         **ERRORS,
     },
 )
-def headlines(
+async def headlines(
     request: Request,
     principal: Reader,
     ctx: Context,
@@ -149,14 +151,14 @@ def headlines(
     with `breakdown=none` for an area outside the caller's own: counts of every age, uptake
     over 16+, 18+ or all ages.
     """
-    with audited(ctx, principal, request, f"all:{area_type}") as record:
+    async with audited(ctx, principal, request, f"all:{area_type}") as record:
         if on is not None and (start is not None or end is not None):
             raise BadRequestError("give either date, or from/to, not both")
         if on is not None:
             start = end = on
         if start and end and start > end:
             raise BadRequestError(f"'from' ({start}) is after 'to' ({end})")
-        meta = resolve_release(ctx.releases, principal, release, latest_read_ahead(request))
+        meta = await release_for(ctx.releases, principal, release, request)
         record.release_id = meta.id
         population, chosen = population_query(HEADLINE, ages, source, headline_only=True)
         query = {
@@ -184,70 +186,74 @@ def headlines(
             record.rows = cached.rows
             ctx.metrics.rows_served.inc(cached.rows)
             return Response(cached.body, media_type=media, headers=headers)
-        pairs = [(a, d) for a in areas_of_type(ctx.areas, area_type) for d in doses_of(dose)]
-        found = ctx.releases.tables(meta.id, [(a.code, d, HEADLINE) for a, d in pairs])
-        tables = [(a, t) for (a, _), t in zip(pairs, found, strict=True) if t is not None]
-        missing = sorted({a.code for (a, _), t in zip(pairs, found, strict=True) if t is None})
-        check_dates(meta, [t for _, t in tables], start, end)
-        total = sum(len(date_window(t, start, end)) for _, t in tables)
-        if total > ctx.settings.max_rows:
-            raise RowLimitError(
-                f"this query would return {total} rows; the limit is {ctx.settings.max_rows} "
-                "rows per answer: narrow it with date, from/to or a single dose"
-            )
-        record.rows = total
-        ctx.metrics.rows_served.inc(total)
-        uptake = metric == "uptake_percent"
 
-        def rows() -> Iterator[dict[str, object]]:
-            for area, table in tables:
+        def render() -> Response:
+            pairs = [(a, d) for a in areas_of_type(ctx.areas, area_type) for d in doses_of(dose)]
+            found = ctx.releases.tables(meta.id, [(a.code, d, HEADLINE) for a, d in pairs])
+            tables = [(a, t) for (a, _), t in zip(pairs, found, strict=True) if t is not None]
+            missing = sorted({a.code for (a, _), t in zip(pairs, found, strict=True) if t is None})
+            check_dates(meta, [t for _, t in tables], start, end)
+            total = sum(len(date_window(t, start, end)) for _, t in tables)
+            if total > ctx.settings.max_rows:
+                raise RowLimitError(
+                    f"this query would return {total} rows; the limit is {ctx.settings.max_rows} "
+                    "rows per answer: narrow it with date, from/to or a single dose"
+                )
+            record.rows = total
+            ctx.metrics.rows_served.inc(total)
+            uptake = metric == "uptake_percent"
+
+            def rows() -> Iterator[dict[str, object]]:
+                for area, table in tables:
+                    head = {
+                        "area_code": area.code,
+                        "area_name": area.name,
+                        "area_type": area_type,
+                        "dose": table.dose,
+                        "metric": metric,
+                    }
+                    if uptake:
+                        counts = PublishedCounts({HEADLINE: [table]}, table.dates)
+                        (u,) = table_uptakes(
+                            ctx, counts, table, area, population, chosen, every_age=True
+                        )
+                        yield from _uptake_rows(head, table, u, meta.id, start, end)
+                    else:
+                        yield from _count_rows(head, table, metric, meta.id, start, end)
+
+            if format == "csv":
+                chunks = csv_lines(HEADLINE_COLUMNS, (tuple(r.values()) for r in rows()))
+            elif format == "jsonl":
+                chunks = jsonl_lines(rows())
+            else:
                 head = {
-                    "area_code": area.code,
-                    "area_name": area.name,
-                    "area_type": area_type,
-                    "dose": table.dose,
-                    "metric": metric,
+                    "release": release_ref(meta),
+                    "query": query_out(query),
+                    "permalink": permalink(
+                        request,
+                        meta,
+                        area_type=area_type,
+                        metric=metric,
+                        dose=dose,
+                        start=start,
+                        end=end,
+                        ages=population.label if uptake else None,
+                        source=query["source"] if uptake else None,
+                    ),
+                    "columns": list(HEADLINE_COLUMNS),
+                    "row_count": total,
+                    "population": population_out(HEADLINE, population, chosen) if uptake else None,
+                    "not_published": missing,
                 }
-                if uptake:
-                    counts = PublishedCounts({HEADLINE: [table]}, table.dates)
-                    (u,) = table_uptakes(
-                        ctx, counts, table, area, population, chosen, every_age=True
-                    )
-                    yield from _uptake_rows(head, table, u, meta.id, start, end)
-                else:
-                    yield from _count_rows(head, table, metric, meta.id, start, end)
+                chunks = json_stream(head, "rows", rows())
+            small = total <= ctx.settings.answer_cache_rows
+            if cacheable and small and ctx.settings.answer_cache_bytes:
+                body = "".join(chunks).encode()
+                ctx.answers.put(cache_key, CachedAnswer(body, total))
+                return Response(body, media_type=media, headers=headers)
+            return StreamingResponse(chunks, media_type=media, headers=headers)
 
-        if format == "csv":
-            chunks = csv_lines(HEADLINE_COLUMNS, (tuple(r.values()) for r in rows()))
-        elif format == "jsonl":
-            chunks = jsonl_lines(rows())
-        else:
-            head = {
-                "release": release_ref(meta),
-                "query": {k: v.isoformat() if isinstance(v, date) else v for k, v in query.items()},
-                "permalink": permalink(
-                    request,
-                    meta,
-                    area_type=area_type,
-                    metric=metric,
-                    dose=dose,
-                    start=start,
-                    end=end,
-                    ages=population.label if uptake else None,
-                    source=query["source"] if uptake else None,
-                ),
-                "columns": list(HEADLINE_COLUMNS),
-                "row_count": total,
-                "population": population_out(HEADLINE, population, chosen) if uptake else None,
-                "not_published": missing,
-            }
-            chunks = json_stream(head, "rows", rows())
-        small = total <= ctx.settings.answer_cache_rows
-        if cacheable and small and ctx.settings.answer_cache_bytes:
-            body = "".join(chunks).encode()
-            ctx.answers.put(cache_key, CachedAnswer(body, total))
-            return Response(body, media_type=media, headers=headers)
-        return StreamingResponse(chunks, media_type=media, headers=headers)
+        return await run_in_threadpool(render)
 
 
 def _count_rows(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -47,26 +47,12 @@ def _entry(
     )
 
 
-@contextmanager
-def audited(
-    ctx: ApiContext, principal: Principal, request: Request, area: str
-) -> Iterator[ReadRecord]:
-    """Append one audit entry for the read done inside the block, whatever its outcome."""
-    record = ReadRecord()
-    try:
-        yield record
-    except (ScopeDenied, ApiError) as exc:
-        record.outcome = _outcome(exc)
-        raise
-    finally:
-        ctx.audit.append(_entry(ctx, principal, request, area, record))
-
-
 @asynccontextmanager
-async def audited_async(
+async def audited(
     ctx: ApiContext, principal: Principal, request: Request, area: str
 ) -> AsyncIterator[ReadRecord]:
-    """`audited` for async handlers: the entry goes through the asyncio client."""
+    """Append one audit entry for the read done inside the block, whatever its outcome
+    (through the asyncio client: on the event loop)."""
     record = ReadRecord()
     try:
         yield record

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from services.api.errors import BadRequestError, NotFoundError
 from services.api.scope import Caller, check_release
@@ -110,6 +111,16 @@ def load_tables(
             )
         tables.append(table)
     return tables
+
+
+async def release_for(
+    store: ReleaseStore, caller: Caller, release_id: int | None, request: Request
+) -> ReleaseMeta:
+    """`resolve_release` for async handlers: the latest as read ahead with the key check (no
+    I/O), a named release read on a worker thread."""
+    if release_id is None:
+        return resolve_release(store, caller, None, latest_read_ahead(request))
+    return await run_in_threadpool(resolve_release, store, caller, release_id)
 
 
 def check_dates(
