@@ -39,7 +39,10 @@ def wrk_binary() -> str | None:
     if found or os.geteuid() != 0 or shutil.which("apt-get") is None:
         return found
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, capture_output=True)
+    install = ["apt-get", "install", "-y", "-qq", "wrk"]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
+        subprocess.run(install, env=env, capture_output=True)
     return shutil.which("wrk")
 
 
@@ -54,7 +57,7 @@ def measure(url: str, headers: dict[str, str], *, clients: int, seconds: float) 
 def _wrk(binary: str, url: str, headers: dict[str, str], *, clients: int, seconds: float) -> Load:
     cmd = [
         binary,
-        f"-t{min(2, clients)}",
+        "-t1",  # one thread, as the reference measurements: the server keeps the other core
         f"-c{clients}",
         f"-d{max(1, round(seconds))}s",
         "--latency",

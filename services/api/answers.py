@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.access.roles import Role
+from services.api.caching import etag_for
 from services.platform.key_store import Principal
 from services.reference import breakdown_populations as rules
 from services.reference.age_ranges import ALL_AGES, AgeRange
@@ -42,15 +43,16 @@ class AreaOut(BaseModel):
 
     code: str = Field(examples=["E09000013"])
     name: str = Field(examples=["Hammersmith and Fulham"])
-    type: Literal["ltla", "utla", "region"]
-    tiers: list[Literal["ltla", "utla", "region"]] = Field(
+    type: Literal["ltla", "utla", "region", "country"]
+    tiers: list[Literal["ltla", "utla", "region", "country"]] = Field(
         description="Every tier this code is (a unitary or London code is both LTLA and UTLA)"
     )
-    parent_codes: list[str] = Field(description="Enclosing areas: county (if any), region")
+    parent_codes: list[str] = Field(description="Enclosing areas: county (if any), region, England")
     ltla_codes: list[str] = Field(description="The LTLAs this area covers (itself for an LTLA)")
     population: int = Field(description="ONS mid-2020 resident population")
     access: AccessLevel = Field(
-        description="`full`: every breakdown; `headline`: totals only (breakdown=none)"
+        description="`full`: every breakdown; `headline`: totals only (breakdown=none; "
+        "England and the regions are published as headlines only)"
     )
 
 
@@ -106,7 +108,7 @@ class ReleaseOut(BaseModel):
                     "checks": [{"name": "no_negative_cells", "passed": True, "detail": ""}],
                     "audit": {"suppressed_cells": 1204, "secondary_suppressions": 88},
                     "held_reasons": [],
-                    "etag": "r12-5f1c",
+                    "etag": '"3f6a1c0e9b2d4a7f8c5e1d3b6a9f0c2e"',
                     "rollback": None,
                 }
             ]
@@ -125,7 +127,10 @@ class ReleaseOut(BaseModel):
     checks: list[CheckOut]
     audit: dict[str, Any]
     held_reasons: list[str]
-    etag: str
+    etag: str = Field(
+        description="The ETag of this release's answer, exactly as in its ETag header (quotes "
+        "included): send it as If-None-Match to GET /v1/releases/{id} or /v1/releases/latest"
+    )
     rollback: RollbackOut | None = Field(
         description="Set when an operator published it although its data end before those of "
         "the release that was the latest published: which one, why and who"
@@ -175,9 +180,16 @@ class RowOut(BaseModel):
     dose: int
     breakdown: str
     group: str = Field(examples=["Black, Black British, Black Welsh, Caribbean or African"])
-    new: int | None
+    new: int | None = Field(
+        description="People vaccinated since the previous published date: the difference of "
+        "two published cumulative counts; null where blank"
+    )
     new_suppressed: bool
-    cumulative: int | None
+    cumulative: int | None = Field(
+        description="People vaccinated up to this date, 0 or rounded to the nearest 5 (or "
+        "rounded_to); null where blank: a count of 1 to 7, or a figure held back to protect "
+        "other published figures"
+    )
     cumulative_suppressed: bool
     population: int | None = Field(
         description="The population the uptake is over (ages and source in the next columns)"
@@ -216,6 +228,21 @@ class RowOut(BaseModel):
     )
     comparison_population: int | None
     comparison_uptake_percent: float | None
+    new_period_start: str | None = Field(
+        description="First day `new` counts (null where `new` is blank)"
+    )
+    rounded_to: int | None = Field(
+        description="The group's rounding step (5 by default; null where it is the sum of "
+        "other groups' figures)"
+    )
+    max_error: int | None = Field(description="The most a figure may differ from the truth")
+    withheld: bool = Field(
+        description="The group is blank on every date, to protect other published figures"
+    )
+    group_name: str | None = Field(
+        description="The group's name where the group is a code (an MSOA's name)",
+        examples=["Old Oak & Wormwood"],
+    )
 
 
 class PopulationOut(BaseModel):
@@ -276,6 +303,16 @@ class GroupUptakeOut(BaseModel):
     comparison_population: int | None
     comparison_uptake_percent: float | None
     withheld_detail: str | None = Field(description="Why the uptake is withheld, in words")
+    last_published_date: str | None = Field(
+        description="Where the uptake is withheld on the release's last date: the latest date "
+        "this release shows it (null: never shown in this release)"
+    )
+    last_published_cumulative: int | None = Field(
+        description="The group's published count on last_published_date (null where blank)"
+    )
+    last_published_uptake_percent: float | None = Field(
+        description="The group's uptake on last_published_date"
+    )
 
 
 class SummaryAnswer(BaseModel):
@@ -372,8 +409,8 @@ def release_ref(meta: ReleaseMeta) -> dict[str, object]:
 
 
 def release_out(meta: ReleaseMeta) -> dict[str, object]:
-    """A release's full public metadata."""
-    return {
+    """A release's full public metadata, with the ETag its answers carry."""
+    out: dict[str, object] = {
         "id": meta.id,
         "as_of": meta.as_of,
         "status": str(meta.status),
@@ -386,9 +423,11 @@ def release_out(meta: ReleaseMeta) -> dict[str, object]:
         "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in meta.checks],
         "audit": meta.audit,
         "held_reasons": list(meta.held_reasons),
-        "etag": meta.etag,
         "rollback": asdict(meta.rollback) if meta.rollback else None,
     }
+    # Everything the answer says, so the ETag changes exactly when the answer does.
+    out["etag"] = etag_for(meta.etag, out)
+    return out
 
 
 def key_out(principal: Principal) -> dict[str, object]:

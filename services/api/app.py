@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 import redis
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
@@ -17,6 +17,7 @@ from services.api import (
     area_routes,
     dashboard,
     data_routes,
+    headline_routes,
     health_routes,
     operator_routes,
     release_routes,
@@ -24,11 +25,15 @@ from services.api import (
 )
 from services.api.context import ApiContext
 from services.api.errors import ApiError
+from services.api.head_requests import HeadRequests
+from services.api.request_observer import RequestObserver
 from services.api.scope import ScopeDenied
 from services.api.settings import ApiSettings
+from services.offline_docs import serve_docs
 from services.reference.areas import AreaRegistry
 
-log = logging.getLogger("services.api")
+GZIP_MIN_BYTES = 1000
+"""Answers smaller than this are sent as they are, compressed or not."""
 
 DESCRIPTION = """
 Verified, disclosure-controlled COVID-19 vaccination uptake for councils.
@@ -46,8 +51,15 @@ release id (`X-Release-Id`, and in the body); add `release=<id>` to pin a query 
 `E07000004`) answers `404 area_superseded` with the `successor` its residents are counted
 under (`E06000060`, Buckinghamshire), as publishers' events with that code are.
 
-**Suppression.** Counts from 1 to 7, and cells hidden to protect them, are suppressed: null
-in JSON, blank in CSV, with `*_suppressed` true. Never read them as 0.
+**Rounding and suppression** (NHS Digital policy, applied to every published count): 0 stays
+0; a count from 1 to 7 is never shown; every other count is rounded to the nearest 5 (`new` is
+the difference of two published cumulative counts, so it adds up). A few groups are published
+more coarsely to protect linked figures: each row gives its step (`rounded_to`) and the most
+it can differ from the true count (`max_error`). A blank (null in JSON, empty in CSV, with
+`*_suppressed` true) is a count of 1 to 7 *or* — far more often — a figure held back to
+protect another published figure, or a group `withheld` on every date for that reason. Never
+read a blank as 0. Uptake percentages are computed from the published counts, to one
+decimal place.
 
 **Limits** (answered as 4xx naming the limit, never as a timeout):
 - at most {max_rows} rows per answer, else `400 row_limit_exceeded`: narrow with `from`/`to`
@@ -56,8 +68,18 @@ in JSON, blank in CSV, with `*_suppressed` true. Never read them as 0.
 - after {failed} failed authentications in a minute from one client address, or claiming one
   key id, further wrong keys get `429` with `Retry-After`; a valid key is always served.
 
-**CSV.** Stable column order (new columns only ever appended), a file name naming area and
-release, and no cell a spreadsheet would run as a formula.
+**Formats.** `format=json` (the default), `csv` (stable column order, new columns only ever
+appended; a file name naming area and release; no cell a spreadsheet would run as a formula)
+or `jsonl` (JSON Lines: one row a line). Every answer is gzip-compressed when the request
+says `Accept-Encoding: gzip`. Every GET also answers HEAD.
+
+**Parameters.** A query parameter the endpoint does not take is an error
+(`400 unknown_parameter`, naming it), never silently ignored; dates outside the release answer
+`400 empty_range` with the dates it holds.
+
+**England** (`E92000001`) and every region, UTLA and LTLA have published headline figures,
+readable with every key; `GET /v1/headlines?area_type=ltla&metric=uptake_percent` gives one
+metric of every area of a type in one call.
 """
 
 
@@ -96,31 +118,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def _install_metrics(app: FastAPI, ctx: ApiContext) -> None:
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", None) or "unmatched"
-        elapsed = time.perf_counter() - started
-        ctx.metrics.observe(template, request.method, response.status_code, elapsed)
-        principal = getattr(request.state, "principal", None)
-        log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "route": template,
-                "status": response.status_code,
-                "ms": round(elapsed * 1000, 1),
-                "key_id": principal.key_id if principal else None,
-            },
-        )
-        return response
-
-
 def create_app(
     *,
     settings: ApiSettings,
@@ -130,7 +127,14 @@ def create_app(
 ) -> FastAPI:
     """The council API wired onto a Redis client, an area registry and a clock."""
     ctx = ApiContext.build(settings=settings, redis_client=redis_client, areas=areas, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await ctx.aio.aclose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Vaccination data share — council API",
         version="1.0.0",
         description=DESCRIPTION.format(
@@ -139,20 +143,27 @@ def create_app(
             failed=settings.failed_auth_per_minute,
         ),
         openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.ctx = ctx
     _install_error_handlers(app)
-    _install_metrics(app, ctx)
+    # Pure ASGI middleware, outermost last: the observer sees every answer (HEAD included),
+    # HEAD drops the body of the (compressed, when asked for) GET answer.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
+    app.add_middleware(HeadRequests)
+    app.add_middleware(RequestObserver, metrics=ctx.metrics)
+    # Routes are matched router by router, in this order: the busiest first.
     for module in (
-        area_routes,
+        health_routes,
         data_routes,
         summary_routes,
+        headline_routes,
+        area_routes,
         release_routes,
         operator_routes,
-        health_routes,
-        dashboard,
     ):
         app.include_router(module.router)
+    app.include_router(dashboard.router)
+    serve_docs(app, docs_url="/v1/docs", redoc_url="/v1/redoc", title=app.title)
     return app

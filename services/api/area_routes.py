@@ -12,13 +12,15 @@ from services.api.answers import AreaList, AreaOut, ErrorBody, Me
 from services.api.auth import Context, Reader
 from services.api.caching import REVALIDATE, cached_json
 from services.api.data_queries import AreaCode, area_of
+from services.api.query_parameters import CheckedRoute
 from services.api.scope import detail_areas, may_see_detail
 from services.platform.key_store import Principal
 from services.reference.areas import Area, AreaRegistry
 
-router = APIRouter(prefix="/v1", tags=["areas"])
+router = APIRouter(prefix="/v1", tags=["areas"], route_class=CheckedRoute)
 
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "A query parameter this endpoint does not take"},
     401: {"model": ErrorBody, "description": "No valid API key"},
     403: {"model": ErrorBody, "description": "This key's role reads no data"},
     404: {"model": ErrorBody, "description": "Unknown area"},
@@ -27,7 +29,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-Tier = Literal["ltla", "utla", "region"]
+Tier = Literal["ltla", "utla", "region", "country"]
 
 
 @functools.cache
@@ -36,6 +38,7 @@ def _tier_sets(registry: AreaRegistry) -> dict[Tier, frozenset[str]]:
         "ltla": frozenset(a.code for a in registry.ltlas()),
         "utla": frozenset(a.code for a in registry.utlas()),
         "region": frozenset(a.code for a in registry.regions()),
+        "country": frozenset(a.code for a in (registry.country(),) if a is not None),
     }
 
 
@@ -88,20 +91,19 @@ def me(principal: Reader, ctx: Context) -> Me:
     "/areas",
     response_model=AreaList,
     responses={**ERRORS, 304: {"description": "Unchanged"}},
-    summary="Every LTLA, UTLA and region, with parents, populations and access",
+    summary="England and every region, UTLA and LTLA, with parents, populations and access",
 )
 def list_areas(
     request: Request,
     principal: Reader,
     ctx: Context,
-    type: Annotated[
-        Literal["ltla", "utla", "region"] | None, Query(description="Only areas of this tier")
-    ] = None,
+    type: Annotated[Tier | None, Query(description="Only areas of this tier")] = None,
 ) -> Response:
-    """England's areas (April 2021 geography); a unitary code is listed once as a UTLA."""
+    """England and its areas (April 2021 geography); a unitary code is listed once, as a UTLA."""
     registry = ctx.areas
     seen: dict[str, Area] = {}
-    for area in (*registry.regions(), *registry.utlas(), *registry.ltlas()):
+    country = (registry.country(),) if registry.country() is not None else ()
+    for area in (*country, *registry.regions(), *registry.utlas(), *registry.ltlas()):
         if type is None or type in _tiers(registry, area.code):
             seen.setdefault(area.code, area)
     areas = [AreaOut.model_validate(area_out(registry, principal, a)) for a in seen.values()]

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 
 from services.platform.redis_keys import RedisKeys
 
@@ -84,6 +85,15 @@ class AuditLog:
             approximate=True,
         )
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+
+    async def append_async(self, client: aioredis.Redis, entry: AuditEntry) -> None:
+        """Record one read through the asyncio client (the request path's)."""
+        await client.xadd(
+            self._stream,
+            _encode(entry),  # type: ignore[arg-type]
+            maxlen=self._max_length,
+            approximate=True,
+        )
 
     def tail(self, count: int = 20, *, key_id: str | None = None) -> list[AuditEntry]:
         """The newest `count` entries, newest first, optionally only those of one key."""

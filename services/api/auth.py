@@ -12,12 +12,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from services.api.client_address import client_address
 from services.api.context import ApiContext, get_context
 from services.api.errors import UnauthenticatedError
+from services.api.key_check import authenticate_key
+from services.api.release_access import LATEST_META
 from services.api.scope import check_operator, may_read
 from services.platform.key_store import Principal, parse_key_id
+from services.releases.model import ReleaseMeta
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -28,12 +32,12 @@ bearer = HTTPBearer(
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="vaxshare"'}
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ctx: Annotated[ApiContext, Depends(get_context)],
 ) -> Principal:
-    """The caller's principal, or 401/429."""
+    """The caller's principal, or 401/429 (on the event loop: no thread hop per request)."""
     now = ctx.clock().timestamp()
     if credentials is None:
         raise UnauthenticatedError(
@@ -41,22 +45,30 @@ def authenticate(
             headers=_CHALLENGE,
         )
     token = credentials.credentials
-    principal = ctx.keys.authenticate(token)
+    principal = await authenticate_key(ctx.aio, ctx.redis_keys.api_keys, token)
     if principal is None:
         address = client_address(
             request.client.host if request.client else None,
             request.headers.getlist("x-forwarded-for"),
             ctx.trusted_proxies,
         )
-        ctx.auth_throttle.failed(address=address, key_id=parse_key_id(token), now=now)
+        await run_in_threadpool(
+            ctx.auth_throttle.failed, address=address, key_id=parse_key_id(token), now=now
+        )
         raise UnauthenticatedError(
             "this API key is malformed, unknown or revoked; ask an operator for a valid key",
             headers=_CHALLENGE,
         )
     request.state.principal = principal
     # Counted only once the secret matched: key ids are not secret (operators list them, the
-    # audit log names them), so a guess must not spend someone else's allowance.
-    ctx.limiter.hit(principal.key_id, now)
+    # audit log names them), so a guess must not spend someone else's allowance. The latest
+    # release, which most reads need next, rides in the same round trip.
+    pipe = ctx.aio.pipeline(transaction=False)
+    ctx.limiter.queue(pipe, principal.key_id, now)
+    pipe.eval(LATEST_META, 2, ctx.redis_keys.release_latest, ctx.redis_keys.releases)
+    verdict, latest = await pipe.execute()
+    ctx.limiter.verdict(verdict, now)
+    request.state.latest_release = ReleaseMeta.from_json(latest) if latest else None
     return principal
 
 

@@ -51,9 +51,12 @@ def cache_control(*, named_release: bool) -> str:
     return IMMUTABLE if named_release else REVALIDATE
 
 
-def cached_json(request: Request, body: bytes, control: str, **extra: str) -> Response:
-    """A small JSON answer with an ETag of its bytes, or 304 when the caller has it."""
-    etag = etag_of_body(body)
+def cached_json(
+    request: Request, body: bytes, control: str, *, etag: str | None = None, **extra: str
+) -> Response:
+    """A small JSON answer with an ETag (of its bytes unless given), or 304 when the caller
+    has it."""
+    etag = etag or etag_of_body(body)
     headers = {"ETag": etag, "Cache-Control": control, "Vary": "Authorization", **extra}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)

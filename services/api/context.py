@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
+import redis.asyncio as aioredis
 from fastapi import Request
 
 from services.api.answer_cache import AnswerCache
@@ -17,6 +18,7 @@ from services.api.metrics import ApiMetrics
 from services.api.rate_limit import RateLimiter
 from services.api.settings import ApiSettings
 from services.platform.key_store import KeyStore
+from services.platform.redis_keys import RedisKeys
 from services.platform.release_store import ReleaseStore
 from services.reference.areas import AreaRegistry
 from services.reference.denominators import Denominators, load_denominators
@@ -28,6 +30,9 @@ class ApiContext:
 
     settings: ApiSettings
     client: redis.Redis
+    aio: aioredis.Redis
+    """The same Redis for the per-request path (key, limit, latest release, audit entry),
+    so a cached answer never leaves the event loop."""
     areas: AreaRegistry
     denominators: Denominators
     clock: Callable[[], datetime]
@@ -39,6 +44,7 @@ class ApiContext:
     trusted_proxies: tuple[Network, ...]
     metrics: ApiMetrics
     answers: AnswerCache
+    redis_keys: RedisKeys
 
     @classmethod
     def build(
@@ -55,6 +61,9 @@ class ApiContext:
         return cls(
             settings=settings,
             client=redis_client,
+            aio=aioredis.Redis.from_url(
+                settings.redis_url, socket_timeout=10, socket_connect_timeout=5
+            ),
             areas=areas,
             denominators=denominators or load_denominators(),
             clock=clock,
@@ -70,6 +79,7 @@ class ApiContext:
             trusted_proxies=parse_trusted_proxies(settings.trusted_proxies),
             metrics=ApiMetrics(),
             answers=AnswerCache(max_bytes=settings.answer_cache_bytes),
+            redis_keys=RedisKeys(prefix),
         )
 
 

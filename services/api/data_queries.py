@@ -6,6 +6,8 @@ Breakdown, dose, release, format, and the population every uptake is over (``age
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -36,7 +38,7 @@ BreakdownName = Literal[
     "age_band_ethnic_group",
 ]
 DoseChoice = Literal["1", "2", "3", "all"]
-Format = Literal["json", "csv"]
+Format = Literal["json", "csv", "jsonl"]
 
 AreaCode = Annotated[
     str, Path(min_length=9, max_length=9, pattern=r"^[EWSN]\d{8}$", examples=["E09000013"])
@@ -46,7 +48,13 @@ ReleaseQ = Annotated[
     int | None,
     Query(ge=1, le=2_147_483_647, description="Release id; default: the latest published"),
 ]
-FormatQ = Annotated[Format, Query(description="json, or csv (a download with stable columns)")]
+FormatQ = Annotated[
+    Format,
+    Query(
+        description="json; csv (a download with stable columns); or jsonl (JSON Lines: one "
+        "row a line, nothing else)"
+    ),
+]
 AgesQ = Annotated[
     str,
     Query(
@@ -128,6 +136,11 @@ def permalink(request: Request, meta: ReleaseMeta, **params: object) -> str:
     names = {"start": "from", "end": "to"}
     query = {names.get(k, k): str(v) for k, v in params.items() if v is not None}
     return str(request.url.replace(query=urlencode({**query, "release": meta.id})))
+
+
+def query_out(query: Mapping[str, object]) -> dict[str, object]:
+    """The query as an answer states it (dates as ISO text)."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in query.items()}
 
 
 def cache_headers(meta: ReleaseMeta, etag: str, named: bool) -> dict[str, str]:

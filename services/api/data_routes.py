@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from services.api.answer_cache import CachedAnswer
 from services.api.answers import VaccinationsAnswer, area_ref, population_out, release_ref
@@ -27,22 +28,24 @@ from services.api.data_queries import (
     doses_of,
     permalink,
     population_query,
+    query_out,
 )
 from services.api.errors import BadRequestError, RowLimitError
+from services.api.query_parameters import CheckedRoute
 from services.api.read_audit import audited
-from services.api.release_access import load_tables, resolve_release
+from services.api.release_access import check_dates, load_tables, release_for
 from services.api.rows import COLUMNS, count_rows, table_rows
 from services.api.scope import check_breakdown, may_see_detail
-from services.api.streaming import json_stream, slug
+from services.api.streaming import JSONL_CONTENT, MEDIA_TYPES, json_stream, jsonl_lines, slug
 from services.api.table_uptakes import needed_tables, published_counts, table_uptakes
 from services.releases.model import ReleaseStatus
 
-router = APIRouter(prefix="/v1/areas", tags=["vaccinations"])
+router = APIRouter(prefix="/v1/areas", tags=["vaccinations"], route_class=CheckedRoute)
 
 CSV_EXAMPLE = (
     ",".join(COLUMNS) + "\r\n"
     "2021-03-01,E09000013,Hammersmith and Fulham,1,msoa,E02000372,,true,1230,false,6952,17.7,12,"
-    "16+,ons,false,1230,all,,false,15,,,\r\n"
+    "16+,ons,false,1230,all,,false,15,,,,,5,2,false,Old Oak & Wormwood\r\n"
 )
 
 
@@ -53,14 +56,17 @@ CSV_EXAMPLE = (
     responses={
         200: {
             "model": VaccinationsAnswer,
-            "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
+                **JSONL_CONTENT,
+            },
             "description": "Rows ordered by dose, group, date; suppressed values null/blank",
         },
         304: {"description": "Unchanged since the ETag sent in If-None-Match"},
         **ERRORS,
     },
 )
-def vaccinations(
+async def vaccinations(
     request: Request,
     principal: Reader,
     ctx: Context,
@@ -77,19 +83,23 @@ def vaccinations(
     """Counts for one area, by dose and breakdown group, per day, from a published release.
 
     UTLA and region codes serve their own published tables (built from their LTLAs' exact
-    sums, then disclosure-controlled). Regions are published with `breakdown=none` only.
-    Every row's uptake is over the population of `ages` from `source`, named in the row.
+    sums, then disclosure-controlled). England (`E92000001`) and the regions are published with
+    `breakdown=none` only; England's uptake counts every age (ages 16+, 18+ or all). Every
+    row's uptake is over the population of `ages` from `source`, named in the row.
+    `format=jsonl` gives one row a line (JSON Lines) and nothing else.
     """
-    with audited(ctx, principal, request, code) as record:
+    # On the event loop up to the answer cache (its I/O is the asyncio client's); anything
+    # that reads release tables runs on a worker thread.
+    async with audited(ctx, principal, request, code) as record:
         area = area_of(ctx, code)
         check_breakdown(principal, area.code, breakdown, ctx.areas)
-        meta = resolve_release(ctx.releases, principal, release)
+        meta = await release_for(ctx.releases, principal, release, request)
         record.release_id = meta.id
         if start and end and start > end:
             raise BadRequestError(f"'from' ({start}) is after 'to' ({end})")
         # A headline read outside the caller's own areas stays a headline: its uptake counts
         # every age, never the area's age bands (a breakdown the caller may not see).
-        detail = may_see_detail(principal, area.code, ctx.areas)
+        detail = may_see_detail(principal, area.code, ctx.areas) and area.type != "country"
         population, chosen = population_query(breakdown, ages, source, headline_only=not detail)
         query = {
             "scope": "detail" if detail else "headline",
@@ -106,7 +116,7 @@ def vaccinations(
         if not_modified(request, etag):
             record.outcome = "not_modified"
             return Response(status_code=304, headers=headers)
-        media = "text/csv; charset=utf-8" if format == "csv" else "application/json"
+        media = MEDIA_TYPES[format]
         if format == "csv":
             name = f"vaxshare_{area.code}_{slug(area.name)}_{breakdown}_dose-{dose}"
             headers = {
@@ -122,63 +132,76 @@ def vaccinations(
             record.rows = cached.rows
             ctx.metrics.rows_served.inc(cached.rows)
             return Response(cached.body, media_type=media, headers=headers)
-        tables = load_tables(ctx.releases, meta, area, doses_of(dose), breakdown)
-        total = sum(count_rows(t, start, end) for t in tables)
-        if total > ctx.settings.max_rows:
-            raise RowLimitError(
-                f"this query would return {total} rows; the limit is {ctx.settings.max_rows} "
-                f"rows per answer: narrow it with from/to or a single dose"
-            )
-        record.rows = total
-        ctx.metrics.rows_served.inc(total)
-        needed: set[str] = needed_tables(breakdown, population) if detail else {breakdown}
-        uptakes = [
-            table_uptakes(
-                ctx,
-                published_counts(ctx, meta, area, t, needed),
-                t,
-                area,
-                population,
-                chosen,
-                every_age=not detail,
-            )
-            for t in tables
-        ]
-        rows = (
-            row
-            for t, u in zip(tables, uptakes, strict=True)
-            for row in table_rows(
-                t, u, area_name=area.name, release_id=meta.id, start=start, end=end
-            )
-        )
-        if format == "csv":
-            chunks = csv_lines(COLUMNS, (tuple(r.as_dict().values()) for r in rows))
-        else:
-            head = {
-                "release": release_ref(meta),
-                "area": area_ref(area),
-                "query": {k: v.isoformat() if isinstance(v, date) else v for k, v in query.items()},
-                "permalink": permalink(
-                    request,
-                    meta,
-                    dose=dose,
-                    breakdown=breakdown,
+
+        def render() -> Response:
+            tables = load_tables(ctx.releases, meta, area, doses_of(dose), breakdown)
+            check_dates(meta, tables, start, end)
+            total = sum(count_rows(t, start, end) for t in tables)
+            if total > ctx.settings.max_rows:
+                raise RowLimitError(
+                    f"this query would return {total} rows; the limit is {ctx.settings.max_rows} "
+                    f"rows per answer: narrow it with from/to or a single dose"
+                )
+            record.rows = total
+            ctx.metrics.rows_served.inc(total)
+            needed: set[str] = needed_tables(breakdown, population) if detail else {breakdown}
+            uptakes = [
+                table_uptakes(
+                    ctx,
+                    published_counts(ctx, meta, area, t, needed),
+                    t,
+                    area,
+                    population,
+                    chosen,
+                    every_age=not detail,
+                )
+                for t in tables
+            ]
+            rows = (
+                row
+                for t, u in zip(tables, uptakes, strict=True)
+                for row in table_rows(
+                    t,
+                    u,
+                    area_name=area.name,
+                    release_id=meta.id,
                     start=start,
                     end=end,
-                    ages=population.label,
-                    source=query["source"],
-                ),
-                "columns": list(COLUMNS),
-                "row_count": total,
-                "population": population_out(breakdown, population, chosen),
-            }
-            chunks = json_stream(head, "rows", (r.as_dict() for r in rows))
-        if (
-            cacheable
-            and total <= ctx.settings.answer_cache_rows
-            and ctx.settings.answer_cache_bytes
-        ):
-            body = "".join(chunks).encode()
-            ctx.answers.put(cache_key, CachedAnswer(body, total))
-            return Response(body, media_type=media, headers=headers)
-        return StreamingResponse(chunks, media_type=media, headers=headers)
+                    name_of=ctx.areas.msoa_name if breakdown == "msoa" else None,
+                )
+            )
+            if format == "csv":
+                chunks = csv_lines(COLUMNS, (tuple(r.as_dict().values()) for r in rows))
+            elif format == "jsonl":
+                chunks = jsonl_lines(r.as_dict() for r in rows)
+            else:
+                head = {
+                    "release": release_ref(meta),
+                    "area": area_ref(area),
+                    "query": query_out(query),
+                    "permalink": permalink(
+                        request,
+                        meta,
+                        dose=dose,
+                        breakdown=breakdown,
+                        start=start,
+                        end=end,
+                        ages=population.label,
+                        source=query["source"],
+                    ),
+                    "columns": list(COLUMNS),
+                    "row_count": total,
+                    "population": population_out(breakdown, population, chosen),
+                }
+                chunks = json_stream(head, "rows", (r.as_dict() for r in rows))
+            if (
+                cacheable
+                and total <= ctx.settings.answer_cache_rows
+                and ctx.settings.answer_cache_bytes
+            ):
+                body = "".join(chunks).encode()
+                ctx.answers.put(cache_key, CachedAnswer(body, total))
+                return Response(body, media_type=media, headers=headers)
+            return StreamingResponse(chunks, media_type=media, headers=headers)
+
+        return await run_in_threadpool(render)

@@ -25,8 +25,11 @@ from services.api.uptake import (
 from services.reference.denominators import NoPopulation, Population
 
 _DETAILS = {
-    SUPPRESSED: "the count is suppressed (fewer than 8 people, or hidden to protect one)",
-    PART_SUPPRESSED: "a published count this figure adds up is suppressed",
+    SUPPRESSED: "the count is blank on this date: most blanks protect other published "
+    "figures (a small count next to them); a group blank on every date may also have fewer "
+    "than 8 people",
+    PART_SUPPRESSED: "a published count this figure adds up is blank on this date (most "
+    "blanks protect other published figures, not a small group)",
     NOT_PUBLISHED: "the release does not publish the counts this figure needs",
     ZERO_POPULATION: "the population is 0",
 }
@@ -62,6 +65,10 @@ class GroupSummary:
     comparison_population: int | None
     comparison_uptake_percent: float | None
     withheld_detail: str | None
+    last_published_date: str | None
+    """Where the uptake is withheld on the release's last date: the latest date it is shown."""
+    last_published_cumulative: int | None
+    last_published_uptake_percent: float | None
 
     def as_dict(self) -> dict[str, object]:
         """The entry as a JSON object, in field order."""
@@ -72,12 +79,28 @@ def _gap(value: float | None, base: float | None) -> float | None:
     return round(value - base, 1) if value is not None and base is not None else None
 
 
-def _detail(u: GroupUptake, reason: str | None) -> str | None:
+WITHHELD_GROUP = (
+    "the group is withheld on every date to protect other published figures (it is not "
+    "necessarily small)"
+)
+
+
+def _detail(u: GroupUptake, reason: str | None, withheld: bool) -> str | None:
     if reason is None:
         return None
     if isinstance(u.population, NoPopulation) and reason == u.population.reason.value:
         return u.population.detail
+    if withheld and reason == SUPPRESSED:
+        return WITHHELD_GROUP
     return _DETAILS.get(reason, reason)
+
+
+def _last_shown(u: GroupUptake, last: int) -> int | None:
+    """The latest date index up to ``last`` whose uptake is shown."""
+    for d in range(last, -1, -1):
+        if u.percent_at(d) is not None:
+            return d
+    return None
 
 
 def summarise(
@@ -91,11 +114,17 @@ def summarise(
     date: str,
     standardised: Mapping[str, Standardised] | None = None,
     area_standardised: Standardised | None = None,
+    series: Sequence[Sequence[int | None]] = (),
+    dates: Sequence[str] = (),
+    withheld_groups: Sequence[bool] = (),
 ) -> list[GroupSummary]:
     """Every group on date index ``last``: ranked ones first (lowest uptake), withheld last.
 
     ``cumulative`` is each group's own published count on that date; with ``standardised``
-    the groups are ranked by their age-standardised uptake.
+    the groups are ranked by their age-standardised uptake. Where a group's uptake is
+    withheld on that date, its latest shown uptake comes from ``series`` (each group's
+    published cumulative counts) on ``dates``; ``withheld_groups`` marks groups blank on
+    every date to protect other figures.
     """
     overall = area.percent_at(last) if last >= 0 else None
     overall_std = area_standardised.percent if area_standardised else None
@@ -110,6 +139,7 @@ def summarise(
             u.comparison if u.comparison and last >= 0 and u.comparison.disagrees[last] else None
         )
         population = u.population if isinstance(u.population, Population) else None
+        shown = _last_shown(u, last) if pct is None and dates else None
         entry = GroupSummary(
             dose=table_dose,
             group=group,
@@ -138,7 +168,10 @@ def summarise(
             comparison_source=None if other is None else other.population.source.value,
             comparison_population=None if other is None else other.population.value,
             comparison_uptake_percent=None if other is None else float(other.percent[last]),
-            withheld_detail=_detail(u, reason),
+            withheld_detail=_detail(u, reason, bool(withheld_groups and withheld_groups[g])),
+            last_published_date=None if shown is None else dates[shown],
+            last_published_cumulative=None if shown is None else series[g][shown],
+            last_published_uptake_percent=None if shown is None else u.percent_at(shown),
         )
         key = pct if standardised is None else (None if std is None else std.percent)
         if key is None:

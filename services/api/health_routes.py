@@ -10,14 +10,15 @@ from fastapi.responses import JSONResponse
 
 from services.api.auth import Context
 from services.api.metrics import CONTENT_TYPE
+from services.api.query_parameters import CheckedRoute
 from services.releases.model import ReleaseStatus
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=CheckedRoute)
 
 
 @router.get("/healthz", summary="The process is up")
-def healthz() -> dict[str, str]:
-    """Always ok while the process serves requests."""
+async def healthz() -> dict[str, str]:
+    """Always ok while the process serves requests (async: no hop to a worker thread)."""
     return {"status": "ok"}
 
 

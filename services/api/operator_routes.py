@@ -25,13 +25,14 @@ from services.api.answers import (
 )
 from services.api.auth import Context, Operator
 from services.api.errors import BadRequestError, ConflictError, NotFoundError
+from services.api.query_parameters import CheckedRoute
 from services.platform.dead_letters import dead_letter_counts, dead_letter_counts_by_publisher
 from services.platform.key_store import KeyStoreError
 from services.releases import lifecycle
 from services.releases.errors import ReleaseConflict
 from services.releases.model import ReleaseMeta
 
-router = APIRouter(prefix="/v1/operator", tags=["operator"])
+router = APIRouter(prefix="/v1/operator", tags=["operator"], route_class=CheckedRoute)
 
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorBody, "description": "Invalid request"},

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 
 from services.api.errors import RateLimitedError
 from services.platform.redis_keys import RedisKeys
@@ -38,14 +41,22 @@ class RateLimiter:
     def __init__(self, client: redis.Redis, *, prefix: str, name: str, limit: int) -> None:
         self._key = RedisKeys(prefix).rate_limit(name)
         self._limit = limit
-        self._script = client.register_script(_SLIDING_WINDOW)
 
-    def hit(self, subject: str, now: float) -> None:
-        """Accept one request, or raise `RateLimitedError` with when to retry."""
-        accepted, oldest = self._script(
-            keys=[f"{self._key}:{subject}"],
-            args=[repr(now), WINDOW_SECONDS, self._limit, uuid.uuid4().hex],
-        )
+    def queue(
+        self, pipe: redis.client.Pipeline | aioredis.client.Pipeline, subject: str, now: float
+    ) -> None:
+        """Add the check to a pipeline (sent with other reads); pass its result to verdict."""
+        pipe.eval(_SLIDING_WINDOW, 1, *self._keys(subject), *self._args(now))
+
+    def _keys(self, subject: str) -> list[str]:
+        return [f"{self._key}:{subject}"]
+
+    def _args(self, now: float) -> list[str | int]:
+        return [repr(now), WINDOW_SECONDS, self._limit, uuid.uuid4().hex]
+
+    def verdict(self, result: Sequence[Any], now: float) -> None:
+        """Raise `RateLimitedError` unless the check's result accepted the request."""
+        accepted, oldest = result
         if not int(accepted):
             retry_after = max(1, math.ceil(float(oldest) + WINDOW_SECONDS - now))
             raise RateLimitedError(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -24,35 +24,40 @@ class ReadRecord:
     outcome: str = "served"
 
 
-@contextmanager
-def audited(
+def _outcome(exc: ScopeDenied | ApiError) -> str:
+    if isinstance(exc, ScopeDenied):
+        return "denied"
+    return "not_found" if isinstance(exc, NotFoundError) else "rejected"
+
+
+def _entry(
+    ctx: ApiContext, principal: Principal, request: Request, area: str, record: ReadRecord
+) -> AuditEntry:
+    query = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return AuditEntry(
+        time=ctx.clock().isoformat(timespec="milliseconds"),
+        key_id=principal.key_id,
+        name=principal.name,
+        role=str(principal.role),
+        area=area,
+        query=query,
+        release_id=record.release_id,
+        rows=record.rows if record.outcome == "served" else 0,
+        outcome=record.outcome,
+    )
+
+
+@asynccontextmanager
+async def audited(
     ctx: ApiContext, principal: Principal, request: Request, area: str
-) -> Iterator[ReadRecord]:
-    """Append one audit entry for the read done inside the block, whatever its outcome."""
+) -> AsyncIterator[ReadRecord]:
+    """Append one audit entry for the read done inside the block, whatever its outcome
+    (through the asyncio client: on the event loop)."""
     record = ReadRecord()
     try:
         yield record
-    except ScopeDenied:
-        record.outcome = "denied"
-        raise
-    except NotFoundError:
-        record.outcome = "not_found"
-        raise
-    except ApiError:
-        record.outcome = "rejected"
+    except (ScopeDenied, ApiError) as exc:
+        record.outcome = _outcome(exc)
         raise
     finally:
-        query = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        ctx.audit.append(
-            AuditEntry(
-                time=ctx.clock().isoformat(timespec="milliseconds"),
-                key_id=principal.key_id,
-                name=principal.name,
-                role=str(principal.role),
-                area=area,
-                query=query,
-                release_id=record.release_id,
-                rows=record.rows if record.outcome == "served" else 0,
-                outcome=record.outcome,
-            )
-        )
+        await ctx.audit.append_async(ctx.aio, _entry(ctx, principal, request, area, record))

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Path, Request, Response
 from services.api.answers import ErrorBody, ReleaseList, ReleaseOut, release_out
 from services.api.auth import Context, Reader
 from services.api.caching import IMMUTABLE, REVALIDATE, cached_json
-from services.api.release_access import resolve_release
+from services.api.query_parameters import CheckedRoute
+from services.api.release_access import latest_read_ahead, resolve_release
 from services.releases.model import ReleaseStatus
 
-router = APIRouter(prefix="/v1/releases", tags=["releases"])
+router = APIRouter(prefix="/v1/releases", tags=["releases"], route_class=CheckedRoute)
 
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "A query parameter this endpoint does not take"},
     304: {"description": "Unchanged since the ETag sent in If-None-Match"},
     401: {"model": ErrorBody, "description": "No valid API key"},
     403: {
@@ -41,9 +43,12 @@ def list_releases(request: Request, principal: Reader, ctx: Context) -> Response
 @router.get("/latest", response_model=ReleaseOut, responses=ERRORS, summary="Latest release")
 def latest_release(request: Request, principal: Reader, ctx: Context) -> Response:
     """The newest published release (what data queries use when no release is named)."""
-    meta = resolve_release(ctx.releases, principal, None)
-    body = ReleaseOut.model_validate(release_out(meta)).model_dump_json().encode()
-    return cached_json(request, body, REVALIDATE, **{"X-Release-Id": str(meta.id)})
+    meta = resolve_release(ctx.releases, principal, None, latest_read_ahead(request))
+    out = release_out(meta)
+    body = ReleaseOut.model_validate(out).model_dump_json().encode()
+    return cached_json(
+        request, body, REVALIDATE, etag=str(out["etag"]), **{"X-Release-Id": str(meta.id)}
+    )
 
 
 @router.get("/{release_id}", response_model=ReleaseOut, responses=ERRORS, summary="One release")
@@ -55,6 +60,9 @@ def get_release(
 ) -> Response:
     """A release's metadata, checks and disclosure audit (drafts: operators only)."""
     meta = resolve_release(ctx.releases, principal, release_id)
-    body = ReleaseOut.model_validate(release_out(meta)).model_dump_json().encode()
+    out = release_out(meta)
+    body = ReleaseOut.model_validate(out).model_dump_json().encode()
     control = IMMUTABLE if meta.status is ReleaseStatus.PUBLISHED else REVALIDATE
-    return cached_json(request, body, control, **{"X-Release-Id": str(meta.id)})
+    return cached_json(
+        request, body, control, etag=str(out["etag"]), **{"X-Release-Id": str(meta.id)}
+    )

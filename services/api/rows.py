@@ -10,7 +10,7 @@ how many people outside them were vaccinated in the area.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -47,6 +47,7 @@ COLUMNS: tuple[str, ...] = (
     "rounded_to",
     "max_error",
     "withheld",
+    "group_name",
 )
 """Column order of every vaccinations answer; new columns are only ever appended."""
 
@@ -92,6 +93,8 @@ class Row:
     """The most a figure of the group may differ from the true count."""
     withheld: bool
     """The group is blank throughout, to protect other figures."""
+    group_name: str | None
+    """The group's name where the group is a code (an MSOA's name), else None."""
 
     def as_dict(self) -> dict[str, object]:
         """The row as a JSON object, in column order."""
@@ -123,8 +126,11 @@ def table_rows(
     release_id: int,
     start: date | None = None,
     end: date | None = None,
+    name_of: Callable[[str], str | None] | None = None,
 ) -> Iterator[Row]:
-    """Rows of one table (``uptakes`` in its group order), group by group, dates in order."""
+    """Rows of one table (``uptakes`` in its group order), group by group, dates in order.
+
+    ``name_of`` names a group that is a code (an MSOA's name)."""
     window = date_window(table, start, end)
     dates = table.dates
     starts = [table.first_date, *(d + timedelta(days=1) for d in dates[:-1])]
@@ -135,6 +141,7 @@ def table_rows(
         error = table.max_error[g] if table.max_error else None
         withheld = bool(table.withheld[g]) if table.withheld else False
         population = u.population if isinstance(u.population, Population) else None
+        name = None if name_of is None else name_of(group)
         for d in window:
             pct = u.percent_at(d)
             other = u.comparison if u.comparison and u.comparison.disagrees[d] else None
@@ -167,6 +174,7 @@ def table_rows(
                 rounded_to=rounded or None,
                 max_error=error,
                 withheld=withheld,
+                group_name=name,
             )
 
 

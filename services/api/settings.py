@@ -13,6 +13,12 @@ class ApiSettings(CommonSettings):
 
     api_host: str = Field("127.0.0.1", description="Interface the council API listens on")
     api_port: int = Field(8080, ge=1, le=65535, description="Port of the council API")
+    api_workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Worker processes serving the council API (each with its own answer cache)",
+    )
     rate_limit_per_minute: int = Field(
         600, ge=1, description="Requests a key may make in any 60 seconds before getting 429"
     )

@@ -12,6 +12,18 @@ from fastapi.responses import StreamingResponse
 from services.api.csv_export import csv_lines
 
 _CHUNK = 1000
+MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/jsonl; charset=utf-8",
+}
+"""The media type of each `format`."""
+JSONL_CONTENT = {
+    "application/jsonl": {
+        "schema": {"type": "string", "description": "One JSON object a line (JSON Lines)"}
+    }
+}
+"""The OpenAPI content entry of a `format=jsonl` answer."""
 
 
 def json_stream(
@@ -31,6 +43,18 @@ def json_stream(
     if batch:
         yield ("" if first else ",") + ",".join(batch)
     yield "]}"
+
+
+def jsonl_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """`items` as JSON Lines: one compact object a line, in chunks of lines."""
+    batch: list[str] = []
+    for item in items:
+        batch.append(json.dumps(item, separators=(",", ":")) + "\n")
+        if len(batch) >= _CHUNK:
+            yield "".join(batch)
+            batch = []
+    if batch:
+        yield "".join(batch)
 
 
 def json_response(chunks: Iterator[str], headers: dict[str, str]) -> StreamingResponse:

@@ -6,6 +6,8 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from services.api.age_standardisation import STANDARD_NAMES, Standard, standardised_uptake
 from services.api.answers import SummaryAnswer, area_ref, population_out, release_ref
@@ -29,10 +31,19 @@ from services.api.data_queries import (
     population_query,
 )
 from services.api.gap_summary import GroupSummary, summarise
+from services.api.query_parameters import CheckedRoute
 from services.api.read_audit import audited
-from services.api.release_access import load_tables, resolve_release
+from services.api.release_access import load_tables, release_for
 from services.api.scope import check_breakdown
-from services.api.streaming import csv_response, json_response, json_stream, slug
+from services.api.streaming import (
+    JSONL_CONTENT,
+    MEDIA_TYPES,
+    csv_response,
+    json_response,
+    json_stream,
+    jsonl_lines,
+    slug,
+)
 from services.api.table_uptakes import needed_tables, published_counts, table_uptakes
 from services.api.uptake import group_uptake
 from services.reference import breakdown_populations as rules
@@ -41,7 +52,7 @@ from services.reference.areas import Area
 from services.reference.denominators import Source
 from services.releases.model import PublishedTable, ReleaseMeta
 
-router = APIRouter(prefix="/v1/areas", tags=["vaccinations"])
+router = APIRouter(prefix="/v1/areas", tags=["vaccinations"], route_class=CheckedRoute)
 
 SUMMARY_COLUMNS = (
     "area_code",
@@ -75,6 +86,9 @@ SUMMARY_COLUMNS = (
     "comparison_population",
     "comparison_uptake_percent",
     "withheld_detail",
+    "last_published_date",
+    "last_published_cumulative",
+    "last_published_uptake_percent",
 )
 """Column order of every summary CSV; new columns are only ever appended."""
 STANDARDISED = "ethnic_group"
@@ -141,6 +155,9 @@ def _summarise(
         date=table.dates[last].isoformat() if last >= 0 else "",
         standardised=standardised,
         area_standardised=area_standardised,
+        series=table.cumulative,
+        dates=[d.isoformat() for d in table.dates],
+        withheld_groups=table.withheld,
     )
 
 
@@ -149,12 +166,15 @@ def _summarise(
     response_model=None,
     summary='Latest uptake by group, ranked by the gap to the area ("who are we missing")',
     responses={
-        200: {"model": SummaryAnswer, "content": {"text/csv": {"schema": {"type": "string"}}}},
+        200: {
+            "model": SummaryAnswer,
+            "content": {"text/csv": {"schema": {"type": "string"}}, **JSONL_CONTENT},
+        },
         304: {"description": "Unchanged since the ETag sent in If-None-Match"},
         **ERRORS,
     },
 )
-def summary(
+async def summary(
     request: Request,
     principal: Reader,
     ctx: Context,
@@ -172,10 +192,10 @@ def summary(
     Ethnic groups are ranked by their age-standardised uptake (shown beside the crude one);
     other breakdowns by the crude uptake.
     """
-    with audited(ctx, principal, request, code) as record:
+    async with audited(ctx, principal, request, code) as record:
         area = area_of(ctx, code)
         check_breakdown(principal, area.code, breakdown, ctx.areas)
-        meta = resolve_release(ctx.releases, principal, release)
+        meta = await release_for(ctx.releases, principal, release, request)
         record.release_id = meta.id
         population, chosen = population_query(breakdown, ages, source)
         query = {
@@ -192,38 +212,48 @@ def summary(
         if not_modified(request, etag):
             record.outcome = "not_modified"
             return Response(status_code=304, headers=headers)
-        tables = load_tables(ctx.releases, meta, area, doses_of(dose), breakdown)
-        groups = [
-            {**g.as_dict(), "label": _label(ctx, breakdown, g.group)}
-            for table in tables
-            for g in _summarise(ctx, meta, area, table, population, chosen, standard)
-        ]
-        record.rows = len(groups)
-        ctx.metrics.rows_served.inc(len(groups))
-        if format == "csv":
-            extra = {"area_code": area.code, "area_name": area.name, "breakdown": breakdown}
-            records = (
-                tuple({**g, **extra, "release_id": meta.id}[c] for c in SUMMARY_COLUMNS)
-                for g in groups
-            )
-            name = f"vaxshare_{area.code}_{slug(area.name)}_{breakdown}_summary_dose-{dose}"
-            return csv_response(SUMMARY_COLUMNS, records, f"{name}_release-{meta.id}.csv", headers)
-        head = {
-            "release": release_ref(meta),
-            "area": area_ref(area),
-            "breakdown": breakdown,
-            "permalink": permalink(
-                request,
-                meta,
-                breakdown=breakdown,
-                dose=dose,
-                ages=population.label,
-                source=query["source"],
-                standard=standard if breakdown == STANDARDISED else None,
-            ),
-            "population": population_out(breakdown, population, chosen),
-            "ranked_by": "age_standardised" if breakdown == STANDARDISED else "crude",
-            "standard": standard if breakdown == STANDARDISED else None,
-            "standard_name": STANDARD_NAMES[standard] if breakdown == STANDARDISED else None,
-        }
-        return json_response(json_stream(head, "groups", groups), headers)
+
+        def render() -> Response:
+            tables = load_tables(ctx.releases, meta, area, doses_of(dose), breakdown)
+            groups = [
+                {**g.as_dict(), "label": _label(ctx, breakdown, g.group)}
+                for table in tables
+                for g in _summarise(ctx, meta, area, table, population, chosen, standard)
+            ]
+            record.rows = len(groups)
+            ctx.metrics.rows_served.inc(len(groups))
+            if format == "csv":
+                extra = {"area_code": area.code, "area_name": area.name, "breakdown": breakdown}
+                records = (
+                    tuple({**g, **extra, "release_id": meta.id}[c] for c in SUMMARY_COLUMNS)
+                    for g in groups
+                )
+                name = f"vaxshare_{area.code}_{slug(area.name)}_{breakdown}_summary_dose-{dose}"
+                return csv_response(
+                    SUMMARY_COLUMNS, records, f"{name}_release-{meta.id}.csv", headers
+                )
+            if format == "jsonl":
+                return StreamingResponse(
+                    jsonl_lines(groups), media_type=MEDIA_TYPES["jsonl"], headers=headers
+                )
+            head = {
+                "release": release_ref(meta),
+                "area": area_ref(area),
+                "breakdown": breakdown,
+                "permalink": permalink(
+                    request,
+                    meta,
+                    breakdown=breakdown,
+                    dose=dose,
+                    ages=population.label,
+                    source=query["source"],
+                    standard=standard if breakdown == STANDARDISED else None,
+                ),
+                "population": population_out(breakdown, population, chosen),
+                "ranked_by": "age_standardised" if breakdown == STANDARDISED else "crude",
+                "standard": standard if breakdown == STANDARDISED else None,
+                "standard_name": STANDARD_NAMES[standard] if breakdown == STANDARDISED else None,
+            }
+            return json_response(json_stream(head, "groups", groups), headers)
+
+        return await run_in_threadpool(render)

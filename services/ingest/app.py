@@ -37,6 +37,7 @@ from services.ingest.metrics import IngestMetrics
 from services.ingest.request_body import read_body
 from services.ingest.request_tracking import install_request_tracking
 from services.ingest.settings import IngestSettings
+from services.offline_docs import serve_docs
 from services.platform.dead_letters import DeadLetterPublisher
 from services.platform.errors import KafkaUnavailable
 from services.platform.kafka_producer import AckedProducer
@@ -75,7 +76,10 @@ def create_app(
         version="1",
         description=api_docs.DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    serve_docs(app, docs_url="/docs", redoc_url="/redoc", title=app.title)
     app.state.metrics = metrics
     install_request_tracking(app, metrics)
     _install_error_handlers(app, settings)

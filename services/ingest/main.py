@@ -59,6 +59,13 @@ def build_app(settings: IngestSettings) -> FastAPI:
     )
 
 
+def app_from_environment() -> FastAPI:
+    """The app wired from `VAXSHARE_*` settings (uvicorn calls this in every worker)."""
+    settings = IngestSettings()
+    configure_logging("ingest", settings.log_level)
+    return build_app(settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ingest HTTP service until interrupted."""
     parser = argparse.ArgumentParser(
@@ -66,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", help="address to bind (default VAXSHARE_INGEST_HOST)")
     parser.add_argument("--port", type=int, help="port (default VAXSHARE_INGEST_PORT)")
+    parser.add_argument(
+        "--workers", type=int, help="worker processes (default VAXSHARE_INGEST_WORKERS, 1)"
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         settings = IngestSettings()
@@ -78,9 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging("ingest", settings.log_level)
     uvicorn.run(
-        build_app(settings),
+        "services.ingest.main:app_from_environment",
+        factory=True,
         host=args.host or settings.ingest_host,
         port=args.port or settings.ingest_port,
+        workers=args.workers or settings.ingest_workers,
         log_config=None,
         access_log=False,
     )

@@ -16,6 +16,9 @@ class IngestSettings(KafkaClientSettings):
     )
     ingest_host: str = Field("127.0.0.1", description="Address the ingest HTTP server binds")
     ingest_port: int = Field(8081, ge=1, le=65535, description="Port of the ingest HTTP server")
+    ingest_workers: int = Field(
+        1, ge=1, le=64, description="Worker processes serving the ingest HTTP API"
+    )
     max_batch_events: int = Field(5000, ge=1, le=100_000, description="Most events in one post")
     max_body_bytes: int = Field(
         20 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes"

@@ -1,4 +1,5 @@
-"""England's areas, April 2021 geography: LTLA -> UTLA -> region, legacy codes and MSOAs.
+"""England's areas, April 2021 geography: LTLA -> UTLA -> region -> England, legacy codes and
+MSOAs.
 
 Public health is an upper-tier function: a county UTLA (E10) contains several LTLAs, while
 unitary, metropolitan and London LTLAs are their own UTLA under the same code.
@@ -14,7 +15,9 @@ from typing import Literal
 
 from services.reference.data_files import read_rows
 
-AreaType = Literal["ltla", "utla", "region"]
+AreaType = Literal["ltla", "utla", "region", "country"]
+ENGLAND = "E92000001"
+"""ONS code of England, the country every region lies in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +52,12 @@ class AreaRegistry:
         regions: dict[str, Area],
         legacy: dict[str, str],
         msoas: dict[str, Msoa],
+        country: Area | None = None,
     ) -> None:
         self._ltlas = MappingProxyType(dict(sorted(ltlas.items())))
         self._utlas = MappingProxyType(dict(sorted(utlas.items())))
         self._regions = MappingProxyType(dict(sorted(regions.items())))
+        self._country = country
         self._legacy = MappingProxyType(legacy)
         self._msoas = MappingProxyType(msoas)
         children: dict[str, list[str]] = defaultdict(list)
@@ -63,6 +68,9 @@ class AreaRegistry:
         for utla in self._utlas.values():
             if utla.parent_code is not None:
                 children[utla.parent_code].append(utla.code)
+        for each in self._regions.values():
+            if each.parent_code is not None:
+                children[each.parent_code].append(each.code)
         self._children = {code: tuple(sorted(codes)) for code, codes in children.items()}
         in_utla: dict[str, list[str]] = defaultdict(list)
         in_region: dict[str, list[str]] = defaultdict(list)
@@ -73,6 +81,8 @@ class AreaRegistry:
                 if region is not None:
                     in_region[region].append(ltla.code)
         self._ltlas_in: dict[str, tuple[str, ...]] = {c: (c,) for c in self._ltlas}
+        if country is not None:
+            self._ltlas_in[country.code] = tuple(self._ltlas)
         for code, codes in (*in_utla.items(), *in_region.items()):
             # Unitary codes are both LTLA and UTLA: either way they hold just themselves.
             self._ltlas_in.setdefault(code, tuple(sorted(codes)))
@@ -83,7 +93,14 @@ class AreaRegistry:
 
     def get(self, code: str) -> Area | None:
         """Return the area with this code, preferring the UTLA for unitary codes."""
-        return self._utlas.get(code) or self._ltlas.get(code) or self._regions.get(code)
+        found = self._utlas.get(code) or self._ltlas.get(code) or self._regions.get(code)
+        if found is None and self._country is not None and code == self._country.code:
+            return self._country
+        return found
+
+    def country(self) -> Area | None:
+        """England, whose headline every release publishes."""
+        return self._country
 
     def ltla(self, code: str) -> Area | None:
         """Return the LTLA with this current code."""
@@ -163,10 +180,15 @@ def load_areas() -> AreaRegistry:
     }
     regions = {
         row["region_code"]: Area(
-            row["region_code"], row["region_name"], "region", None, region_pop[row["region_code"]]
+            row["region_code"],
+            row["region_name"],
+            "region",
+            ENGLAND,
+            region_pop[row["region_code"]],
         )
         for row in read_rows("region_lookup")
     }
+    england = Area(ENGLAND, "England", "country", None, sum(region_pop.values()))
     legacy = {
         row["legacy_ltla_code"]: row["ltla_code"] for row in read_rows("ltla_legacy_codes_to_2021")
     }
@@ -179,4 +201,6 @@ def load_areas() -> AreaRegistry:
         )
         for row in read_rows("msoa11_to_ltla_2021")
     }
-    return AreaRegistry(ltlas=ltlas, utlas=utlas, regions=regions, legacy=legacy, msoas=msoas)
+    return AreaRegistry(
+        ltlas=ltlas, utlas=utlas, regions=regions, legacy=legacy, msoas=msoas, country=england
+    )

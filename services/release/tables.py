@@ -30,7 +30,7 @@ from services.disclosure.linked.national import (
 from services.disclosure.linked.publication import BLANK
 from services.disclosure.linked.series import SeriesTable, release_tables
 from services.disclosure.policy import Policy
-from services.reference.areas import AreaRegistry
+from services.reference.areas import ENGLAND, AreaRegistry
 from services.reference.breakdown_links import area_links
 from services.reference.breakdowns import BREAKDOWNS
 from services.releases.model import PublishedTable
@@ -41,7 +41,6 @@ ExactTable = tuple[tuple[str, ...], np.ndarray]
 DOSES = (1, 2, 3)
 WEEKLY_ONLY = ("ethnic_group_detailed", "age_band_ethnic_group")
 """Fine cross-tabulations, published for the end of every week only."""
-ENGLAND = "E92000001"
 
 FamilyMapper = Callable[
     [Callable[[ClusterJob], ClusterOutcome], Sequence[ClusterJob]], Iterable[ClusterOutcome]

@@ -73,7 +73,7 @@ def test_area_list_tells_each_key_what_it_may_read(api: Harness) -> None:
     assert access[LANCASHIRE] == "full" and access[BURNLEY] == "full"
     assert access[HAMMERSMITH] == "headline"
     burnley = api.get(f"/v1/areas/{BURNLEY}", "hammersmith").json()
-    assert burnley["parent_codes"] == [LANCASHIRE, "E12000002"]
+    assert burnley["parent_codes"] == [LANCASHIRE, "E12000002", "E92000001"]
     assert burnley["access"] == "headline"
     me = api.get("/v1/me", "lancashire").json()
     assert BURNLEY in me["full_access_areas"] and LANCASHIRE in me["full_access_areas"]

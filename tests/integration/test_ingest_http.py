@@ -7,6 +7,7 @@ import hmac
 import io
 import json
 import logging
+import re
 from collections import Counter
 from dataclasses import replace
 from datetime import date
@@ -462,3 +463,13 @@ def test_person_keys_are_the_keyed_hmac_of_the_nhs_number(
     assert answer.status_code == 200
     (record,) = read_topic(stack, topics.events)
     assert decode(record.value).person_key == _hmac("9434765919")
+
+
+def test_the_docs_are_served_by_the_ingest_itself(ingest: Ingest) -> None:
+    with serve(ingest.app) as client:
+        for page in ("/docs", "/redoc"):
+            html = client.get(page).text
+            assert "/openapi.json" in html
+            assert not re.search(r"(src|href)=\"https?:", html), html
+            assets = re.findall(r"(?:src|href)=\"(/[^\"]+)\"", html)
+            assert assets and all(client.get(a).status_code == 200 for a in assets)

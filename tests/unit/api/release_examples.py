@@ -34,6 +34,7 @@ LANCASHIRE = "E10000017"
 BURNLEY = "E07000117"
 CHORLEY = "E07000118"
 LONDON = "E12000007"
+ENGLAND = "E92000001"
 FIRST_DATE = date(2021, 1, 4)
 EXAMPLE_BREAKDOWNS = (
     "none",
@@ -160,7 +161,8 @@ def _summed(parts: list[ExactTable]) -> ExactTable:
 
 @functools.cache
 def example_tables(days: int, seed: int = 7) -> dict[tuple[str, int, str], ExactTable]:
-    """Exact tables for Hammersmith and Fulham, Brent, Lancashire and its 12 districts, London."""
+    """Exact tables for Hammersmith and Fulham, Brent, Lancashire and its 12 districts, London
+    and England (the sum of them all)."""
     areas = load_areas()
     lancs = areas.ltla_codes_in(LANCASHIRE)
     exact: dict[tuple[str, int, str], ExactTable] = {}
@@ -173,6 +175,8 @@ def example_tables(days: int, seed: int = 7) -> dict[tuple[str, int, str], Exact
             exact[(LANCASHIRE, dose, breakdown)] = _summed(parts)
         london = (HAMMERSMITH, BRENT)
         exact[(LONDON, dose, "none")] = _summed([exact[(c, dose, "none")] for c in london])
+        every = (HAMMERSMITH, BRENT, *lancs)
+        exact[(ENGLAND, dose, "none")] = _summed([exact[(c, dose, "none")] for c in every])
     return exact
 
 
