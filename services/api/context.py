@@ -18,6 +18,7 @@ from services.api.metrics import ApiMetrics
 from services.api.rate_limit import RateLimiter
 from services.api.settings import ApiSettings
 from services.platform.key_store import KeyStore
+from services.platform.redis_client import connect_async
 from services.platform.redis_keys import RedisKeys
 from services.platform.release_store import ReleaseStore
 from services.reference.areas import AreaRegistry
@@ -61,9 +62,7 @@ class ApiContext:
         return cls(
             settings=settings,
             client=redis_client,
-            aio=aioredis.Redis.from_url(
-                settings.redis_url, socket_timeout=10, socket_connect_timeout=5
-            ),
+            aio=connect_async(settings),
             areas=areas,
             denominators=denominators or load_denominators(),
             clock=clock,

@@ -5,8 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 
 from services.platform.settings import CommonSettings
+
+
+def _options(settings: CommonSettings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "username": settings.redis_username,
+        "password": settings.redis_password.get_secret_value(),
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
+    }
+    if settings.redis_ca_file is not None:
+        options["ssl_ca_certs"] = str(settings.redis_ca_file)
+    return options
 
 
 def connect(settings: CommonSettings) -> redis.Redis:
@@ -15,16 +28,14 @@ def connect(settings: CommonSettings) -> redis.Redis:
     The URL chooses plain TCP (`redis://`) or TLS (`rediss://`, verified against
     `VAXSHARE_REDIS_CA_FILE` or the system's CAs); responses are bytes.
     """
-    tls: dict[str, Any] = {}
-    if settings.redis_ca_file is not None:
-        tls["ssl_ca_certs"] = str(settings.redis_ca_file)
     return redis.Redis.from_url(
         settings.redis_url,
-        username=settings.redis_username,
-        password=settings.redis_password.get_secret_value(),
-        socket_timeout=10,
-        socket_connect_timeout=5,
         health_check_interval=15,
         retry_on_timeout=True,
-        **tls,
+        **_options(settings),
     )
+
+
+def connect_async(settings: CommonSettings) -> aioredis.Redis:
+    """The same login for an asyncio client (a request path that stays on the event loop)."""
+    return aioredis.Redis.from_url(settings.redis_url, **_options(settings))
