@@ -10,6 +10,7 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.contract import codec as codec_module
 from services.contract.codec import decode, encode, event_to_record, fingerprints
 from services.contract.errors import CodecError
 from services.contract.events import VaccinationEvent
@@ -127,3 +128,61 @@ def test_encoding_an_ill_typed_event_is_a_codec_error() -> None:
     with pytest.raises(CodecError) as caught:
         encode(sample_event(dose_number="1"))
     assert caught.value.reason is Reason.WRONG_TYPE
+
+
+def _general_decode(data: bytes) -> VaccinationEvent:
+    """`decode` with fastavro alone: the compiled readers switched off for one call."""
+    compiled = dict(codec_module._readers())
+    codec_module._READERS.update({f: (*r[:3], None) for f, r in compiled.items()})
+    try:
+        return decode(data)
+    finally:
+        codec_module._READERS.update(compiled)
+
+
+_EDGE_BYTES = st.sampled_from([0, 1, 2, 3, 0x7F, 0x80, 0x81, 0xFF])  # varint, boolean, union
+
+
+@given(
+    valid_events(),
+    st.sampled_from([1, 2]),
+    st.lists(st.tuples(st.integers(-80, 200), _EDGE_BYTES | st.integers(0, 255)), max_size=4),
+    st.one_of(st.none(), st.integers(0, 400)),
+    st.binary(max_size=3),
+)
+def test_the_compiled_reader_decodes_exactly_what_fastavro_does(
+    event: VaccinationEvent,
+    version: int,
+    edits: list[tuple[int, int]],
+    cut: int | None,
+    tail: bytes,
+) -> None:
+    data = bytearray(encode(event, version=version))
+    for position, value in edits:  # a negative position counts from the end
+        if (index := position % len(data)) >= 10:
+            data[index] = value
+    mangled = bytes(data[: max(10, cut)] if cut is not None else data) + tail
+    try:
+        expected: VaccinationEvent | Reason = _general_decode(mangled)
+    except CodecError as error:
+        expected = error.reason
+    try:
+        got: VaccinationEvent | Reason = decode(mangled)
+    except CodecError as error:
+        got = error.reason
+    assert got == expected
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_every_single_byte_edit_decodes_as_fastavro_decodes_it(version: int) -> None:
+    data = encode(sample_event(supersedes_event_id=None, jcvi_group=4), version=version)
+    for index in range(10, len(data)):
+        for value in (0, 1, 2, 3, 0x7F, 0x80, 0x81, 0xFF):
+            mangled = data[:index] + bytes([value]) + data[index + 1 :]
+            outcomes = []
+            for read in (_general_decode, decode):
+                try:
+                    outcomes.append(read(mangled))
+                except CodecError as error:
+                    outcomes.append(error.reason)
+            assert outcomes[0] == outcomes[1], (index, value)
