@@ -18,6 +18,7 @@ from typing import Any, cast
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
 from services.contract.avro_reader import compile_reader
+from services.contract.avro_writer import compile_writer, day_number, epoch_millis
 from services.contract.errors import CodecError
 from services.contract.events import EventKind, Sex, SiteType, VaccinationEvent
 from services.contract.reasons import Reason
@@ -150,6 +151,11 @@ def encode(event: VaccinationEvent, *, version: int = CURRENT_EVENT_VERSION) -> 
         schema = _schemas().by_version[version]
     except KeyError:
         raise ValueError(f"no vaccination event schema version {version}") from None
+    compiled = _WRITERS.get(version) or _compiled_writer(version, schema)
+    try:
+        return compiled(event)
+    except Exception:  # fastavro, below, gives the canonical answer or error
+        pass
     out = BytesIO()
     out.write(header(schema.fingerprint))
     try:
@@ -165,6 +171,24 @@ _Reader = tuple[
     dict[str, Any] | None,  # defaults to top up
     Callable[[bytes, int], VaccinationEvent] | None,  # the compiled reader (`avro_reader`)
 ]
+# schema version -> its compiled writer (`avro_writer`); one that always refuses if none.
+_WRITERS: dict[int, Callable[[VaccinationEvent], bytes]] = {}
+
+
+def _compiled_writer(version: int, schema: _Writer) -> Callable[[VaccinationEvent], bytes]:
+    compiled = compile_writer(
+        schema.plain["fields"],
+        header=header(schema.fingerprint),
+        convert={"vaccination_date": day_number, "recorded_at": epoch_millis},
+    )
+    _WRITERS[version] = compiled or _refuse_compiled
+    return _WRITERS[version]
+
+
+def _refuse_compiled(event: VaccinationEvent) -> bytes:
+    raise TypeError("no compiled writer: write with fastavro")
+
+
 # fingerprint -> how to read it; filled on first decode. A plain module dict keeps the
 # per-record lookup to one hash probe.
 _READERS: dict[bytes, _Reader] = {}

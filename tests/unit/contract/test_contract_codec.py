@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from io import BytesIO
 
 import pytest
@@ -162,15 +164,15 @@ def test_the_compiled_reader_decodes_exactly_what_fastavro_does(
         if (index := position % len(data)) >= 10:
             data[index] = value
     mangled = bytes(data[: max(10, cut)] if cut is not None else data) + tail
+    assert _decoded(decode, mangled) == _decoded(_general_decode, mangled)
+
+
+def _decoded(read: Callable[[bytes], VaccinationEvent], data: bytes) -> VaccinationEvent | Reason:
+    """What ``read`` makes of ``data``: the event, or the reason it is refused."""
     try:
-        expected: VaccinationEvent | Reason = _general_decode(mangled)
+        return read(data)
     except CodecError as error:
-        expected = error.reason
-    try:
-        got: VaccinationEvent | Reason = decode(mangled)
-    except CodecError as error:
-        got = error.reason
-    assert got == expected
+        return error.reason
 
 
 @pytest.mark.parametrize("version", [1, 2])
@@ -179,10 +181,46 @@ def test_every_single_byte_edit_decodes_as_fastavro_decodes_it(version: int) -> 
     for index in range(10, len(data)):
         for value in (0, 1, 2, 3, 0x7F, 0x80, 0x81, 0xFF):
             mangled = data[:index] + bytes([value]) + data[index + 1 :]
-            outcomes = []
-            for read in (_general_decode, decode):
-                try:
-                    outcomes.append(read(mangled))
-                except CodecError as error:
-                    outcomes.append(error.reason)
-            assert outcomes[0] == outcomes[1], (index, value)
+            expected = _decoded(_general_decode, mangled)
+            assert _decoded(decode, mangled) == expected, (index, value)
+
+
+def _fastavro_encode(event: VaccinationEvent, version: int) -> bytes:
+    out = BytesIO()
+    out.write(MAGIC + fingerprints()[version])
+    schemaless_writer(out, parse_schema(event_schema(version)), event_to_record(event))
+    return out.getvalue()
+
+
+@given(valid_events(), st.sampled_from([1, 2]))
+def test_the_compiled_writer_writes_the_bytes_fastavro_writes(
+    event: VaccinationEvent, version: int
+) -> None:
+    assert encode(event, version=version) == _fastavro_encode(event, version)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"dose_number": True},
+        {"dose_number": 2**40},
+        {"jcvi_group": "4"},
+        {"vaccination_date": "2021-03-01"},
+        {"recorded_at": datetime(2021, 3, 1, 10, 15)},
+        {"kind": "BOOSTED"},
+        {"event_id": "\ud800"},
+        {"care_home_resident": 1},
+    ],
+)
+def test_values_the_compiled_writer_refuses_are_written_or_refused_as_fastavro_does(
+    changes: dict[str, object],
+) -> None:
+    event = replace(sample_event(), **changes)  # type: ignore[arg-type]
+    try:
+        expected: bytes | Reason = _fastavro_encode(event, 2)
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        expected = Reason.WRONG_TYPE
+    try:
+        assert encode(event) == expected
+    except CodecError as error:
+        assert error.reason == expected
