@@ -171,11 +171,15 @@ class BatchCounter:
         """
         if not events:
             return
-        tables = list(map(_TABLE_OF, events))
+        # Each event's (LTLA, dose, date) as a small int: cheaper to hash ten times than a tuple.
+        index: dict[tuple[str, int, date], int] = {}
+        rows = [index.setdefault(table, len(index)) for table in map(_TABLE_OF, events)]
+        tables = list(index)
         iso = self._iso
         for name, group_of in self._groupers:
-            tally = Counter(zip(tables, map(group_of, events), strict=True))
-            for ((ltla, dose, when), group), n in tally.items():
+            tally = Counter(zip(rows, map(group_of, events), strict=True))
+            for (row, group), n in tally.items():
+                ltla, dose, when = tables[row]
                 table = increments.get((ltla, dose, name))
                 if table is None:
                     table = increments[(ltla, dose, name)] = {}
