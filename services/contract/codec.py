@@ -3,7 +3,9 @@
 Writers may use any known schema version; readers pick the writer schema by its fingerprint
 and resolve it to the current schema by Avro's rules. Schemas are parsed once, on first use.
 Timestamps travel with millisecond precision (timestamp-millis), so finer parts are dropped.
-`decode` is on the aggregator's hot path and is tuned for it; see the comments there.
+`decode` is on the aggregator's hot path and `encode` on the ingest's: each known schema
+version has a compiled reader and writer (`avro_reader`, `avro_writer`), with fastavro as the
+fallback for anything they do not take, so answers and errors stay fastavro's.
 """
 
 from __future__ import annotations
