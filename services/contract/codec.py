@@ -3,19 +3,24 @@
 Writers may use any known schema version; readers pick the writer schema by its fingerprint
 and resolve it to the current schema by Avro's rules. Schemas are parsed once, on first use.
 Timestamps travel with millisecond precision (timestamp-millis), so finer parts are dropped.
-`decode` is on the aggregator's hot path and is tuned for it; see the comments there.
+`decode` is on the aggregator's hot path and `encode` on the ingest's: each known schema
+version has a compiled reader and writer (`avro_reader`, `avro_writer`), with fastavro as the
+fallback for anything they do not take, so answers and errors stay fastavro's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from io import BytesIO
 from typing import Any, cast
 
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
+from services.contract.avro_reader import compile_reader
+from services.contract.avro_writer import compile_writer, day_number, epoch_millis
 from services.contract.errors import CodecError
 from services.contract.events import EventKind, Sex, SiteType, VaccinationEvent
 from services.contract.reasons import Reason
@@ -148,6 +153,11 @@ def encode(event: VaccinationEvent, *, version: int = CURRENT_EVENT_VERSION) -> 
         schema = _schemas().by_version[version]
     except KeyError:
         raise ValueError(f"no vaccination event schema version {version}") from None
+    compiled = _WRITERS.get(version) or _compiled_writer(version, schema)
+    try:
+        return compiled(event)
+    except Exception:  # fastavro, below, gives the canonical answer or error
+        pass
     out = BytesIO()
     out.write(header(schema.fingerprint))
     try:
@@ -157,18 +167,65 @@ def encode(event: VaccinationEvent, *, version: int = CURRENT_EVENT_VERSION) -> 
     return out.getvalue()
 
 
-# fingerprint -> (writer schema, reader schema or None, defaults to top up or None); filled on
-# first decode. A plain module dict keeps the per-record lookup to one hash probe.
-_READERS: dict[bytes, tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]] = {}
+_Reader = tuple[
+    dict[str, Any],  # writer schema
+    dict[str, Any] | None,  # reader schema, when fastavro must resolve
+    dict[str, Any] | None,  # defaults to top up
+    Callable[[bytes, int], VaccinationEvent] | None,  # the compiled reader (`avro_reader`)
+]
+# schema version -> its compiled writer (`avro_writer`); one that always refuses if none.
+_WRITERS: dict[int, Callable[[VaccinationEvent], bytes]] = {}
 
 
-def _readers() -> dict[bytes, tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]]:
+def _compiled_writer(version: int, schema: _Writer) -> Callable[[VaccinationEvent], bytes]:
+    compiled = compile_writer(
+        schema.plain["fields"],
+        header=header(schema.fingerprint),
+        convert={"vaccination_date": day_number, "recorded_at": epoch_millis},
+    )
+    _WRITERS[version] = compiled or _refuse_compiled
+    return _WRITERS[version]
+
+
+def _refuse_compiled(event: VaccinationEvent) -> bytes:
+    raise TypeError("no compiled writer: write with fastavro")
+
+
+# fingerprint -> how to read it; filled on first decode. A plain module dict keeps the
+# per-record lookup to one hash probe.
+_READERS: dict[bytes, _Reader] = {}
+
+
+def _readers() -> dict[bytes, _Reader]:
     if not _READERS:
         schemas = _schemas()
         for w in schemas.by_version.values():
             reader_schema = schemas.current.plain if w.resolve else None
-            _READERS[w.fingerprint] = (w.plain, reader_schema, w.defaults or None)
+            _READERS[w.fingerprint] = (w.plain, reader_schema, w.defaults or None, _compiled(w))
     return _READERS
+
+
+def _compiled(writer: _Writer) -> Callable[[bytes, int], VaccinationEvent] | None:
+    """The writer's compiled reader, building events as `record_to_event` does."""
+    if writer.resolve:
+        return None
+    return compile_reader(
+        writer.plain["fields"],
+        make=partial(_new, VaccinationEvent),
+        slots={name: set_slot for set_slot, name in _SLOT_SETTERS},
+        convert={
+            "kind": _KINDS.__getitem__,
+            "vaccination_date": _date_of_day,
+            "recorded_at": _timestamp,
+            "sex": _SEXES.__getitem__,
+            "site_type": _SITE_TYPES.__getitem__,
+        },
+        defaults=writer.defaults,
+    )
+
+
+def _date_of_day(days: int) -> date:
+    return date.fromordinal(_EPOCH_ORDINAL + days)
 
 
 def decode(data: bytes) -> VaccinationEvent:
@@ -186,7 +243,12 @@ def decode(data: bytes) -> VaccinationEvent:
         raise CodecError(
             Reason.UNKNOWN_SCHEMA, f"no known schema has fingerprint {data[2:HEADER_LENGTH].hex()}"
         )
-    writer_schema, reader_schema, defaults = found
+    writer_schema, reader_schema, defaults, compiled = found
+    if compiled is not None:
+        try:
+            return compiled(data, HEADER_LENGTH)
+        except Exception:  # fastavro, below, gives the canonical answer or error
+            pass
     body = BytesIO(data)
     body.seek(HEADER_LENGTH)
     try:

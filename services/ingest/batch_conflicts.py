@@ -27,9 +27,10 @@ def admit_batch(admission: Admission, items: Sequence[ParsedItem]) -> list[Accep
         if isinstance(outcome, Accepted):
             event = outcome.event
             seen = first.setdefault(event.event_id, event)
-            try:
-                refuse_conflicting_copy(seen, event)
-            except ContractError as error:
-                outcome = admission.refuse(item, error)
+            if seen is not event:  # a second copy of the id: compare it with the first
+                try:
+                    refuse_conflicting_copy(seen, event)
+                except ContractError as error:
+                    outcome = admission.refuse(item, error)
         outcomes.append(outcome)
     return outcomes

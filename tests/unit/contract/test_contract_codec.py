@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from io import BytesIO
 
 import pytest
@@ -10,6 +12,7 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.contract import codec as codec_module
 from services.contract.codec import decode, encode, event_to_record, fingerprints
 from services.contract.errors import CodecError
 from services.contract.events import VaccinationEvent
@@ -127,3 +130,97 @@ def test_encoding_an_ill_typed_event_is_a_codec_error() -> None:
     with pytest.raises(CodecError) as caught:
         encode(sample_event(dose_number="1"))
     assert caught.value.reason is Reason.WRONG_TYPE
+
+
+def _general_decode(data: bytes) -> VaccinationEvent:
+    """`decode` with fastavro alone: the compiled readers switched off for one call."""
+    compiled = dict(codec_module._readers())
+    codec_module._READERS.update({f: (*r[:3], None) for f, r in compiled.items()})
+    try:
+        return decode(data)
+    finally:
+        codec_module._READERS.update(compiled)
+
+
+_EDGE_BYTES = st.sampled_from([0, 1, 2, 3, 0x7F, 0x80, 0x81, 0xFF])  # varint, boolean, union
+
+
+@given(
+    valid_events(),
+    st.sampled_from([1, 2]),
+    st.lists(st.tuples(st.integers(-80, 200), _EDGE_BYTES | st.integers(0, 255)), max_size=4),
+    st.one_of(st.none(), st.integers(0, 400)),
+    st.binary(max_size=3),
+)
+def test_the_compiled_reader_decodes_exactly_what_fastavro_does(
+    event: VaccinationEvent,
+    version: int,
+    edits: list[tuple[int, int]],
+    cut: int | None,
+    tail: bytes,
+) -> None:
+    data = bytearray(encode(event, version=version))
+    for position, value in edits:  # a negative position counts from the end
+        if (index := position % len(data)) >= 10:
+            data[index] = value
+    mangled = bytes(data[: max(10, cut)] if cut is not None else data) + tail
+    assert _decoded(decode, mangled) == _decoded(_general_decode, mangled)
+
+
+def _decoded(read: Callable[[bytes], VaccinationEvent], data: bytes) -> VaccinationEvent | Reason:
+    """What ``read`` makes of ``data``: the event, or the reason it is refused."""
+    try:
+        return read(data)
+    except CodecError as error:
+        return error.reason
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_every_single_byte_edit_decodes_as_fastavro_decodes_it(version: int) -> None:
+    data = encode(sample_event(supersedes_event_id=None, jcvi_group=4), version=version)
+    for index in range(10, len(data)):
+        for value in (0, 1, 2, 3, 0x7F, 0x80, 0x81, 0xFF):
+            mangled = data[:index] + bytes([value]) + data[index + 1 :]
+            expected = _decoded(_general_decode, mangled)
+            assert _decoded(decode, mangled) == expected, (index, value)
+
+
+def _fastavro_encode(event: VaccinationEvent, version: int) -> bytes:
+    out = BytesIO()
+    out.write(MAGIC + fingerprints()[version])
+    schemaless_writer(out, parse_schema(event_schema(version)), event_to_record(event))
+    return out.getvalue()
+
+
+@given(valid_events(), st.sampled_from([1, 2]))
+def test_the_compiled_writer_writes_the_bytes_fastavro_writes(
+    event: VaccinationEvent, version: int
+) -> None:
+    assert encode(event, version=version) == _fastavro_encode(event, version)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"dose_number": True},
+        {"dose_number": 2**40},
+        {"jcvi_group": "4"},
+        {"vaccination_date": "2021-03-01"},
+        {"recorded_at": datetime(2021, 3, 1, 10, 15)},
+        {"kind": "BOOSTED"},
+        {"event_id": "\ud800"},
+        {"care_home_resident": 1},
+    ],
+)
+def test_values_the_compiled_writer_refuses_are_written_or_refused_as_fastavro_does(
+    changes: dict[str, object],
+) -> None:
+    event = replace(sample_event(), **changes)  # type: ignore[arg-type]
+    try:
+        expected: bytes | Reason = _fastavro_encode(event, 2)
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        expected = Reason.WRONG_TYPE
+    try:
+        assert encode(event) == expected
+    except CodecError as error:
+        assert error.reason == expected
