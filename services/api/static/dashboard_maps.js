@@ -38,10 +38,10 @@ function choropleth(container, readout, layer, items, opts) {
     class: "map" });
   svg.appendChild(svgEl("title", {}, opts.title));
   svg.appendChild(hatchDefs());
-  const show = (item, node) => {
+  const show = (item, node, raise) => {
     for (const n of svg.querySelectorAll(".area.active")) n.classList.remove("active");
     node.classList.add("active");
-    svg.appendChild(node);  // on top, so its outline is whole
+    if (raise) svg.appendChild(node);  // on top, so its outline is whole (never on focus: moving blurs)
     readout.textContent = item.describe();
   };
   const ordered = [...items].sort((a, b) => (a.code === opts.highlight) - (b.code === opts.highlight));
@@ -50,8 +50,8 @@ function choropleth(container, readout, layer, items, opts) {
       class: "area" + (item.code === opts.highlight ? " own" : ""), tabindex: "0", role: "img",
       "aria-label": item.describe(), "data-code": item.code });
     node.appendChild(svgEl("title", {}, item.describe()));
-    node.addEventListener("mouseenter", () => show(item, node));
-    node.addEventListener("focus", () => show(item, node));
+    node.addEventListener("mouseenter", () => show(item, node, true));
+    node.addEventListener("focus", () => show(item, node, false));
     svg.appendChild(node);
   }
   const legend = el("div", { class: "map-legend" });
