@@ -68,6 +68,12 @@ function table(container, columns, rows, caption) {
     }
   }
   container.replaceChildren(t);
+  if (container.classList.contains("table-wrap")) {
+    // It may scroll sideways on a phone: reachable and named for keyboard users.
+    container.setAttribute("tabindex", "0");
+    container.setAttribute("role", "region");
+    container.setAttribute("aria-label", caption);
+  }
 }
 
 const chartWidth = (container) => Math.max(300, Math.min(900, container.clientWidth || 900));
@@ -487,7 +493,8 @@ function msoaDescribe(g, populationText) {
       (g.population ? `, population ${fmt(g.population)} ${populationText}` : "") + ".";
   }
   return `${name}: ${uptakeCell(g.uptake_percent, g.uptake_above_100)} uptake, ${fmt(g.uptake_numerator)} of ` +
-    `${fmt(g.population)} people ${populationText}; gap to the area ${g.gap_percentage_points.toFixed(1)} points.`;
+    `${fmt(g.population)} people ${populationText}` +
+    (g.gap_percentage_points === null ? "." : `; gap to the area ${g.gap_percentage_points.toFixed(1)} points.`);
 }
 
 async function showNeighbourhoods(msoaData) {

@@ -3,7 +3,6 @@
 
 // Five classes from the viridis scale: ordered in lightness, readable with any colour vision.
 const CLASS_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
-const WITHHELD_FILL = "url(#hatch)";
 
 // Class breaks over the values shown: equal steps between whole-percent bounds.
 function classesFor(values) {
@@ -15,15 +14,15 @@ function classesFor(values) {
   return CLASS_COLOURS.map((colour, i) => ({ colour, from: lo + i * step, to: lo + (i + 1) * step }));
 }
 
-function colourOf(classes, value) {
-  if (value === null || value === undefined) return WITHHELD_FILL;
+function colourOf(classes, value, hatch) {
+  if (value === null || value === undefined) return `url(#${hatch})`;
   const found = classes.find((c) => value < c.to) || classes[classes.length - 1];
   return found.colour;
 }
 
-function hatchDefs() {
+function hatchDefs(id) {
   const defs = svgEl("defs");
-  const pattern = defs.appendChild(svgEl("pattern", { id: "hatch", width: 8, height: 8,
+  const pattern = defs.appendChild(svgEl("pattern", { id, width: 8, height: 8,
     patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" }));
   pattern.appendChild(svgEl("rect", { width: 8, height: 8, fill: "#f3f2f1" }));
   pattern.appendChild(svgEl("line", { x1: 0, y1: 0, x2: 0, y2: 8, stroke: "#6f777b", "stroke-width": 3 }));
@@ -37,7 +36,8 @@ function choropleth(container, readout, layer, items, opts) {
   const svg = svgEl("svg", { viewBox: layer.view_box, role: "group", "aria-label": opts.title,
     class: "map" });
   svg.appendChild(svgEl("title", {}, opts.title));
-  svg.appendChild(hatchDefs());
+  const hatch = container.id + "-hatch";
+  svg.appendChild(hatchDefs(hatch));
   const show = (item, node, raise) => {
     for (const n of svg.querySelectorAll(".area.active")) n.classList.remove("active");
     node.classList.add("active");
@@ -46,7 +46,7 @@ function choropleth(container, readout, layer, items, opts) {
   };
   const ordered = [...items].sort((a, b) => (a.code === opts.highlight) - (b.code === opts.highlight));
   for (const item of ordered) {
-    const node = svgEl("path", { d: item.path, fill: colourOf(classes, item.value),
+    const node = svgEl("path", { d: item.path, fill: colourOf(classes, item.value, hatch),
       class: "area" + (item.code === opts.highlight ? " own" : ""), tabindex: "0", role: "img",
       "aria-label": item.describe(), "data-code": item.code });
     node.appendChild(svgEl("title", {}, item.describe()));
@@ -65,8 +65,7 @@ function choropleth(container, readout, layer, items, opts) {
   }
   const li = list.appendChild(el("li"));
   const sw = li.appendChild(svgEl("svg", { width: 18, height: 14, "aria-hidden": "true" }));
-  sw.appendChild(hatchDefs());
-  sw.appendChild(svgEl("rect", { width: 18, height: 14, fill: WITHHELD_FILL }));
+  sw.appendChild(svgEl("rect", { width: 18, height: 14, fill: `url(#${hatch})` }));
   li.appendChild(document.createTextNode("withheld (hover or focus for the reason)"));
   container.replaceChildren(svg, legend);
   readout.textContent = opts.hint;
