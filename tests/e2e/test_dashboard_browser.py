@@ -100,7 +100,7 @@ def test_council_signs_in_and_sees_its_charts(
             page.wait_for_selector("body[data-ready=true]", timeout=30_000)
 
             # The dose choice is keyboard operable and redraws with second doses.
-            page.get_by_label("Second").check()
+            page.get_by_label("Second", exact=True).check()
             expect(page.locator("#ethnic svg title")).to_contain_text("dose 2")
 
             with page.expect_download() as download_info:
@@ -109,7 +109,7 @@ def test_council_signs_in_and_sees_its_charts(
             assert download.suggested_filename.startswith("vaxshare_E09000013_")
             assert download.suggested_filename.endswith(f"_release-{release.id}.csv")
 
-            page.get_by_label("First").check()
+            page.get_by_label("First", exact=True).check()
             expect(page.locator("#ethnic svg title")).to_contain_text("dose 1")
             page.screenshot(path=str(artifacts_dir / "dashboard.png"), full_page=True)
         finally:
@@ -187,10 +187,12 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
                 (g for g in summary["groups"] if g["uptake_percent"] is not None),
                 key=lambda g: g["uptake_percent"],
             )
-            page.locator(f"#msoamap path[data-code={lowest['group']}]").focus()
-            readout = page.locator("#msoamap-readout").inner_text()
-            assert f"{lowest['uptake_percent']:.1f}% uptake" in readout
-            assert f"{lowest['population']:,}" in readout
+            area = page.locator(f"#msoamap path[data-code={lowest['group']}]")
+            described = area.get_attribute("aria-label") or ""
+            assert f"{lowest['uptake_percent']:.1f}% uptake" in described
+            assert f"{lowest['population']:,}" in described
+            area.focus()
+            assert page.locator("#msoamap-readout").inner_text() == described
 
             # Signal, not noise: a funnel plot with its method and its table; the slope index.
             assert page.locator("#funnel circle.dot").count() > 10
@@ -209,7 +211,7 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             assert "London" in compare and "Brent" in compare
 
             # Outreach: four weeks before and after a date read off the chart.
-            dates = page.locator("#trend-table tbody tr td:first-child").all_inner_texts()
+            dates = page.locator("#trend-table tbody tr td:first-child").all_text_contents()
             page.get_by_label("Outreach or event date").fill(dates[30])
             page.wait_for_selector("body[data-ready=true]", timeout=60_000)
             assert page.locator("#trend svg line.marker").count() == 1

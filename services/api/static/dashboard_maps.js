@@ -50,7 +50,11 @@ function choropleth(container, readout, layer, items, opts) {
       class: "area" + (item.code === opts.highlight ? " own" : ""), tabindex: "0", role: "img",
       "aria-label": item.describe(), "data-code": item.code });
     node.appendChild(svgEl("title", {}, item.describe()));
-    node.addEventListener("mouseenter", () => show(item, node, true));
+    // While an area has keyboard focus it keeps the readout (scrolling moves the map under a
+    // resting pointer); a click moves the focus, and with it the readout.
+    node.addEventListener("mouseenter", () => {
+      if (!svg.contains(document.activeElement)) show(item, node, true);
+    });
     node.addEventListener("focus", () => show(item, node, false));
     svg.appendChild(node);
   }
