@@ -4,7 +4,7 @@
 const SVG = "http://www.w3.org/2000/svg";
 const STORE = "vaxshare.key";
 const SUPPRESSED = "suppressed";
-const state = { key: null, area: null, dose: "1", release: null, ages: "16+", source: "" };
+const state = { key: null, area: null, dose: "1", release: null, releases: [], ages: "16+", source: "", outreach: "" };
 
 const $ = (id) => document.getElementById(id);
 
@@ -68,11 +68,19 @@ function table(container, columns, rows, caption) {
     }
   }
   container.replaceChildren(t);
+  if (container.classList.contains("table-wrap")) {
+    // It may scroll sideways on a phone: reachable and named for keyboard users.
+    container.setAttribute("tabindex", "0");
+    container.setAttribute("role", "region");
+    container.setAttribute("aria-label", caption);
+  }
 }
 
-function lineChart(container, series, title) {
-  const W = 900, H = 300, L = 50, R = 20, T = 15, B = 40;
-  const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title });
+const chartWidth = (container) => Math.max(300, Math.min(900, container.clientWidth || 900));
+
+function lineChart(container, series, title, marker) {
+  const W = chartWidth(container), H = W < 560 ? 240 : 300, L = 50, R = 20, T = 15, B = 40;
+  const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": title });
   svg.appendChild(svgEl("title", {}, title));
   const dates = series.length ? series[0].points.map((p) => p.date) : [];
   const x = (i) => L + (dates.length > 1 ? (i * (W - L - R)) / (dates.length - 1) : 0);
@@ -83,7 +91,17 @@ function lineChart(container, series, title) {
     svg.appendChild(svgEl("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }));
     svg.appendChild(svgEl("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, v + "%"));
   }
-  const ticks = Math.min(6, dates.length);
+  if (marker) {
+    const at = (d) => { const i = dates.indexOf(d); return i < 0 ? null : x(i); };
+    const from = at(marker.before) ?? x(0), to = at(marker.after) ?? x(dates.length - 1), mid = at(marker.date);
+    if (mid !== null) {
+      svg.appendChild(svgEl("rect", { x: from, y: T, width: Math.max(0, mid - from), height: H - T - B, class: "before" }));
+      svg.appendChild(svgEl("rect", { x: mid, y: T, width: Math.max(0, to - mid), height: H - T - B, class: "after" }));
+      svg.appendChild(svgEl("line", { x1: mid, x2: mid, y1: T, y2: H - B, class: "marker" }));
+      svg.appendChild(svgEl("text", { x: mid, y: T + 12, "text-anchor": mid > W / 2 ? "end" : "start", dx: mid > W / 2 ? -4 : 4 }, "outreach " + marker.date));
+    }
+  }
+  const ticks = Math.min(W < 560 ? 3 : 6, dates.length);
   for (let k = 0; k < ticks; k++) {
     const i = Math.round((k * (dates.length - 1)) / Math.max(1, ticks - 1));
     const anchor = k === 0 ? "start" : k === ticks - 1 ? "end" : "middle";
@@ -111,9 +129,11 @@ function lineChart(container, series, title) {
 }
 
 function barChart(container, items, opts) {
-  const W = 900, row = 24, L = 260, R = 120, T = 10;
+  const W = chartWidth(container), narrow = W < 560;
+  // On a narrow screen each label sits above its bar, so bars keep the whole width.
+  const row = narrow ? 40 : 24, off = narrow ? 16 : 0, L = narrow ? 4 : 260, R = narrow ? 90 : 120, T = 10;
   const H = T + items.length * row + 30;
-  const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": opts.title });
+  const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": opts.title });
   svg.appendChild(svgEl("title", {}, opts.title));
   const max = Math.max(1, ...items.map((i) => i.value || 0), opts.average || 0);
   // Never capped: an uptake above 100% is drawn past the 100% line and marked.
@@ -121,17 +141,18 @@ function barChart(container, items, opts) {
   const x = (v) => L + ((W - L - R) * v) / scale;
   items.forEach((item, i) => {
     const yy = T + i * row;
-    svg.appendChild(svgEl("text", { x: L - 8, y: yy + 16, "text-anchor": "end" }, item.label));
+    if (narrow) svg.appendChild(svgEl("text", { x: L, y: yy + 12 }, item.label));
+    else svg.appendChild(svgEl("text", { x: L - 8, y: yy + 16, "text-anchor": "end" }, item.label));
     if (item.value === null) {
       const note = item.note || (item.suppressed ? SUPPRESSED : "no population to compare with");
-      svg.appendChild(svgEl("text", { x: L + 4, y: yy + 16, class: item.suppressed ? "sup" : "muted" }, note));
+      svg.appendChild(svgEl("text", { x: L + 4, y: yy + off + 16, class: item.suppressed ? "sup" : "muted" }, note));
       return;
     }
     const below = opts.average !== null && opts.average !== undefined && item.value < opts.average;
     const over = opts.percent && item.value > 100;
-    svg.appendChild(svgEl("rect", { x: L, y: yy + 3, width: Math.max(1, x(item.value) - L),
-      height: row - 6, class: over ? "bar over" : below ? "bar below" : "bar" }));
-    svg.appendChild(svgEl("text", { x: x(item.value) + 4, y: yy + 16 },
+    svg.appendChild(svgEl("rect", { x: L, y: yy + off + 3, width: Math.max(1, x(item.value) - L),
+      height: 18, class: (over ? "bar over" : below ? "bar below" : "bar") + (item.own ? " own" : "") }));
+    svg.appendChild(svgEl("text", { x: x(item.value) + 4, y: yy + off + 16 },
       opts.percent ? pct(item.value) + (over ? " above 100%" : "") : fmt(item.value)));
   });
   if (opts.percent && scale > 100) {
@@ -194,7 +215,6 @@ function uptakeCell(percent, over) {
 
 function groupColumns(standardised) {
   const columns = [
-    { title: "Rank", value: (g) => (g.rank === null ? "" : String(g.rank)), num: true },
     { title: "Group", value: (g) => g.label + (g.population_estimated ? " *" : "") },
     { title: "People vaccinated", value: (g) => (g.uptake_numerator === null
       ? (g.cumulative_suppressed ? SUPPRESSED : "") : fmt(g.uptake_numerator)), num: true },
@@ -211,6 +231,19 @@ function groupColumns(standardised) {
     const gap = standardised ? g.age_standardised_gap_percentage_points : g.gap_percentage_points;
     return gap === null ? "" : gap.toFixed(1);
   } });
+  if (!standardised) {
+    columns.push({ title: "Signal (funnel limits)", value: (g) => {
+      const sig = signalOf(g.uptake_percent, g.population, g.area_uptake_percent);
+      return sig ? sig.text : "";
+    } });
+  }
+  // Uptake and gap come straight after the group, so they stay in view on a phone.
+  const order = ["Group", "Uptake", "Age-standardised", "Gap to area (points)", "Signal (funnel limits)"];
+  columns.sort((a, b) => {
+    const ia = order.indexOf(a.title), ib = order.indexOf(b.title);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
+  });
+  columns.push({ title: "Rank", value: (g) => (g.rank === null ? "" : String(g.rank)), num: true });
   columns.push({ title: "Other source", value: (g) => (g.comparison_source === null ? "" :
     `${pct(g.comparison_uptake_percent)} of ${fmt(g.comparison_population)} (${g.comparison_source})`), num: true });
   return columns;
@@ -256,6 +289,7 @@ async function showBreakdown(breakdown, target, opts) {
   $(target + "-population").textContent = describePopulation(data.population, data.groups) +
     (opts.standardised ? ` Ranked by uptake standardised to ${data.standard_name}.` : "");
   table($(target + "-table"), groupColumns(opts.standardised), groups, title);
+  return data;
 }
 
 async function showTrend() {
@@ -265,7 +299,9 @@ async function showTrend() {
     dose,
     points: data.rows.filter((r) => r.dose === dose).map((r) => ({ date: r.date, value: r.uptake_percent })),
   }));
-  lineChart($("trend"), series, `Cumulative uptake by dose, ${agesText(data.population.ages)}, ${data.area.name}, release ${data.release.id}`);
+  const marker = state.outreach ? { date: state.outreach, before: addDays(state.outreach, -28), after: addDays(state.outreach, 28) } : null;
+  lineChart($("trend"), series, `Cumulative uptake by dose, ${agesText(data.population.ages)}, ${data.area.name}, release ${data.release.id}`, marker);
+  showOutreach(data, marker);
   $("trend-population").textContent = describePopulation(data.population, []);
   showHeadline(data);
   const byDate = new Map();
@@ -282,6 +318,27 @@ async function showTrend() {
     { title: "Dose 2", value: cell(2), num: true },
     { title: "Dose 3", value: cell(3), num: true },
   ], [...byDate.values()].reverse(), `People vaccinated ${agesText(data.population.ages)} (uptake) by date, newest first`);
+}
+
+const addDays = (iso, days) => new Date(Date.parse(iso + "T00:00:00Z") + days * 864e5).toISOString().slice(0, 10);
+
+// The four weeks before an outreach date against the four weeks after, per dose.
+function showOutreach(data, marker) {
+  const box = $("outreach-result");
+  if (!marker) { box.textContent = ""; return; }
+  const lines = [];
+  for (const dose of [1, 2, 3]) {
+    const at = (d) => data.rows.find((r) => r.dose === dose && r.date === d);
+    const [a, b, c] = [at(marker.before), at(marker.date), at(marker.after)];
+    const known = (r) => r && r.uptake_numerator !== null;
+    if (!known(b)) continue;
+    const part = (from, to, label) => (known(from) && known(to)
+      ? `${fmt(to.uptake_numerator - from.uptake_numerator)} people (${(to.uptake_percent - from.uptake_percent).toFixed(1)} points) ${label}`
+      : `not published ${label}`);
+    lines.push(`Dose ${dose}: ${part(a, b, `in the four weeks before (${marker.before} to ${marker.date})`)}; ` +
+      `${part(b, c, `in the four weeks after (to ${marker.after})`)}.`);
+  }
+  box.textContent = lines.length ? lines.join(" ") : `No published figures on ${marker.date} in this release.`;
 }
 
 function showHeadline(data) {
@@ -344,7 +401,8 @@ async function render() {
   const area = [...$("area").options].find((o) => o.value === state.area);
   $("area-title").textContent = area ? area.textContent : state.area;
   const r = state.release;
-  $("release").textContent = `Release ${r.id}: data to ${r.as_of}, ` +
+  $("release").textContent = `Release ${r.id}: data to ${r.as_of}` +
+    (r.last_date && r.last_date !== r.as_of ? ` (last day counted ${r.last_date})` : "") + ", " +
     `published ${r.published_at ? publishedText(r.published_at) : "not yet"}; disclosure policy ${r.policy}.` +
     (r.rollback ? ` Its data end before those of release ${r.rollback.latest_id} (to ` +
       `${r.rollback.latest_as_of}), published earlier: ${r.rollback.reason}` : "");
@@ -357,8 +415,11 @@ async function render() {
       showBreakdown("ethnic_group_detailed", "ethnic", { title: "Uptake by ethnic group" }),
       showBreakdown("age_band", "age", { title: "Uptake by age band", inOrder: true }),
       showBreakdown("sex", "sex", { title: "Uptake by sex", inOrder: true }),
-      showBreakdown("imd_decile", "imd", { title: "Uptake by IMD decile", inOrder: true }),
-      showBreakdown("msoa", "msoa", { title: "Lowest-uptake neighbourhoods", limit: 15 }),
+      showBreakdown("imd_decile", "imd", { title: "Uptake by IMD decile", inOrder: true })
+        .then((d) => d && showSlopeIndex(d)),
+      showBreakdown("msoa", "msoa", { title: "Lowest-uptake neighbourhoods", limit: 15 })
+        .then((d) => d && showNeighbourhoods(d)),
+      showCompare(),
     ]);
     say("");
     document.body.dataset.ready = "true";
@@ -372,6 +433,7 @@ async function signIn(key) {
   try {
     const me = await api("/v1/me");
     state.release = await api("/v1/releases/latest");
+    await loadReleases();
     const list = await api("/v1/areas");
     const full = list.areas.filter((a) => a.access === "full" && a.type !== "region");
     const own = me.full_access_areas === "all" ? full.filter((a) => a.type === "utla") : full;
@@ -404,6 +466,11 @@ document.addEventListener("DOMContentLoaded", () => {
     say("Signed out.");
   });
   $("area").addEventListener("change", (ev) => { state.area = ev.target.value; render(); });
+  $("release-pick").addEventListener("change", (ev) => {
+    state.release = state.releases.find((r) => String(r.id) === ev.target.value) || state.release;
+    render();
+  });
+  $("outreach").addEventListener("change", (ev) => { state.outreach = ev.target.value; render(); });
   $("ages").addEventListener("change", (ev) => { state.ages = ev.target.value; render(); });
   $("source").addEventListener("change", (ev) => { state.source = ev.target.value; render(); });
   for (const radio of document.querySelectorAll("input[name=dose]")) {
@@ -415,3 +482,147 @@ document.addEventListener("DOMContentLoaded", () => {
   const saved = sessionStorage.getItem(STORE);
   if (saved) signIn(saved);
 });
+
+
+// --- Maps, funnel plot and the neighbours-and-England panel ---------------------------------
+
+function msoaDescribe(g, populationText) {
+  const name = `${g.label} (${g.group})`;
+  if (g.uptake_percent === null) {
+    return `${name}: withheld (${SHORT_REASONS[g.withheld_reason] || g.withheld_reason || "not published"})` +
+      (g.population ? `, population ${fmt(g.population)} ${populationText}` : "") + ".";
+  }
+  return `${name}: ${uptakeCell(g.uptake_percent, g.uptake_above_100)} uptake, ${fmt(g.uptake_numerator)} of ` +
+    `${fmt(g.population)} people ${populationText}` +
+    (g.gap_percentage_points === null ? "." : `; gap to the area ${g.gap_percentage_points.toFixed(1)} points.`);
+}
+
+async function showNeighbourhoods(msoaData) {
+  const shapes = await boundaries(state.area);
+  const groups = new Map(msoaData.groups.map((g) => [g.group, g]));
+  const pop = msoaData.population;
+  const populationText = `${agesText(pop.ages)} (${pop.source_name})`;
+  const areaPercent = msoaData.groups.length ? msoaData.groups[0].area_uptake_percent : null;
+  const rel = state.release;
+  const items = shapes.msoa.areas.map((a) => {
+    const g = groups.get(a.code) || { group: a.code, label: a.name, uptake_percent: null, withheld_reason: "not_counted" };
+    return { code: a.code, name: a.name, path: a.path, value: g.uptake_percent, describe: () => msoaDescribe(g, populationText) };
+  });
+  const title = `Dose ${state.dose} uptake by neighbourhood, ${shapes.name}, release ${rel.id}`;
+  choropleth($("msoamap"), $("msoamap-readout"), shapes.msoa, items, {
+    title,
+    legendTitle: `Dose ${state.dose} uptake of people ${populationText}; release ${rel.id}, data to ${rel.last_date || rel.as_of}. Darker is lower.`,
+    hint: "Tab to or hover over a neighbourhood to read its uptake, population and any reason it is withheld.",
+  });
+  $("msoamap-population").textContent = `Area uptake ${pct(areaPercent)}. ` + describePopulation(pop, msoaData.groups);
+
+  const points = msoaData.groups.map((g) => ({ code: g.group, label: g.label, uptake: g.uptake_percent,
+    population: g.population, signal: signalOf(g.uptake_percent, g.population, areaPercent), g }));
+  const focus = (code) => {
+    const p = points.find((q) => q.code === code);
+    $("funnel-readout").textContent = p ? msoaDescribe(p.g, populationText) + ` ${p.signal ? "Signal: " + p.signal.text + "." : ""}` : "";
+  };
+  if (areaPercent !== null) {
+    funnelChart($("funnel"), points, areaPercent, `Funnel plot: neighbourhood uptake against population, release ${rel.id}`, focus);
+  }
+  const below = points.filter((p) => p.signal && (p.signal.flag === "below" || p.signal.flag === "below95"))
+    .sort((a, b) => a.signal.z - b.signal.z);
+  $("funnel-summary").textContent = below.length
+    ? `${below.length} of ${points.length} neighbourhoods are significantly below the area's ${pct(areaPercent)}: ` +
+      below.slice(0, 5).map((p) => `${p.label} ${pct(p.uptake)} (${p.signal.text})`).join("; ") + "."
+    : `No neighbourhood is significantly below the area's ${pct(areaPercent)}.`;
+  const sorted = [...points].sort((a, b) => (a.signal ? a.signal.z : 99) - (b.signal ? b.signal.z : 99));
+  table($("funnel-table"), [
+    { title: "Neighbourhood", value: (p) => `${p.label} (${p.code})` },
+    { title: "Uptake", value: (p) => (p.uptake === null ? (SHORT_REASONS[p.g.withheld_reason] || "withheld") : pct(p.uptake)), num: true },
+    { title: "Gap (points)", value: (p) => (p.g.gap_percentage_points === null ? "" : p.g.gap_percentage_points.toFixed(1)), num: true },
+    { title: "Signal", value: (p) => (p.signal ? p.signal.text : "") },
+    { title: "Population", value: (p) => fmt(p.population), num: true },
+    { title: "z", value: (p) => (p.signal ? p.signal.z.toFixed(1) : ""), num: true },
+  ], sorted, `Every neighbourhood, furthest below the area first (dose ${state.dose}, ${populationText})`);
+}
+
+function showSlopeIndex(imdData) {
+  const deciles = imdData.groups.map((g) => ({ decile: Number(g.group), uptake: g.uptake_percent, population: g.population || 0 }));
+  const sii = slopeIndex(deciles);
+  $("imd-sii").textContent = !sii ? "Too few deciles are published for a slope index of inequality." :
+    `Slope index of inequality: ${sii.slope.toFixed(1)} points (95% interval ${sii.low.toFixed(1)} to ` +
+    `${sii.high.toFixed(1)}), from ${sii.used} published deciles: the modelled gap in uptake between ` +
+    `the least and the most deprived residents. ` +
+    (sii.low > 0 ? "Uptake rises significantly with affluence. " : sii.high < 0 ? "Uptake falls significantly with affluence. " : "") +
+    "Method: uptake regressed on each decile's mid-point in the population ranked from most to least " +
+    "deprived, weighted by population; published figures only.";
+}
+
+async function headlineOf(code) {
+  // Every age: the only headline published for another council's area.
+  const q = `breakdown=none&dose=${state.dose}&ages=all&release=${state.release.id}`;
+  try {
+    const data = await api(`/v1/areas/${code}/vaccinations?${q}`);
+    const rows = data.rows.filter((r) => String(r.dose) === state.dose);
+    const last = rows[rows.length - 1] || null;
+    const shown = [...rows].reverse().find((r) => r.uptake_percent !== null) || null;
+    return { code, name: data.area.name, row: shown, last, source: data.population.source_name };
+  } catch (e) {
+    return { code, name: code, row: null, error: e.status === 404 ? "not published by this service yet" : e.message };
+  }
+}
+
+async function showCompare() {
+  const shapes = await boundaries(state.area);
+  const region = shapes.region.code;
+  const codes = shapes.ltla.areas.map((a) => a.code);
+  const ownLtlas = new Set((await api(`/v1/areas/${state.area}`)).ltla_codes);
+  const extra = [state.area, region, "E92000001"].filter((c) => c && !codes.includes(c));
+  const all = await Promise.all([...codes, ...extra].map(headlineOf));
+  const by = new Map(all.map((h) => [h.code, h]));
+  const rel = state.release;
+  const text = (h) => (h.row ? `${pct(h.row.uptake_percent)} of ${fmt(h.row.population)} (all ages) on ${h.row.date}` :
+    h.error ? `not available: ${h.error}` : "withheld");
+  const items = shapes.ltla.areas.map((a) => {
+    const h = by.get(a.code);
+    return { code: a.code, name: a.name, path: a.path, value: h && h.row ? h.row.uptake_percent : null,
+      describe: () => `${a.name} (${a.code})${ownLtlas.has(a.code) ? ", your area" : ""}: dose ${state.dose} ${text(h)}.` };
+  });
+  choropleth($("regionmap"), $("regionmap-readout"), shapes.ltla, items, {
+    title: `Dose ${state.dose} uptake of every age in the ${shapes.region.name} region's districts, release ${rel.id}`,
+    legendTitle: `Headline dose ${state.dose} uptake, people of all ages over ONS mid-2020 populations; release ${rel.id}, data to ${rel.last_date || rel.as_of}. Your area is outlined.`,
+    hint: "Tab to or hover over a district to read its headline uptake.",
+    highlight: ownLtlas.size === 1 ? [...ownLtlas][0] : null,
+  });
+  const own = by.get(state.area), reg = by.get(region), eng = by.get("E92000001");
+  const ranked = codes.map((c) => by.get(c)).filter((h) => h.row).sort((a, b) => a.row.uptake_percent - b.row.uptake_percent);
+  const place = own && own.row ? ranked.filter((h) => h.row.uptake_percent < own.row.uptake_percent).length + 1 : null;
+  $("compare-population").textContent = `Headline dose ${state.dose} uptake of people of all ages (other councils' ` +
+    `figures are published for every age only). ` +
+    (own && own.row && place && codes.includes(state.area) ? `${own.name} is ${place} of ${ranked.length} districts, lowest first. ` : "") +
+    (eng && !eng.row ? "England: " + text(eng) + "; the region is shown instead." : "");
+  const rows = [own, reg, eng].filter(Boolean).concat(ranked);
+  const seen = new Set();
+  const unique = rows.filter((h) => h && !seen.has(h.code) && seen.add(h.code));
+  barChart($("compare"), unique.map((h) => ({ label: shortLabel(h.name), value: h.row ? h.row.uptake_percent : null,
+    note: h.error ? "not available" : "withheld", own: h.code === state.area })),
+  { title: `Headline dose ${state.dose} uptake: your area, its region, England and its neighbours, release ${rel.id}`, percent: true,
+    average: own && own.row ? own.row.uptake_percent : null });
+  table($("compare-table"), [
+    { title: "Area", value: (h) => `${h.name}${h.code === state.area ? " (your area)" : ""}` },
+    { title: "Uptake", value: (h) => (h.row ? pct(h.row.uptake_percent) : h.error ? "not available" : "withheld"), num: true },
+    { title: "Gap (points)", value: (h) => (h.row && own && own.row ? (h.row.uptake_percent - own.row.uptake_percent).toFixed(1) : ""), num: true },
+    { title: "People vaccinated", value: (h) => (h.row ? fmt(h.row.uptake_numerator) : ""), num: true },
+    { title: "Population (all ages, ONS mid-2020)", value: (h) => (h.row ? fmt(h.row.population) : ""), num: true },
+    { title: "Date", value: (h) => (h.row ? h.row.date : "") },
+  ], unique, `Headline dose ${state.dose} uptake, all ages, release ${rel.id}; gap is to your area`);
+}
+
+function releaseText(r) {
+  return `Release ${r.id}, data to ${r.last_date || r.as_of}`;
+}
+
+async function loadReleases() {
+  const list = await api("/v1/releases");
+  state.releases = list.releases || [];
+  const pick = $("release-pick");
+  pick.replaceChildren(...state.releases.map((r) => el("option", { value: String(r.id) },
+    releaseText(r) + (r.id === state.release.id ? " (latest)" : ""))));
+  pick.value = String(state.release.id);
+}
