@@ -153,7 +153,7 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
     playwright_api = pytest.importorskip("playwright.sync_api")
     executable = _chromium()
     with (
-        running_harness(stack.redis_url, prefix) as api,
+        running_harness(stack, prefix) as api,
         playwright_api.sync_playwright() as pw,
     ):
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

@@ -34,7 +34,7 @@ VACCINATIONS = "/v1/areas/{}/vaccinations"
 
 @pytest.fixture
 def api(stack: Stack, prefix: str) -> Iterator[Harness]:
-    with running_harness(stack.redis_url, prefix) as harness:
+    with running_harness(stack, prefix) as harness:
         yield harness
 
 
