@@ -6,13 +6,12 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from services.api.answer_cache import CachedAnswer
+from services.api.answer_delivery import Delivery, answer_or_delivery
 from services.api.answers import VaccinationsAnswer, area_ref, population_out, release_ref
 from services.api.auth import Context, Reader
-from services.api.caching import etag_for, not_modified, release_etag
+from services.api.caching import etag_for, release_etag
 from services.api.csv_export import csv_lines
 from services.api.data_queries import (
     ERRORS,
@@ -38,7 +37,6 @@ from services.api.rows import COLUMNS, count_rows, table_rows
 from services.api.scope import check_breakdown, may_see_detail
 from services.api.streaming import JSONL_CONTENT, MEDIA_TYPES, json_stream, jsonl_lines, slug
 from services.api.table_uptakes import needed_tables, published_counts, table_uptakes
-from services.releases.model import ReleaseStatus
 
 router = APIRouter(prefix="/v1/areas", tags=["vaccinations"], route_class=CheckedRoute)
 
@@ -113,25 +111,17 @@ async def vaccinations(
         }
         etag = etag_for(release_etag(meta.id, meta.as_of, meta.etag), {**query, "f": format})
         headers = cache_headers(meta, etag, named=release is not None)
-        if not_modified(request, etag):
-            record.outcome = "not_modified"
-            return Response(status_code=304, headers=headers)
-        media = MEDIA_TYPES[format]
         if format == "csv":
             name = f"vaxshare_{area.code}_{slug(area.name)}_{breakdown}_dose-{dose}"
             headers = {
                 **headers,
                 "Content-Disposition": f'attachment; filename="{name}_release-{meta.id}.csv"',
             }
-        # The body names the release's status and a permalink on this host; only a published
-        # release never changes, so only its answers are kept.
-        cacheable = meta.status is ReleaseStatus.PUBLISHED
-        cache_key = f"{etag}|{request.base_url}"
-        cached = ctx.answers.get(cache_key) if cacheable else None
-        if cached is not None:
-            record.rows = cached.rows
-            ctx.metrics.rows_served.inc(cached.rows)
-            return Response(cached.body, media_type=media, headers=headers)
+        delivery = answer_or_delivery(
+            ctx, request, record, meta, etag=etag, media=MEDIA_TYPES[format], headers=headers
+        )
+        if not isinstance(delivery, Delivery):
+            return delivery
 
         def render() -> Response:
             tables = load_tables(ctx.releases, meta, area, doses_of(dose), breakdown)
@@ -194,14 +184,6 @@ async def vaccinations(
                     "population": population_out(breakdown, population, chosen),
                 }
                 chunks = json_stream(head, "rows", (r.as_dict() for r in rows))
-            if (
-                cacheable
-                and total <= ctx.settings.answer_cache_rows
-                and ctx.settings.answer_cache_bytes
-            ):
-                body = "".join(chunks).encode()
-                ctx.answers.put(cache_key, CachedAnswer(body, total))
-                return Response(body, media_type=media, headers=headers)
-            return StreamingResponse(chunks, media_type=media, headers=headers)
+            return delivery.send(chunks, total)
 
         return await run_in_threadpool(render)

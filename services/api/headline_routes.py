@@ -12,14 +12,13 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from services.api.answer_cache import CachedAnswer
+from services.api.answer_delivery import Delivery, answer_or_delivery
 from services.api.answers import PopulationOut, ReleaseRef, population_out, release_ref
 from services.api.auth import Context, Reader
-from services.api.caching import etag_for, not_modified, release_etag
+from services.api.caching import etag_for, release_etag
 from services.api.csv_export import csv_lines
 from services.api.data_queries import (
     ERRORS,
@@ -44,7 +43,7 @@ from services.api.table_uptakes import table_uptakes
 from services.api.uptake import GroupUptake, PublishedCounts
 from services.reference.areas import Area, AreaRegistry
 from services.reference.denominators import Population
-from services.releases.model import PublishedTable, ReleaseStatus
+from services.releases.model import PublishedTable
 
 router = APIRouter(prefix="/v1", tags=["vaccinations"], route_class=CheckedRoute)
 
@@ -172,20 +171,14 @@ async def headlines(
         }
         etag = etag_for(release_etag(meta.id, meta.as_of, meta.etag), {**query, "f": format})
         headers = cache_headers(meta, etag, named=release is not None)
-        if not_modified(request, etag):
-            record.outcome = "not_modified"
-            return Response(status_code=304, headers=headers)
-        media = MEDIA_TYPES[format]
         if format == "csv":
             name = f"vaxshare_{area_type}_{metric}_dose-{dose}_release-{meta.id}.csv"
             headers = {**headers, "Content-Disposition": f'attachment; filename="{name}"'}
-        cacheable = meta.status is ReleaseStatus.PUBLISHED
-        cache_key = f"{etag}|{request.base_url}"
-        cached = ctx.answers.get(cache_key) if cacheable else None
-        if cached is not None:
-            record.rows = cached.rows
-            ctx.metrics.rows_served.inc(cached.rows)
-            return Response(cached.body, media_type=media, headers=headers)
+        delivery = answer_or_delivery(
+            ctx, request, record, meta, etag=etag, media=MEDIA_TYPES[format], headers=headers
+        )
+        if not isinstance(delivery, Delivery):
+            return delivery
 
         def render() -> Response:
             pairs = [(a, d) for a in areas_of_type(ctx.areas, area_type) for d in doses_of(dose)]
@@ -246,12 +239,7 @@ async def headlines(
                     "not_published": missing,
                 }
                 chunks = json_stream(head, "rows", rows())
-            small = total <= ctx.settings.answer_cache_rows
-            if cacheable and small and ctx.settings.answer_cache_bytes:
-                body = "".join(chunks).encode()
-                ctx.answers.put(cache_key, CachedAnswer(body, total))
-                return Response(body, media_type=media, headers=headers)
-            return StreamingResponse(chunks, media_type=media, headers=headers)
+            return delivery.send(chunks, total)
 
         return await run_in_threadpool(render)
 

@@ -102,13 +102,21 @@ class KeyStore:
     def authenticate(self, key: str) -> Principal | None:
         """The active principal for a presented key, or None (unknown, wrong or revoked)."""
         raw = self._redis.hget(self._hash, parse_key_id(key) or "")  # no key has an empty id
-        # Compare against a dummy digest when the id is unknown so timing does not tell.
-        record = json.loads(raw) if raw is not None else None
-        expected = record["digest"] if record else _digest("vx_unknown")
-        matches = hmac.compare_digest(expected, _digest(key))
-        if record is None or not matches or record["revoked_at"] is not None:
-            return None
-        return _principal(record)
+        return principal_of(raw, key)
+
+
+def principal_of(raw: bytes | str | None, key: str) -> Principal | None:
+    """The active principal a stored key record stands for if the key matches it, else None.
+
+    Compared against a dummy digest when there is no record, so timing does not tell whether
+    the key id exists; a revoked key is refused.
+    """
+    record = json.loads(raw) if raw is not None else None
+    expected = record["digest"] if record else _digest("vx_unknown")
+    matches = hmac.compare_digest(expected, _digest(key))
+    if record is None or not matches or record["revoked_at"] is not None:
+        return None
+    return _principal(record)
 
 
 def _principal(record: dict[str, object]) -> Principal:

@@ -12,6 +12,7 @@ log line of the ingest or the aggregator, or a metric.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -76,18 +77,10 @@ JSON_FIELDS = (
     "source_system",
     "vaccination_site_ods_code",
 )
-# Every string field of the event itself (Avro files and records straight to Kafka).
-EVENT_FIELDS = (
-    "event_id",
-    "supersedes_event_id",
-    "person_key",
-    "vaccine_snomed_code",
-    "vaccine_name",
-    "ltla_code",
-    "msoa_code",
-    "ethnic_category",
-    "source_system",
-    "vaccination_site_ods_code",
+# Every string field of the event itself (Avro files and records straight to Kafka), read
+# from the event's definition so a field added later is planted in too.
+EVENT_FIELDS = tuple(
+    f.name for f in dataclasses.fields(VaccinationEvent) if f.type in ("str", "str | None")
 )
 # FHIR elements this service reads into a string field, as (where, event field).
 FHIR_ELEMENTS = (
