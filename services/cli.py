@@ -17,6 +17,11 @@ from importlib.metadata import entry_points
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "topics": ("services.platform.topics_cli", "main", "create the Kafka topics"),
     "kafka-acls": ("services.platform.kafka_acls_cli", "main", "grant the Kafka ACLs"),
+    "kafka-users": (
+        "services.platform.kafka_users_cli",
+        "main",
+        "add, rotate or remove a Kafka principal",
+    ),
     "publish": ("services.ingest.publish_cli", "main", "post a file of events to the ingest"),
     "keys": ("services.ingest.keys_cli", "main", "create, revoke and list API keys"),
     "ingest": ("services.ingest.main", "main", "run the publisher HTTP service"),

@@ -11,3 +11,7 @@ class TopicError(PlatformError):
 
 class KafkaUnavailable(PlatformError):
     """Kafka did not acknowledge in time (down, unreachable or overloaded); retry later."""
+
+
+class UserError(PlatformError):
+    """A Kafka user could not be added, changed or removed as asked."""

@@ -10,7 +10,8 @@ the whole policy as data (READ and WRITE imply DESCRIBE):
 - the operators' tooling creates (and describes) the two topics.
 
 Nobody else reads person-level records, and nobody but an administrator may delete a topic
-or change an ACL. `apply_grants` is run by that administrator (`vaxshare kafka-acls`).
+or change an ACL. `apply_grants` and `revoke_all` are run by that administrator
+(`vaxshare kafka-acls`, `vaxshare kafka-users`).
 """
 
 from __future__ import annotations
@@ -75,8 +76,14 @@ def grants(
             Grant(p.operator, "CREATE", "TOPIC", topic),
             Grant(p.operator, "DESCRIBE", "TOPIC", topic),
         ]
-    table += [Grant(publisher, "WRITE", "TOPIC", events_topic) for publisher in p.publishers]
+    for publisher in p.publishers:
+        table += publisher_grants(publisher, events_topic=events_topic)
     return table
+
+
+def publisher_grants(publisher: str, *, events_topic: str) -> list[Grant]:
+    """A national system's ACLs: write the events topic, nothing else."""
+    return [Grant(publisher, "WRITE", "TOPIC", events_topic)]
 
 
 def _acl(grant: Grant) -> ACL:
@@ -96,6 +103,16 @@ def _key(acl: ACL) -> tuple[str, int, int, str]:
     return acl.principal, int(acl.operation), int(pattern.resource_type), pattern.resource_name
 
 
+def _every(principal: str | None) -> ACLFilter:
+    return ACLFilter(
+        principal=principal,
+        host=None,
+        operation=ACLOperation.ANY,
+        permission_type=ACLPermissionType.ANY,
+        resource_pattern=ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY),
+    )
+
+
 def apply_grants(
     bootstrap: str, admin: KafkaAuth, table: Iterable[Grant], *, timeout: float = 15.0
 ) -> int:
@@ -106,13 +123,7 @@ def apply_grants(
     """
     acls = [_acl(grant) for grant in table]
     wanted = {_key(acl) for acl in acls}
-    every = ACLFilter(
-        principal=None,
-        host=None,
-        operation=ACLOperation.ANY,
-        permission_type=ACLPermissionType.ANY,
-        resource_pattern=ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY),
-    )
+    every = _every(None)
     client = KafkaAdminClient(
         bootstrap_servers=bootstrap, request_timeout_ms=15000, **admin.kafka_python()
     )
@@ -131,3 +142,25 @@ def apply_grants(
     finally:
         client.close()
     return len(acls)
+
+
+def revoke_all(bootstrap: str, admin: KafkaAuth, principal: str, *, timeout: float = 15.0) -> int:
+    """Delete every ACL of this principal and wait until the broker has none; return how many."""
+    mine = _every(f"User:{principal}")
+    client = KafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=15000, **admin.kafka_python()
+    )
+    try:
+        ((_, deleted, error),) = client.delete_acls([mine])
+        if error is not None and error.errno:
+            raise TopicError(f"Kafka refused to delete the ACLs of {principal}: {error}")
+        deadline = time.monotonic() + timeout
+        while client.describe_acls(mine)[0]:
+            if time.monotonic() > deadline:
+                raise TopicError(f"the broker at {bootstrap} still has ACLs of {principal}")
+            time.sleep(0.05)
+    except KafkaError as exc:
+        raise TopicError(f"could not revoke the ACLs of {principal} on {bootstrap}: {exc}") from exc
+    finally:
+        client.close()
+    return len(deleted)
