@@ -133,14 +133,13 @@ def _wait_for_login(bootstrap: str, auth: KafkaAuth, accepted: bool, timeout: fl
 def logs_in(bootstrap: str, auth: KafkaAuth) -> bool | None:
     """True when Kafka lets these credentials in, False when it refuses them, None: unknown."""
     errors: list[RdKafkaError] = []
-    client = AdminClient(
-        {
-            "bootstrap.servers": bootstrap,
-            "socket.timeout.ms": 3000,
-            "error_cb": errors.append,
-            **auth.librdkafka(),
-        }
-    )
+    config: dict[str, Any] = {
+        "bootstrap.servers": bootstrap,
+        "socket.timeout.ms": 3000,
+        "error_cb": errors.append,
+        **auth.librdkafka(),
+    }
+    client = AdminClient(config)
     try:
         client.list_topics(timeout=3)
         return True
