@@ -63,12 +63,11 @@ _CREDENTIALS = (
 )
 
 
-def _env() -> dict[str, str]:
+def _env(run_dir: Path) -> dict[str, str]:
     """The settings every service of the demo shares (the pseudonym key is not one)."""
     return {
         "VAXSHARE_KAFKA_BOOTSTRAP": f"127.0.0.1:{runner.KAFKA_PORT}",
-        "VAXSHARE_REDIS_URL": f"redis://127.0.0.1:{runner.REDIS_PORT}/0",
-        "VAXSHARE_REDIS_PREFIX": runner.REDIS_PREFIX,
+        **runner.redis_connection(run_dir),
         "VAXSHARE_AGGREGATE_GROUP_ID": runner.AGGREGATE_GROUP,
         "VAXSHARE_EVENTS_PARTITIONS": str(PARTITIONS),
         "VAXSHARE_INGEST_PORT": str(INGEST_PORT),
@@ -123,12 +122,12 @@ def main(argv: list[str]) -> int:
         for stale in ("kafka", "redis"):  # a fresh demo each time the stack was down
             shutil.rmtree(run_dir / stale, ignore_errors=True)
     run_dir.mkdir(parents=True, exist_ok=True)
-    env = _env()
-    os.environ.update(env)
     # Services inherit this process's environment: none but the ingest may see the key, and
-    # none may see another's credentials.
+    # none may see another's credentials (the stack's Redis CA, in `env`, is everyone's).
     for name in (_KEY, *_CREDENTIALS):
         os.environ.pop(name, None)
+    env = _env(run_dir)
+    os.environ.update(env)
     pseudonym_key = _pseudonym_key(run_dir)
     print("Starting Kafka and Redis (TLS, SCRAM and ACLs) ...", flush=True)
     secrets = runner.stack_secrets(run_dir)

@@ -2,9 +2,10 @@
 
 Generated once (openssl) into a folder of the run directory, readable by its owner only, and
 reused by every start after: `ca.pem` (what clients trust), `kafka.pem` (the broker's key and
-certificate chain, a PEM keystore), `passwords.json` (each Kafka principal's SCRAM password
-and each Redis user's password) and `<service>.env`, the `VAXSHARE_*` credentials of one
-service, ready for `set -a; . .run/secrets/operator.env`. Nothing here is ever committed.
+certificate chain, a PEM keystore), `redis.crt` and `redis.key` (when Redis speaks TLS),
+`passwords.json` (each Kafka principal's SCRAM password and each Redis user's password) and
+`<service>.env`, the `VAXSHARE_*` credentials and Redis connection of one service, ready for
+`set -a; . .run/secrets/operator.env`. Nothing here is ever committed.
 """
 
 from __future__ import annotations
@@ -81,9 +82,15 @@ class StackSecrets:
 
 
 def ensure_secrets(
-    folder: Path, *, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+    folder: Path,
+    *,
+    hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+    connection: dict[str, str] | None = None,
 ) -> StackSecrets:
-    """The secrets in `folder`, generated first if any is missing."""
+    """The secrets in `folder`, generated first if any is missing.
+
+    `connection` (where Redis is, its prefix...) is added to every `<service>.env`.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
     passwords = folder / "passwords.json"
@@ -103,7 +110,8 @@ def ensure_secrets(
     found = StackSecrets(folder, stored["kafka"], stored["redis"])
     for service in SERVICE_IDENTITIES:
         env_file = folder / f"{service}.env"
-        env_file.write_text("".join(f"{k}={v}\n" for k, v in found.service_env(service).items()))
+        env = {**(connection or {}), **found.service_env(service)}
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         env_file.chmod(0o600)
     return found
 
@@ -114,45 +122,58 @@ def _certificates(folder: Path, hosts: tuple[str, ...]) -> None:
         raise StackError(
             "openssl is needed to make the stack's certificates: apt-get install openssl"
         )
-    ca_key, ca, key, csr, cert = (
-        folder / n for n in ("ca.key", "ca.pem", "kafka.key", "kafka.csr", "kafka.crt")
-    )
-    names = ",".join(f"IP:{h}" if h.replace(".", "").isdigit() else f"DNS:{h}" for h in hosts)
-    extensions = folder / "kafka.ext"
-    extensions.write_text(
-        f"subjectAltName={names}\nextendedKeyUsage=serverAuth,clientAuth\n"
-        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
-    )
+    ca_key, ca = folder / "ca.key", folder / "ca.pem"
     old_umask = os.umask(0o077)
     try:
         _openssl(
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            str(ca_key),
-        )
+            "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-out", str(ca_key),
+        )  # fmt: skip
         _openssl(
             "req", "-x509", "-new", "-key", str(ca_key), "-sha256", "-days", _DAYS,
             "-subj", "/CN=vaxshare local CA", "-out", str(ca),
         )  # fmt: skip
-        _openssl(
-            "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", str(key)
-        )
-        _openssl("req", "-new", "-key", str(key), "-subj", f"/CN={BROKER_NAME}", "-out", str(csr))
-        _openssl(
-            "x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key),
-            "-CAcreateserial", "-days", _DAYS, "-sha256", "-extfile", str(extensions),
-            "-out", str(cert),
-        )  # fmt: skip
+        _sign(folder, "kafka", BROKER_NAME, hosts)
     finally:
         os.umask(old_umask)
+    key, cert = folder / "kafka.key", folder / "kafka.crt"
     keystore = folder / "kafka.pem"
     keystore.write_text(key.read_text() + cert.read_text() + ca.read_text())
     keystore.chmod(0o600)
-    for leftover in (csr, cert, extensions, folder / "ca.srl"):
+    cert.unlink()
+
+
+def ensure_redis_certificate(
+    secrets: StackSecrets, *, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+) -> tuple[Path, Path]:
+    """Redis's certificate and key, signed by the stack's CA (made on first use)."""
+    cert, key = secrets.folder / "redis.crt", secrets.folder / "redis.key"
+    if not (cert.exists() and key.exists()):
+        old_umask = os.umask(0o077)
+        try:
+            _sign(secrets.folder, "redis", "vaxshare-redis", hosts)
+        finally:
+            os.umask(old_umask)
+    return cert, key
+
+
+def _sign(folder: Path, name: str, common_name: str, hosts: tuple[str, ...]) -> None:
+    """`<name>.key` and `<name>.crt`, signed by the CA in `folder`, for these hosts."""
+    key, csr, cert = (folder / f"{name}.{ext}" for ext in ("key", "csr", "crt"))
+    names = ",".join(f"IP:{h}" if h.replace(".", "").isdigit() else f"DNS:{h}" for h in hosts)
+    extensions = folder / f"{name}.ext"
+    extensions.write_text(
+        f"subjectAltName={names}\nextendedKeyUsage=serverAuth,clientAuth\n"
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
+    )
+    _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", str(key))
+    _openssl("req", "-new", "-key", str(key), "-subj", f"/CN={common_name}", "-out", str(csr))
+    _openssl(
+        "x509", "-req", "-in", str(csr), "-CA", str(folder / "ca.pem"),
+        "-CAkey", str(folder / "ca.key"), "-CAcreateserial", "-days", _DAYS, "-sha256",
+        "-extfile", str(extensions), "-out", str(cert),
+    )  # fmt: skip
+    for leftover in (csr, extensions, folder / "ca.srl"):
         leftover.unlink(missing_ok=True)
 
 

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from devtools.localstack import servers
-from devtools.localstack.credentials import StackSecrets, ensure_secrets
+from devtools.localstack.credentials import (
+    StackSecrets,
+    ensure_redis_certificate,
+    ensure_secrets,
+)
 from devtools.localstack.errors import StackError
 from services.platform.errors import PlatformError
 from services.platform.kafka_acls import Principals, apply_grants, grants
@@ -25,7 +30,7 @@ DEFAULT_RUN_DIR = servers.REPO_ROOT / ".run"
 KAFKA_PORT = 19092
 KAFKA_CONTROLLER_PORT = 19093
 REDIS_PORT = 16379
-REDIS_PREFIX = "vaxshare"
+DEFAULT_REDIS_PREFIX = "vaxshare"
 AGGREGATE_GROUP = "vaxshare-aggregate"
 EVENTS_TOPIC = "vaccination-events"
 # The demo's national system, writing straight to Kafka as its own principal.
@@ -67,26 +72,63 @@ def secrets_dir(run_dir: Path = DEFAULT_RUN_DIR) -> Path:
     return run_dir / "secrets"
 
 
+def redis_prefix() -> str:
+    """The key prefix the services use (`VAXSHARE_REDIS_PREFIX`), which Redis's ACLs follow."""
+    prefix = os.environ.get("VAXSHARE_REDIS_PREFIX", DEFAULT_REDIS_PREFIX)
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", prefix):
+        raise StackError(f"VAXSHARE_REDIS_PREFIX={prefix!r}: 1-64 letters, digits, '_', '.', '-'")
+    return prefix
+
+
+def redis_tls() -> bool:
+    """Whether the stack's Redis speaks TLS only (`VAXSHARE_STACK_REDIS_TLS=1`; default: no)."""
+    return os.environ.get("VAXSHARE_STACK_REDIS_TLS", "").lower() in ("1", "true", "yes")
+
+
+def redis_connection(run_dir: Path = DEFAULT_RUN_DIR, port: int = REDIS_PORT) -> dict[str, str]:
+    """How the services reach the stack's Redis: URL, CA (with TLS) and key prefix."""
+    if not redis_tls():
+        env = {"VAXSHARE_REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+    else:
+        env = {
+            "VAXSHARE_REDIS_URL": f"rediss://127.0.0.1:{port}/0",
+            "VAXSHARE_REDIS_CA_FILE": str(secrets_dir(run_dir) / "ca.pem"),
+        }
+    return env | {"VAXSHARE_REDIS_PREFIX": redis_prefix()}
+
+
 def stack_secrets(run_dir: Path = DEFAULT_RUN_DIR) -> StackSecrets:
     """The stack's certificates and credentials, made on first use."""
-    return ensure_secrets(secrets_dir(run_dir))
+    return ensure_secrets(secrets_dir(run_dir), connection=redis_connection(run_dir))
+
+
+def start_redis(run_dir: Path, secrets: StackSecrets, *, port: int = REDIS_PORT) -> Process:
+    """Redis with the services' ACL users for `redis_prefix()`, over TLS if `redis_tls()`."""
+    tls = None
+    if redis_tls():
+        cert, key = ensure_redis_certificate(secrets)
+        tls = servers.RedisTls(cert=cert, key=key, ca=secrets.ca_file)
+    server = servers.start_redis(
+        run_dir / "redis",
+        port=port,
+        acl=acl_file(secrets.redis_passwords, prefix=redis_prefix()),
+        tls=tls,
+    )
+    return Process("redis", server.pid, server.port, str(server.log))
 
 
 def up(run_dir: Path = DEFAULT_RUN_DIR) -> dict[str, Process]:
     """Start Kafka and Redis unless they already run, secured; return what runs.
 
-    Redis admits only the services' ACL users; Kafka only SCRAM principals over TLS, each
-    granted the ACLs of its role (`kafka_acls.grants`) for the production topic names.
+    Redis admits only the services' ACL users, on the keys under `VAXSHARE_REDIS_PREFIX`
+    (TLS only with `VAXSHARE_STACK_REDIS_TLS=1`); Kafka only SCRAM principals over TLS, each
+    granted the ACLs of its role (`kafka_acls.grants`) for the production topic names. The
+    prefix and TLS are read when Redis starts: change them between `down` and `up`.
     """
     procs = running(run_dir)
     secrets = stack_secrets(run_dir)
     if "redis" not in procs:
-        server = servers.start_redis(
-            run_dir / "redis",
-            port=REDIS_PORT,
-            acl=acl_file(secrets.redis_passwords, prefix=REDIS_PREFIX),
-        )
-        procs["redis"] = Process("redis", server.pid, server.port, str(server.log))
+        procs["redis"] = start_redis(run_dir, secrets)
         _record(run_dir, procs)
     if "kafka" not in procs:
         server = servers.start_kafka(

@@ -313,10 +313,23 @@ def redis_server_binary() -> str:
     )
 
 
-def start_redis(data_dir: Path, *, port: int, acl: str, timeout: float = 20.0) -> Server:
+@dataclass(frozen=True, slots=True)
+class RedisTls:
+    """Redis's certificate and key, and the CA its clients check it against."""
+
+    cert: Path
+    key: Path
+    ca: Path
+
+
+def start_redis(
+    data_dir: Path, *, port: int, acl: str, tls: RedisTls | None = None, timeout: float = 20.0
+) -> Server:
     """Start redis-server with an append-only file (fsync every second) on loopback.
 
     `acl` is the text of its ACL file (`redis_acls.acl_file`): only those users may log in.
+    With `tls`, `port` speaks TLS only (clients need not show a certificate) and nothing
+    listens in plain text.
     """
     binary = redis_server_binary()
     _claim("Redis", port)
@@ -325,22 +338,30 @@ def start_redis(data_dir: Path, *, port: int, acl: str, timeout: float = 20.0) -
     acl_file = data_dir / "users.acl"
     acl_file.write_text(acl)
     acl_file.chmod(0o600)
+    listen = ["--port", str(port)]
+    if tls is not None:
+        listen = [
+            "--port", "0", "--tls-port", str(port), "--tls-cert-file", str(tls.cert),
+            "--tls-key-file", str(tls.key), "--tls-ca-cert-file", str(tls.ca),
+            "--tls-auth-clients", "no",
+        ]  # fmt: skip
     cmd = [
-        binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
+        binary, *listen, "--bind", "127.0.0.1", "--dir", str(data_dir),
         "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
         "--daemonize", "no", "--logfile", str(log), "--protected-mode", "yes",
         "--aclfile", str(acl_file),
     ]  # fmt: skip
     pid = spawn(cmd, log=data_dir / "redis.stdout")
     server = Server("redis", pid, port, data_dir, log)
-    _wait(server, lambda: _redis_ready(port), timeout, log)
+    _wait(server, lambda: _redis_ready(port, tls), timeout, log)
     return server
 
 
-def _redis_ready(port: int) -> bool:
+def _redis_ready(port: int, tls: RedisTls | None) -> bool:
     import redis
 
-    client = redis.Redis(port=port, socket_timeout=1)
+    secure = {} if tls is None else {"ssl": True, "ssl_ca_certs": str(tls.ca)}
+    client = redis.Redis(port=port, socket_timeout=1, **secure)  # type: ignore[arg-type]
     try:
         return bool(client.ping())
     except (redis.AuthenticationError, redis.ResponseError):
