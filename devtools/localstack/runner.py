@@ -81,8 +81,8 @@ def redis_prefix() -> str:
 
 
 def redis_tls() -> bool:
-    """Whether the stack's Redis speaks TLS only (`VAXSHARE_STACK_REDIS_TLS=1`; default: no)."""
-    return os.environ.get("VAXSHARE_STACK_REDIS_TLS", "").lower() in ("1", "true", "yes")
+    """Whether the stack's Redis speaks TLS only (`LOCAL_REDIS_TLS=1`; default: no)."""
+    return os.environ.get("LOCAL_REDIS_TLS", "").lower() in ("1", "true", "yes")
 
 
 def redis_connection(run_dir: Path = DEFAULT_RUN_DIR, port: int = REDIS_PORT) -> dict[str, str]:
@@ -121,7 +121,7 @@ def up(run_dir: Path = DEFAULT_RUN_DIR) -> dict[str, Process]:
     """Start Kafka and Redis unless they already run, secured; return what runs.
 
     Redis admits only the services' ACL users, on the keys under `VAXSHARE_REDIS_PREFIX`
-    (TLS only with `VAXSHARE_STACK_REDIS_TLS=1`); Kafka only SCRAM principals over TLS, each
+    (TLS only with `LOCAL_REDIS_TLS=1`); Kafka only SCRAM principals over TLS, each
     granted the ACLs of its role (`kafka_acls.grants`) for the production topic names. The
     prefix and TLS are read when Redis starts: change them between `down` and `up`.
     """

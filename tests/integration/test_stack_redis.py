@@ -39,7 +39,7 @@ def started(tmp_path: Path) -> Iterator[tuple[StackSecrets, int]]:
 
 @pytest.fixture
 def with_tls(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VAXSHARE_STACK_REDIS_TLS", "1")
+    monkeypatch.setenv("LOCAL_REDIS_TLS", "1")
     monkeypatch.delenv("VAXSHARE_REDIS_PREFIX", raising=False)
 
 
@@ -87,7 +87,7 @@ def test_the_operators_env_file_points_at_the_tls_port_and_the_ca(tmp_path: Path
 def test_redis_users_follow_a_non_default_key_prefix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("VAXSHARE_STACK_REDIS_TLS", raising=False)
+    monkeypatch.delenv("LOCAL_REDIS_TLS", raising=False)
     monkeypatch.setenv("VAXSHARE_REDIS_PREFIX", "uptake.test-2")
     secrets = runner.stack_secrets(tmp_path)
     port = servers.free_port()
