@@ -63,7 +63,7 @@ _CREDENTIALS = (
 )
 
 
-def _env(run_dir: Path) -> dict[str, str]:
+def _env(run_dir: Path = runner.DEFAULT_RUN_DIR) -> dict[str, str]:
     """The settings every service of the demo shares (the pseudonym key is not one)."""
     return {
         "VAXSHARE_KAFKA_BOOTSTRAP": f"127.0.0.1:{runner.KAFKA_PORT}",
