@@ -47,6 +47,11 @@ _ORDER = (
 if tuple(f.name for f in fields(VaccinationEvent)) != _ORDER:
     raise RuntimeError("json_fast_path sets fields the event no longer has in this order")
 _SETTERS = tuple(getattr(VaccinationEvent, name).__set__ for name in _ORDER)
+_ELEVEN_TEXTS = (str,) * 11
+_TWO_INTEGERS = (int,) * 2
+_THREE_FLAGS = (bool,) * 3
+_OPTIONAL_TEXT_TYPES = frozenset({str, type(None)})
+_OPTIONAL_INTEGER_TYPES = frozenset({int, type(None)})
 _new = object.__new__
 
 
@@ -92,12 +97,13 @@ def plain_event_reader(
             get("health_social_care_worker"),
             get("care_home_resident"),
         )
-        if not (
-            all(type(v) is str for v in texts)
-            and all(v is None or type(v) is str for v in optional_texts)
-            and all(type(v) is int for v in numbers)
-            and all(v is None or type(v) is int for v in optional_numbers)
-            and all(type(v) is bool for v in flags)
+        # Types of the tuples' members, compared in C: no generator per group of fields.
+        if (
+            tuple(map(type, texts)) != _ELEVEN_TEXTS
+            or tuple(map(type, numbers)) != _TWO_INTEGERS
+            or tuple(map(type, flags)) != _THREE_FLAGS
+            or not _OPTIONAL_TEXT_TYPES.issuperset(map(type, optional_texts))
+            or not _OPTIONAL_INTEGER_TYPES.issuperset(map(type, optional_numbers))
         ):
             return None
         kind = kinds.get(texts[6])
