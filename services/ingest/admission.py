@@ -26,7 +26,7 @@ from services.ingest.batch_parsing import ParsedItem, RawText
 _MAX_REPORTED_ID = 128
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per event, and frozen ones are slow to make
 class Accepted:
     """A valid event and its single-object Avro bytes, ready for the events topic."""
 
