@@ -43,9 +43,16 @@ def _aggregate(f: Figures) -> tuple[str, str, str]:
 
 
 def _ingest(f: Figures) -> tuple[str, str, str]:
+    workers = f.get("workers", 1)
+    others = "; ".join(
+        f"{n} worker{'s' if n != '1' else ''}: {_n(r.get('ingest_events_per_second'))} ev/s"
+        for n, r in (f.get("by_workers") or {}).items()
+        if str(n) != str(workers)
+    )
     return (
-        f"{_n(f.get('ingest_events_per_second'))} ev/s (its producer alone, librdkafka, "
-        f"{_n(f.get('bare_producer_events_per_second'))} ev/s; batch p99 "
+        f"{_n(f.get('ingest_events_per_second'))} ev/s with {workers} worker"
+        f"{'s' if workers != 1 else ''} ({others + '; ' if others else ''}its producer alone, "
+        f"librdkafka, {_n(f.get('bare_producer_events_per_second'))} ev/s; batch p99 "
         f"{_n(f.get('batch_p99_ms'), ' ms')})",
         "≥ 20,000 ev/s",
         _met(f),

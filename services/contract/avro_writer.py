@@ -24,6 +24,11 @@ _RANGES = {"int": 1 << 31, "long": 1 << 63}
 
 def _varint(n: int) -> bytes:
     """The unsigned varint of ``n`` (already zig-zag encoded)."""
+    # Two and three bytes (a 64-character key's length, a date's day number) without a loop.
+    if n < 0x4000:
+        return bytes(((n & 0x7F) | 0x80, n >> 7))
+    if n < 0x200000:
+        return bytes(((n & 0x7F) | 0x80, ((n >> 7) & 0x7F) | 0x80, n >> 14))
     out = bytearray()
     while n >= 0x80:
         out.append((n & 0x7F) | 0x80)

@@ -22,6 +22,7 @@ from typing import Any
 
 from services.contract.errors import InvalidEvent
 from services.contract.events import EventKind, Sex, SiteType, VaccinationEvent
+from services.contract.json_fast_path import plain_event_reader
 from services.contract.pseudonym import Pseudonymiser
 from services.contract.reasons import Reason
 
@@ -81,6 +82,10 @@ def refuse_repeated_names(obj: object) -> None:
 
 def event_from_json(obj: object, *, pseudonymiser: Pseudonymiser) -> VaccinationEvent:
     """The event in a parsed JSON object; InvalidEvent naming the first field at fault."""
+    # The common case first (`json_fast_path`); it gives this function's event or None.
+    event = _read_plain(obj, pseudonymiser)
+    if event is not None:
+        return event
     if not isinstance(obj, dict):
         raise InvalidEvent(Reason.WRONG_TYPE, "an event must be a JSON object")
     refuse_repeated_names(obj)
@@ -195,6 +200,16 @@ def _parse_timestamp(text: str) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError(text)
     return parsed
+
+
+_read_plain = plain_event_reader(
+    known_fields=KNOWN_FIELDS,
+    kinds=_KINDS,
+    sexes=_SEXES,
+    site_types=_SITE_TYPES,
+    parse_date=_parse_date,
+    parse_timestamp=_parse_timestamp,
+)
 
 
 def _person_key(obj: dict[Any, Any], pseudonymiser: Pseudonymiser) -> str:

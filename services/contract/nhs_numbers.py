@@ -25,9 +25,12 @@ apart by letters and are shorter or longer than ten digits never are.
 from __future__ import annotations
 
 import re
+from operator import mul
 from typing import Final
 
 _WEIGHTS: Final = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+# The weighted sum of the digits' ASCII codes carries 48 × the weights' sum on top.
+_CODE_OFFSET: Final = ord("0") * sum(_WEIGHTS)
 _ASCII_DIGITS: Final = b"0123456789"
 # Exactly ten digits in whole groups, each gap one to three non-alphanumeric characters.
 _CANDIDATE: Final = re.compile(r"(?<!\d)(?:\d[\W_]{0,3}){9}\d(?!\d)")
@@ -62,10 +65,12 @@ def is_nhs_number_digits(digits: str) -> bool:
     """True if `digits` is ten ASCII digits whose last is the modulus 11 check of the rest."""
     if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):
         return False
-    remainder = sum(int(d) * w for d, w in zip(digits, _WEIGHTS, strict=False)) % 11
+    codes = digits.encode("ascii")
+    # map() over the bytes runs in C: a tenth of the time of a generator of int() calls.
+    remainder = (sum(map(mul, codes, _WEIGHTS)) - _CODE_OFFSET) % 11
     check = 11 - remainder if remainder else 0
     # A check digit of 10 means the number was never issued.
-    return check != 10 and check == int(digits[9])
+    return check != 10 and check == codes[9] - 48
 
 
 def might_hold_nhs_number(text: str) -> bool:
@@ -91,6 +96,11 @@ def nhs_number_spans(text: str, *, inside_longer_numbers: bool = False) -> list[
     if inside_longer_numbers:
         finder, masked = _ANY_TEN, _LONG_RUN.sub(lambda m: "x" * len(m.group()), text)
     elif might_hold_nhs_number(text):
+        whole = _NOT_READ.match(text)
+        if whole is not None and whole.end() == len(text):
+            # The masking below would start with this very match and mask every character:
+            # a timestamp such as `recorded_at`, in a fraction of the time.
+            return []
         finder, masked = _CANDIDATES, _NOT_READ.sub(lambda m: "x" * len(m.group()), text)
     else:
         return []

@@ -26,10 +26,9 @@ from typing import Final
 from services.contract.area_lookup import AreaLookup
 from services.contract.errors import InvalidEvent
 from services.contract.events import EventKind, Sex, SiteType, VaccinationEvent
-from services.contract.nhs_numbers import (
-    holds_nhs_number,
-    is_nhs_number_digits,
-    might_hold_nhs_number,
+from services.contract.nhs_screen import (
+    any_holds_nhs_number,
+    value_holds_nhs_number,
 )
 from services.contract.reasons import Reason
 
@@ -43,14 +42,24 @@ MAX_EVENT_ID_LENGTH: Final = 128
 MAX_TEXT_LENGTH: Final = 200
 PERSON_KEY_LENGTH: Final = 64
 MIN_ODS_LENGTH, MAX_ODS_LENGTH = 3, 8
-# Longer strings are refused by their field's own rule (every string field has one).
-LONGEST_CHECKED_TEXT: Final = 1024
 
 _HEX_DIGITS = "0123456789abcdef"
 _KINDS = frozenset(EventKind)
 _SEXES = frozenset(Sex)
 _SITE_TYPES = frozenset(SiteType)
 _UK_MAX_OFFSET = timedelta(hours=1)
+_TEXT_FIELDS = (
+    "event_id",
+    "supersedes_event_id",
+    "person_key",
+    "vaccine_snomed_code",
+    "vaccine_name",
+    "ltla_code",
+    "msoa_code",
+    "ethnic_category",
+    "source_system",
+    "vaccination_site_ods_code",
+)
 
 
 def validate(event: VaccinationEvent, *, areas: AreaLookup, today: date) -> VaccinationEvent:
@@ -60,22 +69,19 @@ def validate(event: VaccinationEvent, *, areas: AreaLookup, today: date) -> Vacc
     key = event.person_key
     well_formed_key = len(key) == PERSON_KEY_LENGTH and not key.strip(_HEX_DIGITS)
     texts = (
-        ("event_id", event.event_id),
-        ("supersedes_event_id", event.supersedes_event_id),
-        ("person_key", None if well_formed_key else key),  # a pseudonym is hex: nothing to find
-        ("vaccine_snomed_code", event.vaccine_snomed_code),
-        ("vaccine_name", event.vaccine_name),
-        ("ltla_code", event.ltla_code),
-        ("msoa_code", event.msoa_code),
-        ("ethnic_category", event.ethnic_category),
-        ("source_system", event.source_system),
-        ("vaccination_site_ods_code", event.vaccination_site_ods_code),
+        event.event_id,
+        event.supersedes_event_id,
+        None if well_formed_key else key,  # a pseudonym is hex: nothing to find
+        event.vaccine_snomed_code,
+        event.vaccine_name,
+        event.ltla_code,
+        event.msoa_code,
+        event.ethnic_category,
+        event.source_system,
+        event.vaccination_site_ods_code,
     )
-    for _, text in texts:
-        # The cheap tests first: almost every field of almost every event stops here.
-        if text is not None and len(text) >= 10 and might_hold_nhs_number(text):
-            refuse_nhs_numbers(texts)
-            break
+    if any_holds_nhs_number(texts):
+        refuse_nhs_numbers(zip(_TEXT_FIELDS, texts, strict=True))
     _check_id(event.event_id, "event_id")
     kind = event.kind
     supersedes = event.supersedes_event_id
@@ -220,17 +226,7 @@ def refuse_nhs_numbers(fields: Iterable[tuple[str | None, object]]) -> None:
     message never repeats the value; a field whose name is not safe to repeat is given as None.
     """
     for name, value in fields:
-        if isinstance(value, str):
-            # `might_hold_nhs_number` first: it spares almost every field the full search.
-            found = (
-                10 <= len(value) <= LONGEST_CHECKED_TEXT
-                and might_hold_nhs_number(value)
-                and holds_nhs_number(value)
-            )
-        else:
-            found = type(value) is int and 10**9 <= value < 10**10
-            found = found and is_nhs_number_digits(str(value))
-        if found:
+        if value_holds_nhs_number(value):
             raise InvalidEvent(
                 Reason.NHS_NUMBER_IN_FIELD,
                 f"{name or 'a field'} holds what reads as an NHS number; an NHS number may "

@@ -17,6 +17,7 @@ from services.contract.codec import encode
 from services.contract.errors import ContractError
 from services.contract.events import VaccinationEvent
 from services.contract.json_codec import KNOWN_FIELDS, event_from_json, refuse_repeated_names
+from services.contract.nhs_screen import any_holds_nhs_number
 from services.contract.pseudonym import Pseudonymiser
 from services.contract.redaction import redact_text
 from services.contract.validation import refuse_nhs_numbers, validate
@@ -25,7 +26,7 @@ from services.ingest.batch_parsing import ParsedItem, RawText
 _MAX_REPORTED_ID = 128
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per event, and frozen ones are slow to make
 class Accepted:
     """A valid event and its single-object Avro bytes, ready for the events topic."""
 
@@ -71,11 +72,13 @@ class Admission:
         if isinstance(content, dict):
             refuse_repeated_names(content)  # before the copy, which forgets them
             # Before any other rule, so that the reason names the field whatever else is wrong.
-            refuse_nhs_numbers(
-                (k if k in KNOWN_FIELDS else None, v)
-                for k, v in content.items()
-                if k != "nhs_number"
-            )
+            # The screen of all values at once is fast; finding which field to name is not.
+            if any_holds_nhs_number([v for k, v in content.items() if k != "nhs_number"]):
+                refuse_nhs_numbers(
+                    (k if k in KNOWN_FIELDS else None, v)
+                    for k, v in content.items()
+                    if k != "nhs_number"
+                )
             content = {**content, "source_system": self.publisher}
         return event_from_json(content, pseudonymiser=self.pseudonymiser)
 

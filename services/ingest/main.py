@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,7 +64,23 @@ def app_from_environment() -> FastAPI:
     """The app wired from `VAXSHARE_*` settings (uvicorn calls this in every worker)."""
     settings = IngestSettings()
     configure_logging("ingest", settings.log_level)
-    return build_app(settings)
+    app = build_app(settings)
+    tune_garbage_collection()
+    return app
+
+
+def tune_garbage_collection() -> None:
+    """Spare the cycle collector the app's own objects and most of a batch's short-lived ones.
+
+    A batch of 1,000 events allocates tens of thousands of containers that reference counting
+    frees when the answer is sent; with the default threshold (700) the collector runs dozens
+    of times per batch, and its fuller passes walk every object of the app (FastAPI, pydantic,
+    the area tables) too. Frozen objects are never walked; the higher threshold still collects
+    any cycle, just less often. About a tenth of the ingest's CPU time per event.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 10, 10)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from services.contract.errors import InvalidEvent
@@ -104,3 +107,14 @@ def test_wrong_check_digits_are_refused_without_echo(nine: str, digit: str) -> N
         Pseudonymiser(PSEUDONYM_KEY).person_key(number)
     assert caught.value.reason is Reason.INVALID_NHS_NUMBER
     assert number not in str(caught.value) and number not in repr(caught.value)
+
+
+@given(key=st.binary(min_size=16, max_size=200), nine=_nine_digits)
+def test_the_person_key_is_the_standard_hmac_sha256_for_any_key_length(
+    key: bytes, nine: str
+) -> None:
+    check = _check_digit(nine)
+    assume(check != 10)  # never issued; refused elsewhere
+    number = f"{nine}{check}"
+    expected = hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
+    assert Pseudonymiser(key).person_key(number) == expected

@@ -13,6 +13,7 @@ from services.contract.codec import encode
 from services.contract.container import write_container
 from services.contract.errors import CodecError
 from services.contract.events import VaccinationEvent
+from services.contract.json_codec import RepeatedNames, json_object
 from services.contract.reasons import Reason
 from services.ingest.batch_parsing import RawText, parse_batch
 from services.ingest.errors import BodyRejected
@@ -102,3 +103,44 @@ def test_nan_and_infinities_are_not_json(constant: str) -> None:
     )
     assert lines[0].error is not None and lines[0].error.reason is Reason.UNDECODABLE
     assert lines[1].content == {"age_years": 1}
+
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8)
+)
+
+
+def _line_of(pairs: list[tuple[str, object]], spaced: bool, ascii_only: bool) -> bytes:
+    """A JSON object's text with names in the given order, repeated names kept."""
+    comma, colon = (", ", ": ") if spaced else (",", ":")
+    dump = lambda v: json.dumps(v, ensure_ascii=ascii_only)  # noqa: E731
+    return ("{" + comma.join(f"{dump(k)}{colon}{dump(v)}" for k, v in pairs) + "}").encode()
+
+
+@given(
+    pairs=st.lists(st.tuples(st.sampled_from(["event_id", "age_years", "x", "é"]), _scalars)),
+    spaced=st.booleans(),
+    ascii_only=st.booleans(),
+)
+def test_json_lines_read_as_the_standard_library_reads_them(
+    pairs: list[tuple[str, object]], spaced: bool, ascii_only: bool
+) -> None:
+    # Compact lines take a faster reader; whatever the line, the item must be the one the
+    # standard library gives: the same values, integers as integers, repeated names noticed.
+    line = _line_of(pairs, spaced, ascii_only)
+    (item,) = parse_batch(line, "application/x-ndjson", max_events=9)
+    expected = json.loads(line, object_pairs_hook=json_object)
+    assert item.error is None
+    assert item.content == expected
+    assert type(item.content) is type(expected)
+    assert [type(v) for v in item.content.values()] == [type(v) for v in expected.values()]
+    assert getattr(item.content, "repeated", None) == getattr(expected, "repeated", None)
+
+
+def test_a_repeated_name_in_a_compact_line_is_noticed() -> None:
+    (item,) = parse_batch(b'{"dose_number":1,"dose_number":2}', "application/jsonl", max_events=9)
+    assert isinstance(item.content, RepeatedNames) and item.content.repeated == ("dose_number",)

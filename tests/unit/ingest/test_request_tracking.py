@@ -1,0 +1,87 @@
+"""Every request gets an id, a metric and one access-log line, whatever the route answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+
+from services.ingest.metrics import IngestMetrics
+from services.ingest.request_tracking import install_request_tracking
+from services.platform.json_logging import request_id
+
+
+def _app(metrics: IngestMetrics) -> FastAPI:
+    app = FastAPI()
+    install_request_tracking(app, metrics)
+
+    @app.post("/v1/things/{thing}")
+    async def post_thing(thing: str, request: Request) -> dict[str, str | None]:
+        request.state.log_fields = {"publisher": "EMIS Web", "accepted": 3}
+        logging.getLogger("services.ingest.test").info("inside")
+        return {"request_id": request_id.get()}
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("broken")
+
+    return app
+
+
+def _call(app: FastAPI, method: str, path: str, request_id: str | None = None) -> httpx.Response:
+    """One request through the app in process (no server), its answer."""
+
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
+            headers = {} if request_id is None else {"X-Request-ID": request_id}
+            return await client.request(method, path, headers=headers)
+
+    return asyncio.run(call())
+
+
+def test_a_sane_request_id_is_kept_and_logged_with_the_route_template(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    metrics = IngestMetrics()
+    with caplog.at_level(logging.INFO):
+        answer = _call(_app(metrics), "POST", "/v1/things/E09000013", request_id="batch-42")
+    assert answer.headers["X-Request-ID"] == "batch-42"
+    assert answer.json() == {"request_id": "batch-42"}  # set while the route runs
+    (line,) = [r for r in caplog.records if r.name == "services.ingest.access"]
+    fields = {k: getattr(line, k) for k in ("method", "route", "status", "publisher", "accepted")}
+    assert fields == {
+        "method": "POST",
+        "route": "/v1/things/{thing}",
+        "status": 200,
+        "publisher": "EMIS Web",
+        "accepted": 3,
+    }
+    count = metrics.registry.get_sample_value(
+        "vaxshare_http_requests_total",
+        {"service": "ingest", "route": "/v1/things/{thing}", "method": "POST", "status": "200"},
+    )
+    assert count == 1
+
+
+@pytest.mark.parametrize("given", ["943 476 5919", "x" * 65, "a b", ""])
+def test_an_unsafe_or_missing_request_id_is_replaced(given: str) -> None:
+    answer = _call(_app(IngestMetrics()), "POST", "/v1/things/a", request_id=given)
+    made = answer.headers["X-Request-ID"]
+    assert made != given and len(made) == 32
+    assert answer.json() == {"request_id": made}
+
+
+def test_a_crash_is_counted_and_logged_as_500_and_unmatched_paths_by_no_path(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = _app(IngestMetrics())
+    with caplog.at_level(logging.INFO):
+        assert _call(app, "GET", "/boom").status_code == 500
+        assert _call(app, "GET", "/9434765919").status_code == 404
+    lines = [r for r in caplog.records if r.name == "services.ingest.access"]
+    assert [(r.route, r.status) for r in lines] == [("/boom", 500), ("unmatched", 404)]
+    assert not any("9434765919" in r.getMessage() for r in lines)
