@@ -14,6 +14,7 @@ from services.api.answer_cache import AnswerCache
 from services.api.audit_log import AuditLog
 from services.api.auth_throttle import AuthThrottle
 from services.api.client_address import Network, parse_trusted_proxies
+from services.api.key_check import MatchedKeys
 from services.api.metrics import ApiMetrics
 from services.api.rate_limit import RateLimiter
 from services.api.settings import ApiSettings
@@ -45,6 +46,7 @@ class ApiContext:
     trusted_proxies: tuple[Network, ...]
     metrics: ApiMetrics
     answers: AnswerCache
+    matched_keys: MatchedKeys
     redis_keys: RedisKeys
 
     @classmethod
@@ -78,6 +80,7 @@ class ApiContext:
             trusted_proxies=parse_trusted_proxies(settings.trusted_proxies),
             metrics=ApiMetrics(),
             answers=AnswerCache(max_bytes=settings.answer_cache_bytes),
+            matched_keys=MatchedKeys(),
             redis_keys=RedisKeys(prefix),
         )
 
