@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -329,7 +330,10 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(stack: Stack, prefix:
         assert rows[1]["uptake_withheld_reason"] == "missing_reference_data"
 
 
-def test_dashboard_health_and_metrics_are_served(api: Harness) -> None:
+def test_dashboard_health_and_metrics_are_served(
+    api: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="services.api")
     page = api.client.get("/dashboard")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "default-src 'self'" in page.headers["content-security-policy"]
@@ -350,3 +354,11 @@ def test_dashboard_health_and_metrics_are_served(api: Harness) -> None:
     assert f"vaxshare_api_latest_release_id {float(api.releases['second'].id)}" in metrics
     assert "vaxshare_api_rows_served_total" in metrics
     assert "vaxshare_api_release_age_seconds" in metrics
+    # Liveness probes are counted, not logged; every other request has its line.
+    assert (
+        'vaxshare_http_requests_total{method="GET",route="/healthz",service="api",status="200"}'
+        in metrics
+    )
+    logged = {getattr(r, "route", None) for r in caplog.records if r.getMessage() == "request"}
+    assert "/v1/areas/{code}/vaccinations" in logged and "/readyz" in logged
+    assert "/healthz" not in logged
