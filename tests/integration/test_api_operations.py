@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from services.api import audit_cli
@@ -220,6 +222,24 @@ def test_operator_issues_and_revokes_keys_and_the_audit_shows_what_a_key_read(
     assert len(lines) == 2 and "denied" in lines[0] and f"area={BRENT}" in lines[1]
     assert audit_cli.main(["tail", "-n", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["key_id"]
+
+
+def test_concurrent_reads_are_each_audited_before_they_are_answered(api: Harness) -> None:
+    key_id = api.key["brent"].split("_")[1]
+    queries = [f"dose={1 + i % 3}&from=2021-03-0{1 + i % 9}" for i in range(30)]
+
+    async def read_all() -> list[int]:
+        headers = {"Authorization": f"Bearer {api.key['brent']}"}
+        async with httpx.AsyncClient(base_url=str(api.client.base_url), timeout=30) as http:
+            answers = await asyncio.gather(
+                *(http.get(f"{VACCINATIONS.format(BRENT)}?{q}", headers=headers) for q in queries)
+            )
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(read_all()) == [200] * len(queries)
+    entries = api.get("/v1/operator/audit", "operator", key_id=key_id, limit=100).json()["entries"]
+    assert sorted(e["query"].partition("?")[2] for e in entries) == sorted(queries)
+    assert all(e["outcome"] == "served" and e["rows"] > 0 for e in entries)
 
 
 def test_invalid_key_requests_are_refused_clearly(api: Harness) -> None:
