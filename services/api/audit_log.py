@@ -42,10 +42,17 @@ class AuditEntry:
 
 
 def _encode(entry: AuditEntry) -> dict[str, str]:
-    fields = asdict(entry)
-    fields.pop("id")
-    fields["release_id"] = "" if entry.release_id is None else str(entry.release_id)
-    return {k: str(v) for k, v in fields.items()}
+    return {
+        "time": entry.time,
+        "key_id": entry.key_id,
+        "name": entry.name,
+        "role": entry.role,
+        "area": entry.area,
+        "query": entry.query,
+        "release_id": "" if entry.release_id is None else str(entry.release_id),
+        "rows": str(entry.rows),
+        "outcome": entry.outcome,
+    }
 
 
 def _text(value: object) -> str:
@@ -86,9 +93,9 @@ class AuditLog:
         )
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
-    async def append_async(self, client: aioredis.Redis, entry: AuditEntry) -> None:
-        """Record one read through the asyncio client (the request path's)."""
-        await client.xadd(
+    def queue(self, pipe: aioredis.client.Pipeline, entry: AuditEntry) -> None:
+        """Add the recording of one read to an asyncio pipeline (the request path's)."""
+        pipe.xadd(
             self._stream,
             _encode(entry),  # type: ignore[arg-type]
             maxlen=self._max_length,

@@ -8,8 +8,9 @@ never logged.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import redis.asyncio as aioredis
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from services.api.client_address import client_address
 from services.api.context import ApiContext, get_context
 from services.api.errors import UnauthenticatedError
-from services.api.key_check import authenticate_key
+from services.api.key_check import authenticate_key, check_record, key_field
 from services.api.release_access import LATEST_META
 from services.api.scope import check_operator, may_read
 from services.platform.key_store import Principal, parse_key_id
@@ -30,6 +31,16 @@ bearer = HTTPBearer(
 )
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="vaxshare"'}
+
+
+async def _read_ahead(
+    ctx: ApiContext, pipe: aioredis.client.Pipeline, key_id: str, now: float
+) -> list[Any]:
+    """Send a pipeline ending with the key's rate limit and the latest release (which most
+    reads need next); its replies."""
+    ctx.limiter.queue(pipe, key_id, now)
+    pipe.eval(LATEST_META, 2, ctx.redis_keys.release_latest, ctx.redis_keys.releases)
+    return list(await pipe.execute())
 
 
 async def authenticate(
@@ -45,7 +56,19 @@ async def authenticate(
             headers=_CHALLENGE,
         )
     token = credentials.credentials
-    principal = await authenticate_key(ctx.aio, ctx.redis_keys.api_keys, token)
+    keys = ctx.redis_keys
+    replies: list[Any] = []
+    if ctx.matched_keys.get(token) is not None:
+        # One round trip: the key's record (re-read, so a revoked or changed key is refused
+        # on this request), its rate limit and the latest release. Counting ahead of this
+        # request's check spends only the allowance of a key this worker saw match its
+        # stored record: a guessed key id never gets here.
+        pipe = ctx.aio.pipeline(transaction=False)
+        pipe.hget(keys.api_keys, key_field(token))
+        record, *replies = await _read_ahead(ctx, pipe, parse_key_id(token) or "", now)
+        principal = check_record(ctx.matched_keys, token, record)
+    else:
+        principal = await authenticate_key(ctx.aio, keys.api_keys, token, ctx.matched_keys)
     if principal is None:
         address = client_address(
             request.client.host if request.client else None,
@@ -60,13 +83,12 @@ async def authenticate(
             headers=_CHALLENGE,
         )
     request.state.principal = principal
-    # Counted only once the secret matched: key ids are not secret (operators list them, the
-    # audit log names them), so a guess must not spend someone else's allowance. The latest
-    # release, which most reads need next, rides in the same round trip.
-    pipe = ctx.aio.pipeline(transaction=False)
-    ctx.limiter.queue(pipe, principal.key_id, now)
-    pipe.eval(LATEST_META, 2, ctx.redis_keys.release_latest, ctx.redis_keys.releases)
-    verdict, latest = await pipe.execute()
+    if not replies:
+        # Counted only once the secret matched: key ids are not secret (operators list them,
+        # the audit log names them), so a guess must not spend someone else's allowance.
+        pipe = ctx.aio.pipeline(transaction=False)
+        replies = await _read_ahead(ctx, pipe, principal.key_id, now)
+    verdict, latest = replies
     ctx.limiter.verdict(verdict, now)
     request.state.latest_release = ReleaseMeta.from_json(latest) if latest else None
     return principal

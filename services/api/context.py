@@ -11,9 +11,11 @@ import redis.asyncio as aioredis
 from fastapi import Request
 
 from services.api.answer_cache import AnswerCache
+from services.api.audit_batches import AuditBatches
 from services.api.audit_log import AuditLog
 from services.api.auth_throttle import AuthThrottle
 from services.api.client_address import Network, parse_trusted_proxies
+from services.api.key_check import MatchedKeys
 from services.api.metrics import ApiMetrics
 from services.api.rate_limit import RateLimiter
 from services.api.settings import ApiSettings
@@ -40,11 +42,13 @@ class ApiContext:
     releases: ReleaseStore
     keys: KeyStore
     audit: AuditLog
+    audit_batches: AuditBatches
     limiter: RateLimiter
     auth_throttle: AuthThrottle
     trusted_proxies: tuple[Network, ...]
     metrics: ApiMetrics
     answers: AnswerCache
+    matched_keys: MatchedKeys
     redis_keys: RedisKeys
 
     @classmethod
@@ -59,16 +63,19 @@ class ApiContext:
     ) -> ApiContext:
         """Wire the stores and limiters onto one Redis client under the configured prefix."""
         prefix = settings.redis_prefix
+        aio = connect_async(settings)
+        audit = AuditLog(redis_client, prefix=prefix, max_length=settings.audit_max_length)
         return cls(
             settings=settings,
             client=redis_client,
-            aio=connect_async(settings),
+            aio=aio,
             areas=areas,
             denominators=denominators or load_denominators(),
             clock=clock,
             releases=ReleaseStore(redis_client, prefix=prefix),
             keys=KeyStore(redis_client, prefix=prefix),
-            audit=AuditLog(redis_client, prefix=prefix, max_length=settings.audit_max_length),
+            audit=audit,
+            audit_batches=AuditBatches(audit, aio),
             limiter=RateLimiter(
                 redis_client, prefix=prefix, name="key", limit=settings.rate_limit_per_minute
             ),
@@ -78,6 +85,7 @@ class ApiContext:
             trusted_proxies=parse_trusted_proxies(settings.trusted_proxies),
             metrics=ApiMetrics(),
             answers=AnswerCache(max_bytes=settings.answer_cache_bytes),
+            matched_keys=MatchedKeys(),
             redis_keys=RedisKeys(prefix),
         )
 

@@ -13,6 +13,7 @@ class ApiMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self.requests = Counter(
             "vaxshare_http_requests_total",
             "HTTP requests answered, by service, route template, method and status",
@@ -87,8 +88,15 @@ class ApiMetrics:
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         """Record one answered request."""
-        self.requests.labels(SERVICE, route, method, str(status)).inc()
-        self.duration.labels(SERVICE, route).observe(seconds)
+        series = self._series.get((route, method, status))
+        if series is None:  # a label lookup takes a lock and builds a tuple: once per series
+            series = (
+                self.requests.labels(SERVICE, route, method, str(status)),
+                self.duration.labels(SERVICE, route),
+            )
+            self._series[(route, method, status)] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     def render(self) -> bytes:
         """The exposition text."""

@@ -52,7 +52,7 @@ async def audited(
     ctx: ApiContext, principal: Principal, request: Request, area: str
 ) -> AsyncIterator[ReadRecord]:
     """Append one audit entry for the read done inside the block, whatever its outcome
-    (through the asyncio client: on the event loop)."""
+    (through the asyncio client, batched with concurrent reads' entries)."""
     record = ReadRecord()
     try:
         yield record
@@ -60,4 +60,4 @@ async def audited(
         record.outcome = _outcome(exc)
         raise
     finally:
-        await ctx.audit.append_async(ctx.aio, _entry(ctx, principal, request, area, record))
+        await ctx.audit_batches.append(_entry(ctx, principal, request, area, record))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from services.api import audit_cli
@@ -221,6 +224,24 @@ def test_operator_issues_and_revokes_keys_and_the_audit_shows_what_a_key_read(
     assert json.loads(capsys.readouterr().out)["key_id"]
 
 
+def test_concurrent_reads_are_each_audited_before_they_are_answered(api: Harness) -> None:
+    key_id = api.key["brent"].split("_")[1]
+    queries = [f"dose={1 + i % 3}&from=2021-01-1{i % 10}" for i in range(30)]
+
+    async def read_all() -> list[int]:
+        headers = {"Authorization": f"Bearer {api.key['brent']}"}
+        async with httpx.AsyncClient(base_url=str(api.client.base_url), timeout=30) as http:
+            answers = await asyncio.gather(
+                *(http.get(f"{VACCINATIONS.format(BRENT)}?{q}", headers=headers) for q in queries)
+            )
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(read_all()) == [200] * len(queries)
+    entries = api.get("/v1/operator/audit", "operator", key_id=key_id, limit=100).json()["entries"]
+    assert sorted(e["query"].partition("?")[2] for e in entries) == sorted(queries)
+    assert all(e["outcome"] == "served" and e["rows"] > 0 for e in entries)
+
+
 def test_invalid_key_requests_are_refused_clearly(api: Harness) -> None:
     bad = api.post("/v1/operator/keys", "operator", {"role": "council", "name": "x", "areas": []})
     assert bad.status_code == 400 and "area" in bad.json()["error"]["message"]
@@ -329,7 +350,10 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(stack: Stack, prefix:
         assert rows[1]["uptake_withheld_reason"] == "missing_reference_data"
 
 
-def test_dashboard_health_and_metrics_are_served(api: Harness) -> None:
+def test_dashboard_health_and_metrics_are_served(
+    api: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="services.api")
     page = api.client.get("/dashboard")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "default-src 'self'" in page.headers["content-security-policy"]
@@ -350,3 +374,11 @@ def test_dashboard_health_and_metrics_are_served(api: Harness) -> None:
     assert f"vaxshare_api_latest_release_id {float(api.releases['second'].id)}" in metrics
     assert "vaxshare_api_rows_served_total" in metrics
     assert "vaxshare_api_release_age_seconds" in metrics
+    # Liveness probes are counted, not logged; every other request has its line.
+    assert (
+        'vaxshare_http_requests_total{method="GET",route="/healthz",service="api",status="200"}'
+        in metrics
+    )
+    logged = {getattr(r, "route", None) for r in caplog.records if r.getMessage() == "request"}
+    assert "/v1/areas/{code}/vaccinations" in logged and "/readyz" in logged
+    assert "/healthz" not in logged
