@@ -32,6 +32,7 @@ ASSETS = {
     "dashboard.css": "text/css; charset=utf-8",
     "dashboard_maps.js": "text/javascript; charset=utf-8",
     "dashboard_signal.js": "text/javascript; charset=utf-8",
+    "dashboard_compare.js": "text/javascript; charset=utf-8",
 }
 
 router = APIRouter(include_in_schema=False)

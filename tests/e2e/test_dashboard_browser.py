@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import Stack
 from tests.unit.api.api_harness import running_harness
+from tests.unit.api.release_examples import BRENT, HAMMERSMITH, LONDON
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -139,6 +140,27 @@ def test_a_wrong_key_is_refused_in_the_page(stack: Stack, prefix: str) -> None:
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
 
+def _compare_rows(page: object) -> dict[str, tuple[str, str]]:
+    """The neighbours-and-England table: area -> (uptake, population) as the page shows them."""
+    rows = page.locator("#compare-table tbody tr")  # type: ignore[attr-defined]
+    shown = {}
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("td").all_inner_texts()
+        shown[cells[0]] = (cells[1], cells[4])
+    return shown
+
+
+def _assert_charts_fit(page: object, width: int) -> None:
+    """No sideways scroll, and every chart drawn at the width it is shown (text at full size)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # type: ignore[attr-defined]
+    scales = page.evaluate(  # type: ignore[attr-defined]
+        "[...document.querySelectorAll('.chart svg:not(.map)[viewBox]')]"
+        ".filter(s => s.getBoundingClientRect().width > 0)"
+        ".map(s => s.getBoundingClientRect().width / s.viewBox.baseVal.width)"
+    )
+    assert scales and min(scales) >= 0.99 and max(scales) <= 1.01, scales
+
+
 def _sign_in(page: object, base_url: str, key: str) -> None:
     page.goto(f"{base_url}/dashboard")  # type: ignore[attr-defined]
     page.get_by_label("Your API key").fill(key)  # type: ignore[attr-defined]
@@ -204,11 +226,33 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             ethnic_header = page.locator("#ethnic-table th").all_inner_texts()
             assert ethnic_header[:3] == ["Group", "Uptake", "Gap to area (points)"]
 
-            # Neighbours and England: the region's districts on a map and in a table.
+            # Neighbours and England: the region's districts on a map and in a table, every one
+            # over its population of all ages, as /v1/headlines gives them.
             assert page.locator("#regionmap path.area").count() == 33
-            compare = page.locator("#compare-table").inner_text()
-            assert "Hammersmith and Fulham (your area)" in compare
-            assert "London" in compare and "Brent" in compare
+            assert "all ages" in page.locator("#compare-population").inner_text()
+            day = release.last_date or release.as_of
+            shown = _compare_rows(page)
+            for area_type, code in (("ltla", HAMMERSMITH), ("ltla", BRENT), ("region", LONDON)):
+                answer = api.get(
+                    "/v1/headlines",
+                    "hammersmith",
+                    area_type=area_type,
+                    metric="uptake_percent",
+                    dose=1,
+                    ages="all",
+                    date=day,
+                ).json()
+                (row,) = (r for r in answer["rows"] if r["area_code"] == code)
+                assert row["population_ages"] == "all"
+                name = row["area_name"] + (" (your area)" if code == HAMMERSMITH else "")
+                uptake, population = shown[name]
+                assert uptake == f"{row['value']:.1f}%", (name, uptake, row)
+                assert population == f"{row['population']:,}", (name, population, row)
+            # A borough with no published figures says so; it is not drawn as 0%.
+            assert shown["Camden"][0] == "not published in this release"
+            assert "0.0%" not in page.locator("#regionmap path[data-code=E09000007]").get_attribute(
+                "aria-label"
+            )
 
             # Outreach: four weeks before and after a date read off the chart.
             dates = page.locator("#trend-table tbody tr td:first-child").all_text_contents()
@@ -218,13 +262,7 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             assert "four weeks before" in page.locator("#outreach-result").inner_text()
 
             # A phone: no sideways scroll, chart text at its full size, Uptake in view.
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            scales = page.evaluate(
-                "[...document.querySelectorAll('.chart svg:not(.map)[viewBox]')]"
-                ".filter(s => s.getBoundingClientRect().width > 0)"
-                ".map(s => s.getBoundingClientRect().width / s.viewBox.baseVal.width)"
-            )
-            assert scales and min(scales) >= 0.99, scales
+            _assert_charts_fit(page, width)
             uptake = page.locator("#ethnic-table th", has_text="Uptake").first.bounding_box()
             assert uptake is not None and uptake["x"] + uptake["width"] <= width
 
@@ -240,6 +278,20 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
                 if v["impact"] in ("serious", "critical")
             ]
             assert not serious, serious
+
+            # The window resized (a phone turned, a desk window narrowed): the charts are drawn
+            # again at the new width, without a reload.
+            other = 400 if width > 400 else 1000
+            trend_width = page.locator("#trend svg").get_attribute("viewBox")
+            page.set_viewport_size({"width": other, "height": 900})
+            page.wait_for_function(
+                f"document.querySelector('#trend svg').getAttribute('viewBox') != '{trend_width}'"
+            )
+            _assert_charts_fit(page, other)
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_function(
+                f"document.querySelector('#trend svg').getAttribute('viewBox') == '{trend_width}'"
+            )
 
             # An older release, picked by its data end date, redraws everything.
             first = api.releases["first"]

@@ -3,7 +3,8 @@
 
 const SVG = "http://www.w3.org/2000/svg";
 const STORE = "vaxshare.key";
-const SUPPRESSED = "suppressed";
+const SUPPRESSED = "blank";
+const LAST_MARK = "†";
 const state = { key: null, area: null, dose: "1", release: null, releases: [], ages: "16+", source: "", outreach: "" };
 
 const $ = (id) => document.getElementById(id);
@@ -50,7 +51,7 @@ function shortLabel(label) {
   return short.length > 36 ? short.slice(0, 34) + "…" : short;
 }
 
-function table(container, columns, rows, caption) {
+function table(container, columns, rows, caption, note) {
   const t = el("table");
   t.appendChild(el("caption", { class: "help" }, caption));
   const head = el("tr");
@@ -62,12 +63,14 @@ function table(container, columns, rows, caption) {
     for (const c of columns) {
       const v = c.value(r);
       const td = el("td", { class: c.num ? "num" : "" });
-      if (v === SUPPRESSED) td.appendChild(el("span", { class: "sup" }, SUPPRESSED));
+      if (v instanceof Node) td.appendChild(v);
+      else if (v === SUPPRESSED) td.appendChild(el("span", { class: "sup" }, SUPPRESSED));
       else td.textContent = v;
       tr.appendChild(td);
     }
   }
   container.replaceChildren(t);
+  if (note) container.appendChild(el("p", { class: "help" }, note));
   if (container.classList.contains("table-wrap")) {
     // It may scroll sideways on a phone: reachable and named for keyboard users.
     container.setAttribute("tabindex", "0");
@@ -76,7 +79,31 @@ function table(container, columns, rows, caption) {
   }
 }
 
-const chartWidth = (container) => Math.max(300, Math.min(900, container.clientWidth || 900));
+const chartWidth = (container) => Math.max(300, Math.min(1100, container.clientWidth || 900));
+
+// Charts are drawn at their box's width, so their text keeps its size; when the window's width
+// changes (a resize, a phone turned) each is drawn again from what it was drawn with.
+const redraws = new Map();
+
+function drawn(container, width, redraw) {
+  container.dataset.drawnWidth = String(width);
+  redraws.set(container, redraw);
+}
+
+function redrawCharts() {
+  for (const [container, redraw] of redraws) {
+    if (!container.isConnected || !container.clientWidth) continue;
+    if (chartWidth(container) !== Number(container.dataset.drawnWidth)) redraw();
+  }
+}
+
+let resizeTimer = null;
+function onResize() {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(redrawCharts, 120);
+}
+window.addEventListener("resize", onResize);
+window.addEventListener("orientationchange", onResize);
 
 function lineChart(container, series, title, marker) {
   const W = chartWidth(container), H = W < 560 ? 240 : 300, L = 50, R = 20, T = 15, B = 40;
@@ -126,6 +153,7 @@ function lineChart(container, series, title, marker) {
     k.appendChild(document.createTextNode("Dose " + s.dose));
   }
   container.replaceChildren(keys, svg);
+  drawn(container, W, () => lineChart(container, series, title, marker));
 }
 
 function barChart(container, items, opts) {
@@ -162,15 +190,16 @@ function barChart(container, items, opts) {
     const ax = x(opts.average);
     svg.appendChild(svgEl("line", { x1: ax, x2: ax, y1: T, y2: H - 25, class: "avg" }));
     svg.appendChild(svgEl("text", { x: ax, y: H - 8, "text-anchor": "middle" },
-      "area " + pct(opts.average)));
+      (opts.averageLabel || "area") + " " + pct(opts.average)));
   }
   container.replaceChildren(svg);
+  drawn(container, W, () => barChart(container, items, opts));
 }
 
 const NIMS_BREAKDOWNS = ["none", "age_band", "jcvi_age_band", "msoa"];
 const SHORT_REASONS = {
   suppressed: SUPPRESSED,
-  part_suppressed: "part suppressed",
+  part_suppressed: "part blank",
   count_not_published: "not published",
   count_published_for_week_ends: "weekly figures only",
   zero_population: "no residents",
@@ -217,11 +246,12 @@ function groupColumns(standardised) {
   const columns = [
     { title: "Group", value: (g) => g.label + (g.population_estimated ? " *" : "") },
     { title: "People vaccinated", value: (g) => (g.uptake_numerator === null
-      ? (g.cumulative_suppressed ? SUPPRESSED : "") : fmt(g.uptake_numerator)), num: true },
+      ? (g.cumulative_suppressed ? blankCell(g) : "") : fmt(g.uptake_numerator)), num: true },
     { title: "Population", value: (g) => (g.population === null ? "" :
       `${fmt(g.population)} (${g.population_ages}, ${g.population_source})`), num: true },
-    { title: "Uptake", value: (g) => (g.uptake_percent === null
-      ? (SHORT_REASONS[g.withheld_reason] || "") : uptakeCell(g.uptake_percent, g.uptake_above_100)), num: true },
+    { title: "Uptake", value: (g) => (g.uptake_percent !== null ? uptakeCell(g.uptake_percent, g.uptake_above_100)
+      : g.last_published_date ? lastPublished(g) : g.withheld_reason === "suppressed" ? blankCell(g)
+        : (SHORT_REASONS[g.withheld_reason] || "")), num: true },
   ];
   if (standardised) {
     columns.push({ title: "Age-standardised", value: (g) => (g.age_standardised_uptake_percent === null
@@ -247,6 +277,26 @@ function groupColumns(standardised) {
   columns.push({ title: "Other source", value: (g) => (g.comparison_source === null ? "" :
     `${pct(g.comparison_uptake_percent)} of ${fmt(g.comparison_population)} (${g.comparison_source})`), num: true });
   return columns;
+}
+
+// A blank cell, with the reason in words where the API gives one.
+function blankCell(g) {
+  return el("span", { class: "sup", title: g.withheld_detail || "" }, SUPPRESSED);
+}
+
+// A group blank on the release's last date: the last value published and its date, marked.
+function lastPublished(g) {
+  return el("span", { class: "last", title: `blank on ${g.date}: ${g.withheld_detail || ""}` },
+    `${pct(g.last_published_uptake_percent)} on ${g.last_published_date} ${LAST_MARK}`);
+}
+
+const BLANK_NOTE = "A blank is a count of 1 to 7, or — far more often — a figure held back to " +
+  "protect another published figure (most blanks are of the second kind). Never read a blank as 0.";
+
+function blankNote(groups) {
+  const last = groups.find((g) => g.uptake_percent === null && g.last_published_date);
+  return last ? `${LAST_MARK} Blank on ${last.date}, the release's last date: the last uptake ` +
+    `published and its date are shown. ${BLANK_NOTE}` : null;
 }
 
 function showError(target, message) {
@@ -280,7 +330,8 @@ async function showBreakdown(breakdown, target, opts) {
     return {
       label: shortLabel(g.label) + (g.population_estimated ? " *" : ""),
       suppressed: reason === "suppressed" || reason === "part_suppressed",
-      note: SHORT_REASONS[reason] || "no population to compare with",
+      note: (SHORT_REASONS[reason] || "no population to compare with") + (!opts.standardised && g.last_published_date
+        ? ` on ${g.date}; ${pct(g.last_published_uptake_percent)} on ${g.last_published_date}` : ""),
       value: value === null ? null : value,
     };
   });
@@ -288,7 +339,7 @@ async function showBreakdown(breakdown, target, opts) {
   barChart($(target), items, { title, percent: true, average });
   $(target + "-population").textContent = describePopulation(data.population, data.groups) +
     (opts.standardised ? ` Ranked by uptake standardised to ${data.standard_name}.` : "");
-  table($(target + "-table"), groupColumns(opts.standardised), groups, title);
+  table($(target + "-table"), groupColumns(opts.standardised), groups, title, blankNote(groups));
   return data;
 }
 
@@ -490,6 +541,7 @@ function msoaDescribe(g, populationText) {
   const name = `${g.label} (${g.group})`;
   if (g.uptake_percent === null) {
     return `${name}: withheld (${SHORT_REASONS[g.withheld_reason] || g.withheld_reason || "not published"})` +
+      (g.last_published_date ? `; last published ${pct(g.last_published_uptake_percent)} on ${g.last_published_date}` : "") +
       (g.population ? `, population ${fmt(g.population)} ${populationText}` : "") + ".";
   }
   return `${name}: ${uptakeCell(g.uptake_percent, g.uptake_above_100)} uptake, ${fmt(g.uptake_numerator)} of ` +
@@ -534,12 +586,14 @@ async function showNeighbourhoods(msoaData) {
   const sorted = [...points].sort((a, b) => (a.signal ? a.signal.z : 99) - (b.signal ? b.signal.z : 99));
   table($("funnel-table"), [
     { title: "Neighbourhood", value: (p) => `${p.label} (${p.code})` },
-    { title: "Uptake", value: (p) => (p.uptake === null ? (SHORT_REASONS[p.g.withheld_reason] || "withheld") : pct(p.uptake)), num: true },
+    { title: "Uptake", value: (p) => (p.uptake !== null ? pct(p.uptake) : p.g.last_published_date ? lastPublished(p.g)
+      : (SHORT_REASONS[p.g.withheld_reason] || "withheld")), num: true },
     { title: "Gap (points)", value: (p) => (p.g.gap_percentage_points === null ? "" : p.g.gap_percentage_points.toFixed(1)), num: true },
     { title: "Signal", value: (p) => (p.signal ? p.signal.text : "") },
     { title: "Population", value: (p) => fmt(p.population), num: true },
     { title: "z", value: (p) => (p.signal ? p.signal.z.toFixed(1) : ""), num: true },
-  ], sorted, `Every neighbourhood, furthest below the area first (dose ${state.dose}, ${populationText})`);
+  ], sorted, `Every neighbourhood, furthest below the area first (dose ${state.dose}, ${populationText})`,
+  blankNote(msoaData.groups));
 }
 
 function showSlopeIndex(imdData) {
@@ -552,66 +606,6 @@ function showSlopeIndex(imdData) {
     (sii.low > 0 ? "Uptake rises significantly with affluence. " : sii.high < 0 ? "Uptake falls significantly with affluence. " : "") +
     "Method: uptake regressed on each decile's mid-point in the population ranked from most to least " +
     "deprived, weighted by population; published figures only.";
-}
-
-async function headlineOf(code) {
-  // Every age: the only headline published for another council's area.
-  const q = `breakdown=none&dose=${state.dose}&ages=all&release=${state.release.id}`;
-  try {
-    const data = await api(`/v1/areas/${code}/vaccinations?${q}`);
-    const rows = data.rows.filter((r) => String(r.dose) === state.dose);
-    const last = rows[rows.length - 1] || null;
-    const shown = [...rows].reverse().find((r) => r.uptake_percent !== null) || null;
-    return { code, name: data.area.name, row: shown, last, source: data.population.source_name };
-  } catch (e) {
-    return { code, name: code, row: null, error: e.status === 404 ? "not published by this service yet" : e.message };
-  }
-}
-
-async function showCompare() {
-  const shapes = await boundaries(state.area);
-  const region = shapes.region.code;
-  const codes = shapes.ltla.areas.map((a) => a.code);
-  const ownLtlas = new Set((await api(`/v1/areas/${state.area}`)).ltla_codes);
-  const extra = [state.area, region, "E92000001"].filter((c) => c && !codes.includes(c));
-  const all = await Promise.all([...codes, ...extra].map(headlineOf));
-  const by = new Map(all.map((h) => [h.code, h]));
-  const rel = state.release;
-  const text = (h) => (h.row ? `${pct(h.row.uptake_percent)} of ${fmt(h.row.population)} (all ages) on ${h.row.date}` :
-    h.error ? `not available: ${h.error}` : "withheld");
-  const items = shapes.ltla.areas.map((a) => {
-    const h = by.get(a.code);
-    return { code: a.code, name: a.name, path: a.path, value: h && h.row ? h.row.uptake_percent : null,
-      describe: () => `${a.name} (${a.code})${ownLtlas.has(a.code) ? ", your area" : ""}: dose ${state.dose} ${text(h)}.` };
-  });
-  choropleth($("regionmap"), $("regionmap-readout"), shapes.ltla, items, {
-    title: `Dose ${state.dose} uptake of every age in the ${shapes.region.name} region's districts, release ${rel.id}`,
-    legendTitle: `Headline dose ${state.dose} uptake, people of all ages over ONS mid-2020 populations; release ${rel.id}, data to ${rel.last_date || rel.as_of}. Your area is outlined.`,
-    hint: "Tab to or hover over a district to read its headline uptake.",
-    highlight: ownLtlas.size === 1 ? [...ownLtlas][0] : null,
-  });
-  const own = by.get(state.area), reg = by.get(region), eng = by.get("E92000001");
-  const ranked = codes.map((c) => by.get(c)).filter((h) => h.row).sort((a, b) => a.row.uptake_percent - b.row.uptake_percent);
-  const place = own && own.row ? ranked.filter((h) => h.row.uptake_percent < own.row.uptake_percent).length + 1 : null;
-  $("compare-population").textContent = `Headline dose ${state.dose} uptake of people of all ages (other councils' ` +
-    `figures are published for every age only). ` +
-    (own && own.row && place && codes.includes(state.area) ? `${own.name} is ${place} of ${ranked.length} districts, lowest first. ` : "") +
-    (eng && !eng.row ? "England: " + text(eng) + "; the region is shown instead." : "");
-  const rows = [own, reg, eng].filter(Boolean).concat(ranked);
-  const seen = new Set();
-  const unique = rows.filter((h) => h && !seen.has(h.code) && seen.add(h.code));
-  barChart($("compare"), unique.map((h) => ({ label: shortLabel(h.name), value: h.row ? h.row.uptake_percent : null,
-    note: h.error ? "not available" : "withheld", own: h.code === state.area })),
-  { title: `Headline dose ${state.dose} uptake: your area, its region, England and its neighbours, release ${rel.id}`, percent: true,
-    average: own && own.row ? own.row.uptake_percent : null });
-  table($("compare-table"), [
-    { title: "Area", value: (h) => `${h.name}${h.code === state.area ? " (your area)" : ""}` },
-    { title: "Uptake", value: (h) => (h.row ? pct(h.row.uptake_percent) : h.error ? "not available" : "withheld"), num: true },
-    { title: "Gap (points)", value: (h) => (h.row && own && own.row ? (h.row.uptake_percent - own.row.uptake_percent).toFixed(1) : ""), num: true },
-    { title: "People vaccinated", value: (h) => (h.row ? fmt(h.row.uptake_numerator) : ""), num: true },
-    { title: "Population (all ages, ONS mid-2020)", value: (h) => (h.row ? fmt(h.row.population) : ""), num: true },
-    { title: "Date", value: (h) => (h.row ? h.row.date : "") },
-  ], unique, `Headline dose ${state.dose} uptake, all ages, release ${rel.id}; gap is to your area`);
 }
 
 function releaseText(r) {
