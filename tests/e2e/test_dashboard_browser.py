@@ -249,7 +249,7 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
                 assert uptake == f"{row['value']:.1f}%", (name, uptake, row)
                 assert population == f"{row['population']:,}", (name, population, row)
             # A borough with no published figures says so; it is not drawn as 0%.
-            assert shown["Camden"][0] == "not published in this release"
+            assert shown["Camden"][0] == "not published"
             assert "0.0%" not in page.locator("#regionmap path[data-code=E09000007]").get_attribute(
                 "aria-label"
             )

@@ -84,7 +84,7 @@ function showHeadline(data) {
     const p = el("p", { class: "figure", "data-dose": String(dose) });
     const name = ["", "First dose", "Second dose", "Third dose"][dose];
     if (!shown) {
-      p.textContent = `${name}: ${SHORT_REASONS[last.uptake_withheld_reason] || "withheld"} on ${last.date}.`;
+      p.textContent = `${name}: no figure published in this release (blank on ${last.date}).`;
     } else {
       const r = shown;
       p.appendChild(el("strong", {}, `${name}: ${uptakeCell(r.uptake_percent, r.uptake_above_100)}`));

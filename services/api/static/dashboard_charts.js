@@ -21,10 +21,14 @@ function svgEl(tag, attrs, text) {
 const fmt = (n) => (n === null || n === undefined ? "" : Number(n).toLocaleString("en-GB"));
 const pct = (n) => (n === null || n === undefined ? "" : n.toFixed(1) + "%");
 
-function shortLabel(label) {
-  // "Black, Black British, ...: African" -> "Black: African"
+// "Black, Black British, ...: African" -> "Black: African" (the 2021 census's detailed groups)
+function groupName(label) {
   const parts = label.split(": ");
-  const short = parts.length === 2 ? parts[0].split(/[ ,]/)[0] + ": " + parts[1] : label;
+  return parts.length === 2 ? parts[0].split(/[ ,]/)[0] + ": " + parts[1] : label;
+}
+
+function shortLabel(label) {
+  const short = groupName(label);
   return short.length > 36 ? short.slice(0, 34) + "…" : short;
 }
 
@@ -82,6 +86,9 @@ function onResize() {
 window.addEventListener("resize", onResize);
 window.addEventListener("orientationchange", onResize);
 
+// A step for a percentage axis that reads easily: 2, 5, 10, 20 or 25 points.
+const niceStep = (rough) => [2, 5, 10, 20, 25].find((s) => s >= rough) || 50;
+
 function lineChart(container, series, title, marker) {
   const W = chartWidth(container), H = W < 560 ? 240 : 300, L = 50, R = 20, T = 15, B = 40;
   const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": title });
@@ -89,9 +96,10 @@ function lineChart(container, series, title, marker) {
   const dates = series.length ? series[0].points.map((p) => p.date) : [];
   const x = (i) => L + (dates.length > 1 ? (i * (W - L - R)) / (dates.length - 1) : 0);
   const max = Math.max(10, ...series.flatMap((s) => s.points.map((p) => p.value || 0)));
-  const top = Math.ceil(max / 10) * 10;  // not capped: above 100% is drawn as it is
+  const step = niceStep(max / 5);
+  const top = Math.ceil(max / step) * step;  // not capped: above 100% is drawn as it is
   const y = (v) => T + (H - T - B) * (1 - v / top);
-  for (let v = 0; v <= top; v += top / 5) {
+  for (let v = 0; v <= top; v += step) {
     svg.appendChild(svgEl("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }));
     svg.appendChild(svgEl("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, v + "%"));
   }
@@ -156,8 +164,9 @@ function barChart(container, items, opts) {
     const below = opts.average !== null && opts.average !== undefined && item.value < opts.average;
     const over = opts.percent && item.value > 100;
     svg.appendChild(svgEl("rect", { x: L, y: yy + off + 3, width: Math.max(1, x(item.value) - L),
-      height: 18, class: (over ? "bar over" : below ? "bar below" : "bar") + (item.own ? " own" : "") }));
-    svg.appendChild(svgEl("text", { x: x(item.value) + 4, y: yy + off + 16 },
+      height: 18, class: (item.partial ? "bar partial" : over ? "bar over" : below ? "bar below" : "bar") +
+        (item.own ? " own" : "") }));
+    svg.appendChild(svgEl("text", { x: x(item.value) + 4, y: yy + off + 16, class: "value" },
       opts.percent ? pct(item.value) + (over ? " above 100%" : "") : fmt(item.value)));
   });
   if (opts.percent && scale > 100) {

@@ -8,6 +8,13 @@ const ENGLAND = "E92000001";
 const COMPARE_AGES = "all";
 
 // The release's last date: one date's figures for every area of a type.
+const NOT_PUBLISHED = "not published";
+const NONE_RECORDED = "none recorded";
+const NOTE_WORDS = {
+  [NOT_PUBLISHED]: "no figures in this release",
+  [NONE_RECORDED]: "no vaccinations recorded in this release",
+};
+
 const lastDateOf = (release) => release.last_date || release.as_of;
 
 // {code -> {code, name, uptake row, count row}} for every area of a type, plus the codes the
@@ -28,8 +35,8 @@ async function headlinesOf(areaType) {
 
 // What the panel can say of one area: its uptake, or why it has none.
 function standing(h) {
-  if (!h || h.missing) return { value: null, note: "not published in this release" };
-  if (h.count && h.count.value === 0) return { value: null, note: "no vaccinations recorded in this release" };
+  if (!h || h.missing) return { value: null, note: NOT_PUBLISHED };
+  if (h.count && h.count.value === 0) return { value: null, note: NONE_RECORDED };
   if (h.uptake.value === null) {
     return { value: null, note: "blank: " + (SHORT_REASONS[h.uptake.uptake_withheld_reason] || "withheld") };
   }
@@ -64,7 +71,7 @@ async function showCompare() {
   };
   const text = (h) => {
     const s = standing(h);
-    if (s.value === null) return s.note;
+    if (s.value === null) return NOTE_WORDS[s.note] ? `${s.note}: ${NOTE_WORDS[s.note]}` : s.note;
     return `${pct(s.value)} of ${fmt(h.uptake.population)} people of all ages` +
       (h.count && h.count.value !== null ? ` (${fmt(h.count.value)} vaccinated)` : "") + ` on ${h.uptake.date}`;
   };
@@ -88,20 +95,23 @@ async function showCompare() {
   const place = ownValue !== null && ranked.some((h) => h.code === state.area)
     ? ranked.filter((h) => standing(h).value < ownValue).length + 1 : null;
   const without = districts.filter((h) => !hasData(h));
+  $("compare-summary").textContent = place
+    ? `${mine.name}: ${pct(ownValue)} of all ages, ranked ${place} of the ${ranked.length} districts with ` +
+      `figures in ${shapes.region.name} (1 = lowest uptake).` : "";
   $("compare-population").textContent =
     `Headline dose ${state.dose} uptake of people of all ages over ${sourceName}, on ${day}, for your area, ` +
     "its neighbours, the region and England alike: other councils' figures are published for every age " +
     "only, so this panel uses all ages throughout (lower than an uptake of adults). " +
-    (place ? `${mine.name} is ${place} of ${ranked.length} districts with figures, lowest first. ` : "") +
-    (without.length ? `${without.length} of the region's ${districts.length} districts have no figures in this ` +
-      `release: ${summariseNotes(without)}. ` : "") +
+    (without.length ? `${without.length} of the region's ${districts.length} districts have no uptake to compare ` +
+      `(${summariseNotes(without)}): they are hatched on the map and listed last. ` : "") +
     (coverage(ENGLAND) ? `England's and the region's totals count only the districts with figures${coverage(ENGLAND)}, ` +
-      "so they are not comparable with a district's uptake." : "");
+      "so they are not comparable with a district's uptake (grey bars)." : "");
 
   const rows = [mine, region, england, ...ranked.filter((h) => h.code !== state.area), ...without.filter((h) => h.code !== state.area)];
   const label = (h) => shortLabel(h.name) + coverage(h.code);
   barChart($("compare"), [mine, region, england, ...ranked.filter((h) => h.code !== state.area)].map((h) => ({
-    label: label(h), value: standing(h).value, note: standing(h).note, own: h.code === state.area })),
+    label: label(h), value: standing(h).value, note: standing(h).note, own: h.code === state.area,
+    partial: coverage(h.code) !== "" })),
   { title: `Headline dose ${state.dose} uptake of all ages: your area, its region, England and its neighbours, release ${rel.id}`,
     percent: true, average: ownValue, averageLabel: "your area" });
   table($("compare-table"), [
@@ -113,9 +123,11 @@ async function showCompare() {
   ], rows, `Headline dose ${state.dose} uptake of all ages on ${day}, release ${rel.id}; gap is to your area`);
 }
 
-// "7 not published in this release, 18 no vaccinations recorded in this release"
+// "no vaccinations recorded in this release", or "7: no figures in this release; 18: ..."
 function summariseNotes(list) {
   const counts = new Map();
   for (const h of list) { const n = standing(h).note; counts.set(n, (counts.get(n) || 0) + 1); }
-  return [...counts].map(([note, n]) => `${n} ${note}`).join("; ");
+  const words = (note) => NOTE_WORDS[note] || note;
+  if (counts.size === 1) return words([...counts.keys()][0]);
+  return [...counts].map(([note, n]) => `${n}: ${words(note)}`).join("; ");
 }

@@ -5,7 +5,7 @@ const LAST_MARK = "†";
 const NIMS_BREAKDOWNS = ["none", "age_band", "jcvi_age_band", "msoa"];
 const SHORT_REASONS = {
   suppressed: SUPPRESSED,
-  part_suppressed: "part blank",
+  part_suppressed: SUPPRESSED,
   count_not_published: "not published",
   count_published_for_week_ends: "weekly figures only",
   zero_population: "no residents",
@@ -34,7 +34,9 @@ function describePopulation(pop, groups) {
     text += " These counts are of every age (they are not published by age).";
     const outside = groups.find((g) => g.vaccinated_outside_ages !== null && g.vaccinated_outside_ages !== undefined);
     if (outside) {
-      text += ` ${fmt(outside.vaccinated_outside_ages)} people younger than that were vaccinated in the area.`;
+      text += outside.vaccinated_outside_ages === 0
+        ? " No one younger than that was vaccinated in the area, so they are counts of these ages."
+        : ` ${fmt(outside.vaccinated_outside_ages)} people younger than that were vaccinated in the area.`;
     }
   }
   if (groups.some((g) => g.population_estimated)) {
@@ -50,7 +52,7 @@ function uptakeCell(percent, over) {
 
 function groupColumns(standardised) {
   const columns = [
-    { title: "Group", value: (g) => g.label + (g.population_estimated ? " *" : "") },
+    { title: "Group", value: (g) => groupName(g.label) + (g.population_estimated ? " *" : "") },
     { title: "People vaccinated", value: (g) => (g.uptake_numerator === null
       ? (g.cumulative_suppressed ? blankCell(g) : "") : fmt(g.uptake_numerator)), num: true },
     { title: "Population", value: (g) => (g.population === null ? "" :

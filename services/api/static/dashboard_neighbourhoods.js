@@ -41,11 +41,14 @@ async function showNeighbourhoods(msoaData) {
   if (areaPercent !== null) {
     funnelChart($("funnel"), points, areaPercent, `Funnel plot: neighbourhood uptake against population, release ${rel.id}`, focus);
   }
+  $("funnel-readout").textContent = "Tab to or hover over a dot to read its neighbourhood's figures.";
   const below = points.filter((p) => p.signal && (p.signal.flag === "below" || p.signal.flag === "below95"))
     .sort((a, b) => a.signal.z - b.signal.z);
   $("funnel-summary").textContent = below.length
-    ? `${below.length} of ${points.length} neighbourhoods are significantly below the area's ${pct(areaPercent)}: ` +
-      below.slice(0, 5).map((p) => `${p.label} ${pct(p.uptake)} (${p.signal.text})`).join("; ") + "."
+    ? `${below.length} of ${points.length} neighbourhoods are significantly below the area's ${pct(areaPercent)} ` +
+      `(${below.filter((p) => p.signal.flag === "below").length} outside the 99.8% limits); the clearest first: ` +
+      below.slice(0, 5).map((p) => `${p.label} ${pct(p.uptake)}` + (p.signal.flag === "below95" ? " (95% limits only)" : ""))
+        .join(", ") + "."
     : `No neighbourhood is significantly below the area's ${pct(areaPercent)}.`;
   const sorted = [...points].sort((a, b) => (a.signal ? a.signal.z : 99) - (b.signal ? b.signal.z : 99));
   table($("funnel-table"), [

@@ -112,6 +112,8 @@ function funnelChart(container, points, areaPercent, title, onFocus) {
   keys.appendChild(el("span", { class: "key-limit avgkey" }, `area ${pct(areaPercent)}`));
   keys.appendChild(el("span", { class: "key-dot below" }, "below 99.8%"));
   keys.appendChild(el("span", { class: "key-dot below95" }, "below 95%"));
+  keys.appendChild(el("span", { class: "key-dot within" }, "within"));
+  keys.appendChild(el("span", { class: "key-dot above" }, "above 95%"));
   container.replaceChildren(keys, svg);
   drawn(container, W, () => funnelChart(container, points, areaPercent, title, onFocus));
 }
