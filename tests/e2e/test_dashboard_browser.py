@@ -138,6 +138,13 @@ def test_a_wrong_key_is_refused_in_the_page(stack: Stack, prefix: str) -> None:
 
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+BREAKDOWN_TABLES = (
+    ("ethnic_group_detailed", "ethnic"),
+    ("age_band", "age"),
+    ("sex", "sex"),
+    ("imd_decile", "imd"),
+    ("msoa", "msoa"),
+)
 
 
 def _compare_rows(page: object) -> dict[str, tuple[str, str]]:
@@ -224,7 +231,26 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             assert page.locator("#funnel-table tbody tr").count() == len(summary["groups"])
             assert "Slope index of inequality" in page.locator("#imd-sii").inner_text()
             ethnic_header = page.locator("#ethnic-table th").all_inner_texts()
-            assert ethnic_header[:3] == ["Group", "Uptake", "Gap to area (points)"]
+            assert [h.replace("\n", " ") for h in ethnic_header[:3]] == [
+                "Group",
+                "Uptake",
+                "Gap to area (points)",
+            ]
+
+            # A group blank on the release's last date shows its last published uptake and date.
+            assert "Never read a blank as 0" in page.locator(".legend").inner_text()
+            last_shown = 0
+            for breakdown, view in BREAKDOWN_TABLES:
+                groups = api.get(
+                    "/v1/areas/E09000013/summary", "hammersmith", breakdown=breakdown, dose=1
+                ).json()["groups"]
+                text = page.locator(f"#{view}-table").text_content() or ""
+                for g in groups:
+                    if g["uptake_percent"] is None and g["last_published_date"]:
+                        shown = f"{g['last_published_uptake_percent']:.1f}% on "
+                        assert f"{shown}{g['last_published_date']} †" in text, (view, g)
+                        last_shown += 1
+            print(f"groups blank on the last date, shown with their last value: {last_shown}")
 
             # Neighbours and England: the region's districts on a map and in a table, every one
             # over its population of all ages, as /v1/headlines gives them.
@@ -263,8 +289,9 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
 
             # A phone: no sideways scroll, chart text at its full size, Uptake in view.
             _assert_charts_fit(page, width)
-            uptake = page.locator("#ethnic-table th", has_text="Uptake").first.bounding_box()
-            assert uptake is not None and uptake["x"] + uptake["width"] <= width
+            for column in ("Uptake", "Gap to area"):
+                head = page.locator("#ethnic-table th", has_text=column).first.bounding_box()
+                assert head is not None and head["x"] + head["width"] <= width, column
 
             shot = artifacts_dir / f"dashboard-{width}px.png"
             page.screenshot(path=str(shot), full_page=True)
