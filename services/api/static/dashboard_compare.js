@@ -62,12 +62,13 @@ async function showCompare() {
 
   // Where only some districts have any vaccinations (a partial feed), a region's or England's
   // total counts those districts only: say so rather than let it read as a low uptake.
-  const withData = (list) => list.filter(hasData).length;
+  const recorded = (h) => !h.missing && !(h.count && h.count.value === 0);
+  const withData = (list) => list.filter(recorded).length;
   const regionCover = { shown: withData(districts), of: districts.length };
   const englandCover = { shown: withData([...ltlas.values()]), of: ltlas.size };
   const coverage = (code) => {
     const c = code === ENGLAND ? englandCover : code === shapes.region.code ? regionCover : null;
-    return c && c.shown < c.of ? ` (${c.shown} of ${c.of} districts have figures)` : "";
+    return c && c.shown < c.of ? ` (${c.shown} of ${c.of} districts only)` : "";
   };
   const text = (h) => {
     const s = standing(h);
@@ -89,7 +90,7 @@ async function showCompare() {
 
   const mine = { ...(by.get(state.area) || { code: state.area, missing: true }), name: nameOf(state.area, own.name) };
   const region = { ...(by.get(shapes.region.code) || { code: shapes.region.code, missing: true }), name: shapes.region.name };
-  const england = { ...(by.get(ENGLAND) || { code: ENGLAND, missing: true }), name: "England" };
+  const england = { ...(by.get(ENGLAND) || { code: ENGLAND, missing: true }), name: nameOf(ENGLAND, "England") };
   const ranked = districts.filter(hasData).sort((a, b) => standing(a).value - standing(b).value);
   const ownValue = standing(mine).value;
   const place = ownValue !== null && ranked.some((h) => h.code === state.area)
@@ -104,8 +105,9 @@ async function showCompare() {
     "only, so this panel uses all ages throughout (lower than an uptake of adults). " +
     (without.length ? `${without.length} of the region's ${districts.length} districts have no uptake to compare ` +
       `(${summariseNotes(without)}): they are hatched on the map and listed last. ` : "") +
-    (coverage(ENGLAND) ? `England's and the region's totals count only the districts with figures${coverage(ENGLAND)}, ` +
-      "so they are not comparable with a district's uptake (grey bars)." : "");
+    (coverage(ENGLAND) ? `The totals of ${coverage(shapes.region.code) ? shapes.region.name + " and " : ""}England ` +
+      `count only the districts with vaccinations recorded (${englandCover.shown} of ${englandCover.of} in ` +
+      "England), so they are not comparable with a district's uptake (grey bars)." : "");
 
   const rows = [mine, region, england, ...ranked.filter((h) => h.code !== state.area), ...without.filter((h) => h.code !== state.area)];
   const label = (h) => shortLabel(h.name) + coverage(h.code);
