@@ -240,7 +240,6 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
 
             # A group blank on the release's last date shows its last published uptake and date.
             assert "Never read a blank as 0" in page.locator(".legend").inner_text()
-            last_shown = 0
             for breakdown, view in BREAKDOWN_TABLES:
                 groups = api.get(
                     "/v1/areas/E09000013/summary", "hammersmith", breakdown=breakdown, dose=1
@@ -250,8 +249,6 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
                     if g["uptake_percent"] is None and g["last_published_date"]:
                         shown = f"{g['last_published_uptake_percent']:.1f}% on "
                         assert f"{shown}{g['last_published_date']} †" in text, (view, g)
-                        last_shown += 1
-            print(f"groups blank on the last date, shown with their last value: {last_shown}")
 
             # Neighbours and England: the region's districts on a map and in a table, every one
             # over its population of all ages, as /v1/headlines gives them.
