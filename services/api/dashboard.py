@@ -30,8 +30,12 @@ SECURITY_HEADERS = {
 ASSETS = {
     "dashboard.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
+    "dashboard_charts.js": "text/javascript; charset=utf-8",
     "dashboard_maps.js": "text/javascript; charset=utf-8",
     "dashboard_signal.js": "text/javascript; charset=utf-8",
+    "dashboard_groups.js": "text/javascript; charset=utf-8",
+    "dashboard_neighbourhoods.js": "text/javascript; charset=utf-8",
+    "dashboard_compare.js": "text/javascript; charset=utf-8",
 }
 
 router = APIRouter(include_in_schema=False)

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import Stack
 from tests.unit.api.api_harness import running_harness
+from tests.unit.api.release_examples import BRENT, ENGLAND, HAMMERSMITH, LONDON
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -137,6 +138,35 @@ def test_a_wrong_key_is_refused_in_the_page(stack: Stack, prefix: str) -> None:
 
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+BREAKDOWN_TABLES = (
+    ("ethnic_group_detailed", "ethnic"),
+    ("age_band", "age"),
+    ("sex", "sex"),
+    ("imd_decile", "imd"),
+    ("msoa", "msoa"),
+)
+
+
+def _compare_rows(page: object) -> dict[str, tuple[str, str]]:
+    """The neighbours-and-England table: area -> (uptake, population) as the page shows them."""
+    rows = page.locator("#compare-table tbody tr")  # type: ignore[attr-defined]
+    shown = {}
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("td").all_inner_texts()
+        # "London (2 of 33 districts have figures)": a total over only some districts says so.
+        shown[cells[0].split(" (")[0]] = (cells[1], cells[4])
+    return shown
+
+
+def _assert_charts_fit(page: object, width: int) -> None:
+    """No sideways scroll, and every chart drawn at the width it is shown (text at full size)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # type: ignore[attr-defined]
+    scales = page.evaluate(  # type: ignore[attr-defined]
+        "[...document.querySelectorAll('.chart svg:not(.map)[viewBox]')]"
+        ".filter(s => s.getBoundingClientRect().width > 0)"
+        ".map(s => s.getBoundingClientRect().width / s.viewBox.baseVal.width)"
+    )
+    assert scales and min(scales) >= 0.99 and max(scales) <= 1.01, scales
 
 
 def _sign_in(page: object, base_url: str, key: str) -> None:
@@ -202,13 +232,58 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             assert page.locator("#funnel-table tbody tr").count() == len(summary["groups"])
             assert "Slope index of inequality" in page.locator("#imd-sii").inner_text()
             ethnic_header = page.locator("#ethnic-table th").all_inner_texts()
-            assert ethnic_header[:3] == ["Group", "Uptake", "Gap to area (points)"]
+            assert [h.replace("\n", " ") for h in ethnic_header[:3]] == [
+                "Group",
+                "Uptake",
+                "Gap to area (points)",
+            ]
 
-            # Neighbours and England: the region's districts on a map and in a table.
+            # A group blank on the release's last date shows its last published uptake and date.
+            assert "Never read a blank as 0" in page.locator(".legend").inner_text()
+            for breakdown, view in BREAKDOWN_TABLES:
+                groups = api.get(
+                    "/v1/areas/E09000013/summary", "hammersmith", breakdown=breakdown, dose=1
+                ).json()["groups"]
+                text = page.locator(f"#{view}-table").text_content() or ""
+                for g in groups:
+                    if g["uptake_percent"] is None and g["last_published_date"]:
+                        shown = f"{g['last_published_uptake_percent']:.1f}% on "
+                        assert f"{shown}{g['last_published_date']} †" in text, (view, g)
+
+            # Neighbours and England: the region's districts on a map and in a table, every one
+            # over its population of all ages, as /v1/headlines gives them.
             assert page.locator("#regionmap path.area").count() == 33
-            compare = page.locator("#compare-table").inner_text()
-            assert "Hammersmith and Fulham (your area)" in compare
-            assert "London" in compare and "Brent" in compare
+            assert "all ages" in page.locator("#compare-population").inner_text()
+            day = release.last_date or release.as_of
+            shown = _compare_rows(page)
+            for area_type, code in (
+                ("ltla", HAMMERSMITH),
+                ("ltla", BRENT),
+                ("region", LONDON),
+                ("country", ENGLAND),
+            ):
+                answer = api.get(
+                    "/v1/headlines",
+                    "hammersmith",
+                    area_type=area_type,
+                    metric="uptake_percent",
+                    dose=1,
+                    ages="all",
+                    date=day,
+                ).json()
+                (row,) = (r for r in answer["rows"] if r["area_code"] == code)
+                assert row["population_ages"] == "all"
+                uptake, population = shown[row["area_name"]]
+                assert uptake == f"{row['value']:.1f}%", (uptake, row)
+                assert population == f"{row['population']:,}", (population, row)
+            # A borough with no published figures says so; it is not drawn as 0%.
+            assert (
+                "Hammersmith and Fulham (your area)" in page.locator("#compare-table").inner_text()
+            )
+            assert shown["Camden"][0] == "not published"
+            assert "0.0%" not in page.locator("#regionmap path[data-code=E09000007]").get_attribute(
+                "aria-label"
+            )
 
             # Outreach: four weeks before and after a date read off the chart.
             dates = page.locator("#trend-table tbody tr td:first-child").all_text_contents()
@@ -218,15 +293,10 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             assert "four weeks before" in page.locator("#outreach-result").inner_text()
 
             # A phone: no sideways scroll, chart text at its full size, Uptake in view.
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            scales = page.evaluate(
-                "[...document.querySelectorAll('.chart svg:not(.map)[viewBox]')]"
-                ".filter(s => s.getBoundingClientRect().width > 0)"
-                ".map(s => s.getBoundingClientRect().width / s.viewBox.baseVal.width)"
-            )
-            assert scales and min(scales) >= 0.99, scales
-            uptake = page.locator("#ethnic-table th", has_text="Uptake").first.bounding_box()
-            assert uptake is not None and uptake["x"] + uptake["width"] <= width
+            _assert_charts_fit(page, width)
+            for column in ("Uptake", "Gap to area"):
+                head = page.locator("#ethnic-table th", has_text=column).first.bounding_box()
+                assert head is not None and head["x"] + head["width"] <= width, column
 
             shot = artifacts_dir / f"dashboard-{width}px.png"
             page.screenshot(path=str(shot), full_page=True)
@@ -240,6 +310,20 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
                 if v["impact"] in ("serious", "critical")
             ]
             assert not serious, serious
+
+            # The window resized (a phone turned, a desk window narrowed): the charts are drawn
+            # again at the new width, without a reload.
+            other = 400 if width > 400 else 1000
+            trend_width = page.locator("#trend svg").get_attribute("viewBox")
+            page.set_viewport_size({"width": other, "height": 900})
+            page.wait_for_function(
+                f"document.querySelector('#trend svg').getAttribute('viewBox') != '{trend_width}'"
+            )
+            _assert_charts_fit(page, other)
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_function(
+                f"document.querySelector('#trend svg').getAttribute('viewBox') == '{trend_width}'"
+            )
 
             # An older release, picked by its data end date, redraws everything.
             first = api.releases["first"]

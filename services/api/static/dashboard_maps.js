@@ -70,7 +70,7 @@ function choropleth(container, readout, layer, items, opts) {
   const li = list.appendChild(el("li"));
   const sw = li.appendChild(svgEl("svg", { width: 18, height: 14, "aria-hidden": "true" }));
   sw.appendChild(svgEl("rect", { width: 18, height: 14, fill: `url(#${hatch})` }));
-  li.appendChild(document.createTextNode("withheld (hover or focus for the reason)"));
+  li.appendChild(document.createTextNode(opts.blankText || "withheld (hover or focus for the reason)"));
   container.replaceChildren(svg, legend);
   readout.textContent = opts.hint;
 }

@@ -60,7 +60,7 @@ function niceCeil(v) {
 // Funnel plot: each neighbourhood's uptake against its population, with the limits around the
 // area's uptake. points: [{code, label, uptake, population, signal}]
 function funnelChart(container, points, areaPercent, title, onFocus) {
-  const W = Math.max(300, Math.min(900, container.clientWidth || 900));
+  const W = chartWidth(container);
   const H = W < 560 ? 300 : 340;
   const L = 48, R = 12, T = 12, B = 42;
   const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "group", "aria-label": title });
@@ -112,5 +112,8 @@ function funnelChart(container, points, areaPercent, title, onFocus) {
   keys.appendChild(el("span", { class: "key-limit avgkey" }, `area ${pct(areaPercent)}`));
   keys.appendChild(el("span", { class: "key-dot below" }, "below 99.8%"));
   keys.appendChild(el("span", { class: "key-dot below95" }, "below 95%"));
+  keys.appendChild(el("span", { class: "key-dot within" }, "within"));
+  keys.appendChild(el("span", { class: "key-dot above" }, "above 95%"));
   container.replaceChildren(keys, svg);
+  drawn(container, W, () => funnelChart(container, points, areaPercent, title, onFocus));
 }
