@@ -1,5 +1,10 @@
 """Prepare one batch for Redis: take the records in, read the states they depend on, count.
 
+A polled batch is split by partition: each partition's events are counted against that
+partition's event states and applied by one script call in that partition's hash slot
+(`platform.redis_keys`). Events are keyed by person, so an event and every correction or
+retraction of it share a partition.
+
 The result is typed: the offsets the batch moves, the counting outcome, and its statistics
 (`BatchStats`: records consumed, dead letters by reason and publisher). Only `counters` names
 the statistics as the generation's stats hash stores them, and only the Redis adapter encodes
@@ -59,18 +64,31 @@ class BatchWrite:
         """The offset each partition holds once the batch is applied."""
         return {partition: end for partition, _, end in self.partitions}
 
+    @property
+    def move(self) -> PartitionMove:
+        """The one partition this batch moves (Redis applies a batch per partition)."""
+        if len(self.partitions) != 1:
+            raise ValueError(f"a batch must move one partition, not {len(self.partitions)}")
+        return self.partitions[0]
+
 
 @dataclass(frozen=True, slots=True)
 class PreparedBatch:
-    """A batch counted and ready to apply, with the records it took in and every refusal."""
+    """A batch counted and ready to apply (one write per partition), with the records it
+    took in and every refusal."""
 
-    write: BatchWrite
+    writes: list[BatchWrite]
     intake: Intake
     refused: list[Refused]
 
+    @property
+    def landed(self) -> dict[int, int]:
+        """The offset each partition holds once every write is applied."""
+        return {p: end for write in self.writes for p, end in write.landed.items()}
 
-StateReader = Callable[[str, int, Iterable[str]], Mapping[str, StoredState | None]]
-"""Reads the stored states of event ids in a generation with so many buckets."""
+
+StateReader = Callable[[str, int, int, Iterable[str]], Mapping[str, StoredState | None]]
+"""Reads the stored states of event ids of a partition in a generation with so many buckets."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,17 +111,32 @@ class BatchPreparer:
         has landed, so the states are current) read the states they depend on and count."""
         taken = self.intake.take(records)
         before_reading()
-        ids = ids_to_read(taken.events)
-        stored = self.read_states(target.generation, target.spec.buckets, ids)
-        outcome = target.counter.count(taken.events, stored)
-        refused = taken.refused + [_conflict(taken, position) for position in outcome.conflicts]
-        stats = BatchStats(
-            consumed=len(records),
-            dead_lettered=dict(Counter(r.error.reason.value for r in refused)),
-            by_publisher=dict(Counter((r.error.reason.value, r.publisher or "") for r in refused)),
-        )
-        write = BatchWrite(partitions, outcome, stats, count_dead_letters=self.live)
-        return PreparedBatch(write=write, intake=taken, refused=refused)
+        events: dict[int, list[int]] = {}  # partition -> positions of its events in `taken`
+        for position, record in enumerate(taken.records):
+            events.setdefault(record.partition, []).append(position)
+        refusals: dict[int, list[Refused]] = {}
+        for refusal in taken.refused:
+            refusals.setdefault(refusal.record.partition, []).append(refusal)
+        consumed = Counter(record.partition for record in records)
+        writes, refused = [], []
+        for move in partitions:
+            partition = move[0]
+            positions = events.get(partition, [])
+            mine = [taken.events[i] for i in positions]
+            stored = self.read_states(
+                target.generation, target.spec.buckets, partition, ids_to_read(mine)
+            )
+            outcome = target.counter.count(mine, stored)
+            lost = refusals.get(partition, [])
+            lost += [_conflict(taken, positions[i]) for i in outcome.conflicts]
+            stats = BatchStats(
+                consumed=consumed[partition],
+                dead_lettered=dict(Counter(r.error.reason.value for r in lost)),
+                by_publisher=dict(Counter((r.error.reason.value, r.publisher or "") for r in lost)),
+            )
+            writes.append(BatchWrite([move], outcome, stats, count_dead_letters=self.live))
+            refused += lost
+        return PreparedBatch(writes=writes, intake=taken, refused=refused)
 
 
 def _conflict(taken: Intake, position: int) -> Refused:

@@ -1,8 +1,9 @@
 """The aggregator's Redis adapter: generations, offsets, event states and atomic batches.
 
 The keys (a generation's counts, event states, offsets and stats, the active generation, the
-release barrier, dead-letter counts) are named by `platform.redis_keys`; the Lua scripts take
-them as arguments.
+release barrier, dead-letter counts) are named by `platform.redis_keys`; the Lua scripts are
+given every key they touch, all in one partition's hash slot, so the store works the same on
+one Redis node and on Redis Cluster. A batch is applied one partition at a time.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class RedisStore:
     def __init__(self, client: redis.Redis, *, prefix: str) -> None:
         self.client = client
         self.keys = RedisKeys(prefix)
+        self._registered: set[int] = set()  # partitions known to be in `keys.partitions`
         lua = files("services.aggregate")
         self._apply = client.register_script(lua.joinpath("apply_batch.lua").read_text())
         self._read = client.register_script(lua.joinpath("read_states.lua").read_text())
@@ -86,11 +88,21 @@ class RedisStore:
             self.client.hset(self.keys.generation_meta(str(generation)), "spec", spec.to_json())
         return str(generation)
 
+    def partitions(self) -> list[int]:
+        """Every partition an aggregator ever counted from (readers sum over them)."""
+        with _wrapped():
+            raw = cast("set[bytes]", self.client.smembers(self.keys.partitions))
+        return sorted(int(p) for p in raw)
+
     def offsets(self, generation: str) -> dict[int, int]:
         """Next offset to consume of every partition the generation has counted from."""
+        partitions = self.partitions()
         with _wrapped():
-            raw = cast("dict[bytes, bytes]", self.client.hgetall(self.keys.offsets(generation)))
-        return {int(p): int(o) for p, o in raw.items()}
+            pipe = self.client.pipeline(transaction=False)
+            for partition in partitions:
+                pipe.get(self.keys.offset(generation, partition))
+            raw = cast("list[bytes | None]", pipe.execute())
+        return {p: int(o) for p, o in zip(partitions, raw, strict=True) if o is not None}
 
     def barrier(self) -> dict[int, int]:
         """The release barrier: partition -> offset not to count at or beyond (empty if none)."""
@@ -99,17 +111,19 @@ class RedisStore:
         return {int(p): int(o) for p, o in raw.items()}
 
     def read_states(
-        self, generation: str, buckets: int, event_ids: Iterable[str]
+        self, generation: str, buckets: int, partition: int, event_ids: Iterable[str]
     ) -> dict[str, StoredState | None]:
-        """The stored state of each event id (None if never seen), in one round trip."""
+        """The stored state of each event id of a partition (None if never seen), in one
+        round trip."""
         ids = list(event_ids)
         if not ids:
             return {}
-        args: list[Any] = [self.keys.event_states_prefix(generation)]
+        keys = _KeyIndex(lambda bucket: self.keys.event_states(generation, partition, bucket))
+        args: list[Any] = []
         for event_id in ids:
-            args += (bucket_of(event_id, buckets), event_id)
+            args += (keys.index(bucket_of(event_id, buckets)), event_id)
         with _wrapped():
-            values = cast("list[bytes | None]", self._read(keys=[], args=args))
+            values = cast("list[bytes | None]", self._read(keys=keys.names, args=args))
         return {event_id: parse(v) for event_id, v in zip(ids, values, strict=True)}
 
     def apply(
@@ -121,36 +135,61 @@ class RedisStore:
         must_be_active: bool,
         respect_barrier: bool,
     ) -> None:
-        """Apply a batch atomically; FenceError (nothing written) if anything moved since."""
+        """Apply one partition's batch atomically; FenceError (nothing written) if anything
+        moved since."""
+        partition, stored, new = batch.move
+        self._register(partition)
         keys = [
-            self.keys.active_generation,
-            self.keys.barrier,
-            self.keys.dead_letter_counts,
-            self.keys.offsets(generation),
-            self.keys.stats(generation),
-            self.keys.dead_letter_publishers,
+            self.keys.partition_generation(partition),
+            self.keys.partition_barrier(partition),
+            self.keys.offset(generation, partition),
+            self.keys.stats(generation, partition),
+            self.keys.partition_dead_letter_counts(partition),
+            self.keys.partition_dead_letter_publishers(partition),
         ]
+        named = _KeyIndex(lambda name: name, first=len(keys) + 1)
         args = [
             generation,
-            self.keys.event_states_prefix(generation),
-            self.keys.counts_prefix(generation),
-            *_apply_args(buckets, batch, must_be_active, respect_barrier),
+            int(must_be_active),
+            int(respect_barrier),
+            "" if stored is None else stored,
+            new,
+            *_apply_args(self.keys, generation, partition, buckets, batch, named),
         ]
         with _wrapped():
-            result = cast("list[bytes]", self._apply(keys=keys, args=args))
+            result = cast("list[bytes]", self._apply(keys=keys + named.names, args=args))
         kind = result[0].decode()
         if kind == "ok":
             return
         detail = result[1].decode() if len(result) > 1 else ""
         if kind == "negative":
             raise CorruptCountsError(f"a batch would make {detail} negative; rebuild the counts")
-        raise FenceError(kind, detail)
+        raise FenceError(kind, f"{partition}:{detail}")
 
-    def switch_generation(self, old: str, new: str) -> int:
-        """Make ``new`` active: 1 done, 0 a release barrier is up, -1 ``old`` is not active."""
+    def _register(self, partition: int) -> None:
+        """Add a partition to the set readers sum over, before anything of it is written."""
+        if partition not in self._registered:
+            with _wrapped():
+                self.client.sadd(self.keys.partitions, partition)
+            self._registered.add(partition)
+
+    def switch_generation(self, old: str, new: str, *, partitions: Iterable[int] = ()) -> int:
+        """Make ``new`` active: 1 done, 0 a release barrier is up, -1 ``old`` is not active.
+
+        Once switched, each partition's copy of the active generation (which its batches
+        check) is set, for ``partitions`` and every partition ever counted; until a
+        partition's copy is set its live batches still land in ``old``, which nothing reads
+        any more, and the aggregators resume that partition from ``new``'s offsets once fenced.
+        """
         with _wrapped():
             keys = [self.keys.barrier, self.keys.active_generation]
-            return int(cast("int", self._switch(keys=keys, args=[old, new])))
+            switched = int(cast("int", self._switch(keys=keys, args=[old, new])))
+            if switched == 1:
+                pipe = self.client.pipeline(transaction=False)
+                for partition in sorted({*partitions, *self.partitions()}):
+                    pipe.set(self.keys.partition_generation(partition), new)
+                pipe.execute()
+        return switched
 
     def drop_generation(self, generation: str) -> int:
         """Delete every key of an inactive generation; returns how many were deleted."""
@@ -171,21 +210,38 @@ class RedisStore:
         return deleted
 
 
+class _KeyIndex:
+    """The KEYS of a script call, each named once, by its 1-based index."""
+
+    def __init__(self, name_of: Callable[[Any], str], *, first: int = 1) -> None:
+        self._name_of, self._first = name_of, first
+        self._index: dict[Any, int] = {}
+        self.names: list[str] = []
+
+    def index(self, what: Any) -> int:
+        found = self._index.get(what)
+        if found is None:
+            found = self._index[what] = self._first + len(self.names)
+            self.names.append(self._name_of(what))
+        return found
+
+
 def _apply_args(
+    keys: RedisKeys,
+    generation: str,
+    partition: int,
     buckets: int,
     batch: BatchWrite,
-    must_be_active: bool,
-    respect_barrier: bool,
-) -> list[Any]:
-    partitions = "".join(
-        f"{p}\t{'' if stored is None else stored}\t{new}\n" for p, stored, new in batch.partitions
-    )
+    named: _KeyIndex,
+) -> list[str]:
     states = "".join(
-        f"{bucket_of(event_id, buckets)}\t{event_id}\t{'' if before is None else before}\t{after}\n"
+        f"{named.index(keys.event_states(generation, partition, bucket_of(event_id, buckets)))}"
+        f"\t{event_id}\t{'' if before is None else before}\t{after}\n"
         for event_id, (before, after) in batch.outcome.writes.items()
     )
+    tables = keys.counts_prefix(generation, partition)
     counts = "".join(
-        f"{count_table(ltla, dose, breakdown)}\t{field}\t{delta}\n"
+        f"{named.index(tables + count_table(ltla, dose, breakdown))}\t{field}\t{delta}\n"
         for (ltla, dose, breakdown), fields in batch.outcome.increments.items()
         for field, delta in fields.items()
     )
@@ -200,9 +256,6 @@ def _apply_args(
     for (reason, publisher), n in batch.stats.by_publisher.items() if live else ():
         by_publisher[dead_letter_publisher_field(stage, reason, publisher_label(publisher))] += n
     return [
-        int(must_be_active),
-        int(respect_barrier),
-        partitions,
         states,
         counts,
         "".join(f"{name}\t{n}\n" for name, n in stats.items()),

@@ -11,7 +11,8 @@ twice).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 import redis
 
@@ -29,8 +30,13 @@ from services.platform.redis_keys import (
 
 def dead_letter_counts(client: redis.Redis, *, prefix: str) -> dict[tuple[str, str], int]:
     """Dead letters so far by (stage, reason), every stage."""
-    raw: dict[bytes, bytes] = client.hgetall(RedisKeys(prefix).dead_letter_counts)  # type: ignore[assignment]
-    return {parse_dead_letter_field(field): int(n) for field, n in raw.items()}
+    keys = RedisKeys(prefix)
+    return {
+        parse_dead_letter_field(field): n
+        for field, n in _summed(
+            client, keys.dead_letter_counts, keys.partition_dead_letter_counts, keys.partitions
+        ).items()
+    }
 
 
 def dead_letter_counts_by_publisher(
@@ -38,8 +44,32 @@ def dead_letter_counts_by_publisher(
 ) -> dict[tuple[str, str, str], int]:
     """Dead letters so far by (stage, reason, publisher), every stage; publisher "" when the
     record could not be decoded."""
-    raw: dict[bytes, bytes] = client.hgetall(RedisKeys(prefix).dead_letter_publishers)  # type: ignore[assignment]
-    return {parse_dead_letter_publisher_field(field): int(n) for field, n in raw.items()}
+    keys = RedisKeys(prefix)
+    return {
+        parse_dead_letter_publisher_field(field): n
+        for field, n in _summed(
+            client,
+            keys.dead_letter_publishers,
+            keys.partition_dead_letter_publishers,
+            keys.partitions,
+        ).items()
+    }
+
+
+def _summed(
+    client: redis.Redis, shared: str, of_partition: Callable[[int], str], partitions: str
+) -> dict[bytes, int]:
+    """A counts hash summed with the aggregator's copies of it, one per partition."""
+    members = cast("set[bytes]", client.smembers(partitions))
+    pipe = client.pipeline(transaction=False)
+    pipe.hgetall(shared)
+    for partition in sorted(int(p) for p in members):
+        pipe.hgetall(of_partition(partition))
+    summed: Counter[bytes] = Counter()
+    for raw in cast("list[dict[bytes, bytes]]", pipe.execute()):
+        for field, n in raw.items():
+            summed[field] += int(n)
+    return dict(summed)
 
 
 def dead_letter_record(letter: DeadLetter, *, topic: str) -> OutgoingRecord:

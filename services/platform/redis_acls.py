@@ -5,8 +5,10 @@ command: no FLUSHALL, KEYS, CONFIG, DEBUG or ACL), on its own keys only (`%R~` r
 `~` read and write; the layout is `redis_keys`):
 
 - ingest: reads the API keys, counts dead letters; it cannot read the counts;
-- aggregate: the exact counts and event state, the barrier, dead-letter counts;
-- release: reads the counts, raises and lifts the barrier, writes the releases;
+- aggregate: the exact counts and event state, the barrier (and its per-partition copies),
+  dead-letter counts;
+- release: reads the counts, raises and lifts the barrier and its per-partition copies,
+  writes the releases;
 - api: reads the releases, writes release status (an operator's publish or hold), the API
   keys (an operator's create or revoke), the audit log and the rate limits, reads the
   dead-letter counts; it cannot read or write the counts;
@@ -34,12 +36,13 @@ def key_patterns(prefix: str) -> dict[str, str]:
     p = _escaped(prefix)
     return {
         "ingest": f"%R~{p}:keys ~{p}:dlq:*",
-        "aggregate": f"~{p}:agg:* ~{p}:g* ~{p}:barrier ~{p}:dlq:*",
+        "aggregate": f"~{p}:agg:* ~{p}:partitions ~{p}:g* ~{p}:dlq:*",
         "release": (
-            f"%R~{p}:agg:* %R~{p}:g* ~{p}:barrier %R~{p}:dlq:* ~{p}:releases ~{p}:release:*"
+            f"%R~{p}:agg:* ~{p}:agg:{{ctl}}:barrier ~{p}:agg:{{p*}}:barrier %R~{p}:partitions "
+            f"%R~{p}:g* %R~{p}:dlq:* ~{p}:{{releases}}* ~{p}:release:*"
         ),
         "api": (
-            f"~{p}:keys %R~{p}:release:* ~{p}:releases ~{p}:release:latest %R~{p}:dlq:* "
+            f"~{p}:keys %R~{p}:release:* ~{p}:{{releases}}* %R~{p}:dlq:* %R~{p}:partitions "
             f"~{p}:audit ~{p}:ratelimit:*"
         ),
         "operator": f"~{p}:*",

@@ -3,24 +3,40 @@
 No other module spells a key: services, tools and the Lua scripts (which take their keys as
 arguments) all ask this one. Layout under the prefix `P` (`VAXSHARE_REDIS_PREFIX`):
 
-Exact counts, one generation `G` at a time (written by the aggregators, read by releases):
-- `P:agg:generation`            string  active generation id (absent = "1")
-- `P:agg:generation_seq`        string  last generation id handed out
-- `P:g<G>:meta`                 hash    field `spec`: the generation's spec JSON
-- `P:g<G>:c:<ltla>:<dose>:<bd>` hash    "<YYYY-MM-DD>|<group>" -> exact count (no zeros)
-- `P:g<G>:e:<bucket>`           hash    event id -> packed event state
-- `P:g<G>:offsets`              hash    partition -> next offset to consume
-- `P:g<G>:stats`                hash    counter -> value, changed with the counts
-- `P:barrier`                   hash    partition -> offset the aggregators must stop at
+Keys that one Lua script touches together share a hash tag (`{...}`), so every script call
+touches one hash slot and the same layout works on one Redis node and on Redis Cluster. The
+aggregator's keys are tagged by Kafka partition `{p<N>}`: a batch is applied one partition at
+a time, and each partition's offsets, event states, counts, stats and dead-letter counts live
+in that partition's slot. Events are keyed by person, so an event and its corrections share a
+partition (and its event-state hashes).
 
-Dead letters (every stage): `P:dlq:counts`, hash "<stage>|<reason>" -> dead letters, and
+Control (tag `{ctl}`: the rebuild's switch checks the barrier and the active generation):
+- `P:agg:{ctl}:generation`      string  active generation id (absent = "1")
+- `P:agg:{ctl}:generation_seq`  string  last generation id handed out
+- `P:agg:{ctl}:barrier`         hash    partition -> offset the aggregators must stop at
+- `P:agg:{p<N>}:generation`     string  partition N's copy of the active generation (absent:
+                                        no switch yet), checked by its batches
+- `P:agg:{p<N>}:barrier`        string  partition N's copy of its barrier offset
+- `P:partitions`                set     every partition an aggregator ever counted from
+
+Exact counts, one generation `G` at a time (written by the aggregators, read by releases),
+kept per partition and summed by every reader:
+- `P:g<G>:meta`                         hash  field `spec`: the generation's spec JSON
+- `P:g<G>:{p<N>}:c:<ltla>:<dose>:<bd>`  hash  "<YYYY-MM-DD>|<group>" -> exact count (no zeros)
+- `P:g<G>:{p<N>}:e:<bucket>`            hash  event id -> packed event state
+- `P:g<G>:{p<N>}:offset`                string  next offset of partition N to consume
+- `P:g<G>:{p<N>}:stats`                 hash  counter -> value, changed with the counts
+
+Dead letters: `P:dlq:counts`, hash "<stage>|<reason>" -> dead letters, and
 `P:dlq:publishers`, hash "<stage>|<reason>|<publisher>" -> dead letters (publisher "" when
-the record could not be decoded).
+the record could not be decoded); the aggregator keeps its own per partition,
+`P:dlq:{p<N>}:counts` and `P:dlq:{p<N>}:publishers`, summed by the readers.
 
 Releases (written by the release service, read by the council API):
-- `P:releases`                  hash    release id -> metadata JSON
+- `P:{releases}`                hash    release id -> metadata JSON
+- `P:{releases}:latest`         string  id of the newest published release (same slot as the
+                                        index: one script reads both)
 - `P:release:seq`               string  last release id handed out
-- `P:release:latest`            string  id of the newest published release
 - `P:release:<id>:t`            hash    "<area>|<dose>|<breakdown>" -> published table JSON
 - `P:release:<id>:exact`        hash    "<area>|<dose>|<breakdown>" -> exact table (internal)
 - `P:release:<id>:lease`        string  present while a live builder is building the release
@@ -35,6 +51,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _SEP = "|"
+CONTROL_TAG = "{ctl}"
+
+
+def partition_tag(partition: int) -> str:
+    """The hash tag of one Kafka partition's keys."""
+    return f"{{p{partition}}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +69,24 @@ class RedisKeys:
 
     @property
     def active_generation(self) -> str:
-        return f"{self.prefix}:agg:generation"
+        return f"{self.prefix}:agg:{CONTROL_TAG}:generation"
 
     @property
     def generation_seq(self) -> str:
-        return f"{self.prefix}:agg:generation_seq"
+        return f"{self.prefix}:agg:{CONTROL_TAG}:generation_seq"
+
+    def partition_generation(self, partition: int) -> str:
+        """Partition N's copy of the active generation, in the slot of its batches."""
+        return f"{self.prefix}:agg:{partition_tag(partition)}:generation"
+
+    def partition_barrier(self, partition: int) -> str:
+        """Partition N's copy of its release barrier offset, in the slot of its batches."""
+        return f"{self.prefix}:agg:{partition_tag(partition)}:barrier"
+
+    @property
+    def partitions(self) -> str:
+        """The set of every partition an aggregator counted from (readers sum over them)."""
+        return f"{self.prefix}:partitions"
 
     def generation(self, generation: str) -> str:
         """The prefix of every key of one generation, `P:g<G>:`."""
@@ -60,26 +95,30 @@ class RedisKeys:
     def generation_meta(self, generation: str) -> str:
         return self.generation(generation) + "meta"
 
-    def counts_prefix(self, generation: str) -> str:
-        """Prefix of a generation's count tables; a table is this + `<ltla>:<dose>:<bd>`."""
-        return self.generation(generation) + "c:"
+    def partition_slot(self, generation: str, partition: int) -> str:
+        """The prefix of every key of one partition in one generation, `P:g<G>:{p<N>}:`."""
+        return f"{self.generation(generation)}{partition_tag(partition)}:"
 
-    def counts(self, generation: str, ltla: str, dose: int, breakdown: str) -> str:
-        return f"{self.counts_prefix(generation)}{count_table(ltla, dose, breakdown)}"
+    def counts_prefix(self, generation: str, partition: int) -> str:
+        """Prefix of a partition's count tables; a table is this + `<ltla>:<dose>:<bd>`."""
+        return self.partition_slot(generation, partition) + "c:"
 
-    def event_states_prefix(self, generation: str) -> str:
-        """Prefix of a generation's event-state hashes; a hash is this + its bucket."""
-        return self.generation(generation) + "e:"
+    def counts(self, generation: str, partition: int, ltla: str, dose: int, breakdown: str) -> str:
+        return f"{self.counts_prefix(generation, partition)}{count_table(ltla, dose, breakdown)}"
 
-    def offsets(self, generation: str) -> str:
-        return self.generation(generation) + "offsets"
+    def event_states(self, generation: str, partition: int, bucket: int) -> str:
+        """One event-state hash of a partition."""
+        return f"{self.partition_slot(generation, partition)}e:{bucket}"
 
-    def stats(self, generation: str) -> str:
-        return self.generation(generation) + "stats"
+    def offset(self, generation: str, partition: int) -> str:
+        return self.partition_slot(generation, partition) + "offset"
+
+    def stats(self, generation: str, partition: int) -> str:
+        return self.partition_slot(generation, partition) + "stats"
 
     @property
     def barrier(self) -> str:
-        return f"{self.prefix}:barrier"
+        return f"{self.prefix}:agg:{CONTROL_TAG}:barrier"
 
     # --- dead letters -----------------------------------------------------------------
 
@@ -91,11 +130,19 @@ class RedisKeys:
     def dead_letter_publishers(self) -> str:
         return f"{self.prefix}:dlq:publishers"
 
+    def partition_dead_letter_counts(self, partition: int) -> str:
+        """The aggregator's dead-letter counts of one partition (fields as `P:dlq:counts`)."""
+        return f"{self.prefix}:dlq:{partition_tag(partition)}:counts"
+
+    def partition_dead_letter_publishers(self, partition: int) -> str:
+        """The aggregator's dead-letter counts by publisher of one partition."""
+        return f"{self.prefix}:dlq:{partition_tag(partition)}:publishers"
+
     # --- releases ---------------------------------------------------------------------
 
     @property
     def releases(self) -> str:
-        return f"{self.prefix}:releases"
+        return f"{self.prefix}:{{releases}}"
 
     @property
     def release_seq(self) -> str:
@@ -103,7 +150,7 @@ class RedisKeys:
 
     @property
     def release_latest(self) -> str:
-        return f"{self.prefix}:release:latest"
+        return f"{self.prefix}:{{releases}}:latest"
 
     def release_tables(self, release_id: int) -> str:
         return f"{self.prefix}:release:{release_id}:t"

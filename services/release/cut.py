@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 import redis
 from kafka import KafkaConsumer, TopicPartition
@@ -63,7 +64,7 @@ def take_snapshot(
 ) -> Snapshot:
     """Hold the aggregators at the cut, wait until they reach it, read every exact cell."""
     reader = CountsReader(client, prefix=prefix)
-    client.hset(RedisKeys(prefix).barrier, mapping={str(p): o for p, o in cut.items()})
+    raise_barrier(client, prefix=prefix, cut=cut)
     try:
         deadline = time.monotonic() + wait_seconds
         reached = reader.offsets()
@@ -82,9 +83,25 @@ def take_snapshot(
     return snapshot
 
 
+def raise_barrier(client: redis.Redis, *, prefix: str, cut: dict[int, int]) -> None:
+    """Hold the aggregators at a cut: each partition's copy (which its batches check, in its
+    own hash slot) first, then the barrier itself (which holds rebuild switches off)."""
+    keys = RedisKeys(prefix)
+    pipe = client.pipeline(transaction=False)
+    for partition, offset in cut.items():
+        pipe.set(keys.partition_barrier(partition), offset)
+    pipe.hset(keys.barrier, mapping={str(p): o for p, o in cut.items()})
+    pipe.execute()
+
+
 def lift_barrier(client: redis.Redis, *, prefix: str) -> None:
     """Let the aggregators count on past a cut (after a snapshot, or a builder that died)."""
-    client.delete(RedisKeys(prefix).barrier)
+    keys = RedisKeys(prefix)
+    raw = cast("dict[bytes, bytes]", client.hgetall(keys.barrier))
+    copies = [keys.partition_barrier(int(p)) for p in raw]
+    if copies:  # the copies first: the barrier itself is what a retry reads them from
+        client.delete(*copies)
+    client.delete(keys.barrier)
 
 
 def _at_cut(reached: dict[int, int], cut: dict[int, int]) -> bool:
