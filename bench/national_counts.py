@@ -151,7 +151,7 @@ def write_counts(
                     vaccinations += sum(values)
         if n % 20 == 19:
             pipe.execute()
-    pipe.sadd(keys.partitions, 0)  # every count in partition 0's tables: readers sum over one
+    pipe.sadd(keys.shards, 0)  # every count in shard 0's tables: readers sum over one
     pipe.hset(
         keys.stats("1", 0),
         mapping={"consumed": vaccinations, "counted": vaccinations, "net_counted": vaccinations},

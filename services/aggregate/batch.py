@@ -1,9 +1,9 @@
 """Prepare one batch for Redis: take the records in, read the states they depend on, count.
 
-A polled batch is split by partition: each partition's events are counted against that
-partition's event states and applied by one script call in that partition's hash slot
+A polled batch is split by partition: each partition's events are counted against the event
+states of its count shard and applied by one script call in that shard's hash slot
 (`platform.redis_keys`). Events are keyed by person, so an event and every correction or
-retraction of it share a partition.
+retraction of it share a partition, and so a shard.
 
 The result is typed: the offsets the batch moves, the counting outcome, and its statistics
 (`BatchStats`: records consumed, dead letters by reason and publisher). Only `counters` names
@@ -58,6 +58,7 @@ class BatchWrite:
     outcome: BatchOutcome
     stats: BatchStats
     count_dead_letters: bool = True  # add the refusals to the dead-letter counts (live only)
+    shard: int = 0  # the count shard of the batch's one partition (`GenerationSpec.shard_of`)
 
     @property
     def landed(self) -> dict[int, int]:
@@ -88,7 +89,8 @@ class PreparedBatch:
 
 
 StateReader = Callable[[str, int, int, Iterable[str]], Mapping[str, StoredState | None]]
-"""Reads the stored states of event ids of a partition in a generation with so many buckets."""
+"""Reads the stored states of event ids of a count shard in a generation with so many
+buckets."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,10 +123,11 @@ class BatchPreparer:
         writes, refused = [], []
         for move in partitions:
             partition = move[0]
+            shard = target.spec.shard_of(partition)
             positions = events.get(partition, [])
             mine = [taken.events[i] for i in positions]
             stored = self.read_states(
-                target.generation, target.spec.buckets, partition, ids_to_read(mine)
+                target.generation, target.spec.buckets, shard, ids_to_read(mine)
             )
             outcome = target.counter.count(mine, stored)
             lost = refusals.get(partition, [])
@@ -134,7 +137,9 @@ class BatchPreparer:
                 dead_lettered=dict(Counter(r.error.reason.value for r in lost)),
                 by_publisher=dict(Counter((r.error.reason.value, r.publisher or "") for r in lost)),
             )
-            writes.append(BatchWrite([move], outcome, stats, count_dead_letters=self.live))
+            writes.append(
+                BatchWrite([move], outcome, stats, count_dead_letters=self.live, shard=shard)
+            )
             refused += lost
         return PreparedBatch(writes=writes, intake=taken, refused=refused)
 

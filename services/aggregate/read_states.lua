@@ -1,5 +1,5 @@
--- Read the stored state of many event ids of one partition in one round trip.
--- KEYS: the partition's event-state hashes (one hash tag, so one slot).
+-- Read the stored state of many event ids of one count shard in one round trip.
+-- KEYS: the shard's event-state hashes (one hash tag, so one slot).
 -- ARGV: pairs (key index, event id).
 -- Returns one value per pair; nil where the id was never seen.
 local out = {}

@@ -2,8 +2,8 @@
 
 The keys (a generation's counts, event states, offsets and stats, the active generation, the
 release barrier, dead-letter counts) are named by `platform.redis_keys`; the Lua scripts are
-given every key they touch, all in one partition's hash slot, so the store works the same on
-one Redis node and on Redis Cluster. A batch is applied one partition at a time.
+given every key they touch, all in one count shard's hash slot, so the store works the same
+on one Redis node and on Redis Cluster. A batch is applied one partition at a time.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class RedisStore:
     def __init__(self, client: redis.Redis, *, prefix: str) -> None:
         self.client = client
         self.keys = RedisKeys(prefix)
-        self._registered: set[int] = set()  # partitions known to be in `keys.partitions`
+        self._registered: set[int] = set()  # shards known to be in `keys.shards`
         lua = files("services.aggregate")
         self._apply = client.register_script(lua.joinpath("apply_batch.lua").read_text())
         self._read = client.register_script(lua.joinpath("read_states.lua").read_text())
@@ -88,21 +88,21 @@ class RedisStore:
             self.client.hset(self.keys.generation_meta(str(generation)), "spec", spec.to_json())
         return str(generation)
 
-    def partitions(self) -> list[int]:
-        """Every partition an aggregator ever counted from (readers sum over them)."""
+    def shards(self) -> list[int]:
+        """Every count shard an aggregator ever counted into (readers sum over them)."""
         with _wrapped():
-            raw = cast("set[bytes]", self.client.smembers(self.keys.partitions))
-        return sorted(int(p) for p in raw)
+            raw = cast("set[bytes]", self.client.smembers(self.keys.shards))
+        return sorted(int(k) for k in raw)
 
     def offsets(self, generation: str) -> dict[int, int]:
         """Next offset to consume of every partition the generation has counted from."""
-        partitions = self.partitions()
+        shards = self.shards()
         with _wrapped():
             pipe = self.client.pipeline(transaction=False)
-            for partition in partitions:
-                pipe.get(self.keys.offset(generation, partition))
-            raw = cast("list[bytes | None]", pipe.execute())
-        return {p: int(o) for p, o in zip(partitions, raw, strict=True) if o is not None}
+            for shard in shards:
+                pipe.hgetall(self.keys.offsets(generation, shard))
+            raw = cast("list[dict[bytes, bytes]]", pipe.execute())
+        return {int(p): int(o) for of_shard in raw for p, o in of_shard.items()}
 
     def barrier(self) -> dict[int, int]:
         """The release barrier: partition -> offset not to count at or beyond (empty if none)."""
@@ -111,14 +111,14 @@ class RedisStore:
         return {int(p): int(o) for p, o in raw.items()}
 
     def read_states(
-        self, generation: str, buckets: int, partition: int, event_ids: Iterable[str]
+        self, generation: str, buckets: int, shard: int, event_ids: Iterable[str]
     ) -> dict[str, StoredState | None]:
-        """The stored state of each event id of a partition (None if never seen), in one
+        """The stored state of each event id of a count shard (None if never seen), in one
         round trip."""
         ids = list(event_ids)
         if not ids:
             return {}
-        keys = _KeyIndex(lambda bucket: self.keys.event_states(generation, partition, bucket))
+        keys = _KeyIndex(lambda bucket: self.keys.event_states(generation, shard, bucket))
         args: list[Any] = []
         for event_id in ids:
             args += (keys.index(bucket_of(event_id, buckets)), event_id)
@@ -138,23 +138,25 @@ class RedisStore:
         """Apply one partition's batch atomically; FenceError (nothing written) if anything
         moved since."""
         partition, stored, new = batch.move
-        self._register(partition)
+        shard = batch.shard
+        self._register(shard)
         keys = [
-            self.keys.partition_generation(partition),
-            self.keys.partition_barrier(partition),
-            self.keys.offset(generation, partition),
-            self.keys.stats(generation, partition),
-            self.keys.partition_dead_letter_counts(partition),
-            self.keys.partition_dead_letter_publishers(partition),
+            self.keys.shard_generation(shard),
+            self.keys.shard_barrier(shard),
+            self.keys.offsets(generation, shard),
+            self.keys.stats(generation, shard),
+            self.keys.shard_dead_letter_counts(shard),
+            self.keys.shard_dead_letter_publishers(shard),
         ]
         named = _KeyIndex(lambda name: name, first=len(keys) + 1)
         args = [
             generation,
             int(must_be_active),
             int(respect_barrier),
+            partition,
             "" if stored is None else stored,
             new,
-            *_apply_args(self.keys, generation, partition, buckets, batch, named),
+            *_apply_args(self.keys, generation, shard, buckets, batch, named),
         ]
         with _wrapped():
             result = cast("list[bytes]", self._apply(keys=keys + named.names, args=args))
@@ -166,28 +168,29 @@ class RedisStore:
             raise CorruptCountsError(f"a batch would make {detail} negative; rebuild the counts")
         raise FenceError(kind, f"{partition}:{detail}")
 
-    def _register(self, partition: int) -> None:
-        """Add a partition to the set readers sum over, before anything of it is written."""
-        if partition not in self._registered:
+    def _register(self, shard: int) -> None:
+        """Add a shard to the set readers sum over, before anything of it is written."""
+        if shard not in self._registered:
             with _wrapped():
-                self.client.sadd(self.keys.partitions, partition)
-            self._registered.add(partition)
+                self.client.sadd(self.keys.shards, shard)
+            self._registered.add(shard)
 
     def switch_generation(self, old: str, new: str, *, partitions: Iterable[int] = ()) -> int:
         """Make ``new`` active: 1 done, 0 a release barrier is up, -1 ``old`` is not active.
 
-        Once switched, each partition's copy of the active generation (which its batches
-        check) is set, for ``partitions`` and every partition ever counted; until a
-        partition's copy is set its live batches still land in ``old``, which nothing reads
-        any more, and the aggregators resume that partition from ``new``'s offsets once fenced.
+        Once switched, each shard's copy of the active generation (which its batches check)
+        is set: every shard ever counted into, and those of ``partitions`` (the topic's: a
+        shard is a partition mod some count, so numbered below it). Until a shard's copy is set
+        its live batches still land in ``old``, which nothing reads any more, and the
+        aggregators resume its partitions from ``new``'s offsets once fenced.
         """
         with _wrapped():
             keys = [self.keys.barrier, self.keys.active_generation]
             switched = int(cast("int", self._switch(keys=keys, args=[old, new])))
             if switched == 1:
                 pipe = self.client.pipeline(transaction=False)
-                for partition in sorted({*partitions, *self.partitions()}):
-                    pipe.set(self.keys.partition_generation(partition), new)
+                for shard in sorted({*partitions, *self.shards()}):
+                    pipe.set(self.keys.shard_generation(shard), new)
                 pipe.execute()
         return switched
 
@@ -229,17 +232,17 @@ class _KeyIndex:
 def _apply_args(
     keys: RedisKeys,
     generation: str,
-    partition: int,
+    shard: int,
     buckets: int,
     batch: BatchWrite,
     named: _KeyIndex,
 ) -> list[str]:
     states = "".join(
-        f"{named.index(keys.event_states(generation, partition, bucket_of(event_id, buckets)))}"
+        f"{named.index(keys.event_states(generation, shard, bucket_of(event_id, buckets)))}"
         f"\t{event_id}\t{'' if before is None else before}\t{after}\n"
         for event_id, (before, after) in batch.outcome.writes.items()
     )
-    tables = keys.counts_prefix(generation, partition)
+    tables = keys.counts_prefix(generation, shard)
     counts = "".join(
         f"{named.index(tables + count_table(ltla, dose, breakdown))}\t{field}\t{delta}\n"
         for (ltla, dose, breakdown), fields in batch.outcome.increments.items()

@@ -34,7 +34,7 @@ def dead_letter_counts(client: redis.Redis, *, prefix: str) -> dict[tuple[str, s
     return {
         parse_dead_letter_field(field): n
         for field, n in _summed(
-            client, keys.dead_letter_counts, keys.partition_dead_letter_counts, keys.partitions
+            client, keys.dead_letter_counts, keys.shard_dead_letter_counts, keys.shards
         ).items()
     }
 
@@ -50,21 +50,21 @@ def dead_letter_counts_by_publisher(
         for field, n in _summed(
             client,
             keys.dead_letter_publishers,
-            keys.partition_dead_letter_publishers,
-            keys.partitions,
+            keys.shard_dead_letter_publishers,
+            keys.shards,
         ).items()
     }
 
 
 def _summed(
-    client: redis.Redis, shared: str, of_partition: Callable[[int], str], partitions: str
+    client: redis.Redis, shared: str, of_shard: Callable[[int], str], shards: str
 ) -> dict[bytes, int]:
-    """A counts hash summed with the aggregator's copies of it, one per partition."""
-    members = cast("set[bytes]", client.smembers(partitions))
+    """A counts hash summed with the aggregator's own, one per count shard."""
+    members = cast("set[bytes]", client.smembers(shards))
     pipe = client.pipeline(transaction=False)
     pipe.hgetall(shared)
-    for partition in sorted(int(p) for p in members):
-        pipe.hgetall(of_partition(partition))
+    for shard in sorted(int(k) for k in members):
+        pipe.hgetall(of_shard(shard))
     summed: Counter[bytes] = Counter()
     for raw in cast("list[dict[bytes, bytes]]", pipe.execute()):
         for field, n in raw.items():

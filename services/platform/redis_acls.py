@@ -5,9 +5,9 @@ command: no FLUSHALL, KEYS, CONFIG, DEBUG or ACL), on its own keys only (`%R~` r
 `~` read and write; the layout is `redis_keys`):
 
 - ingest: reads the API keys, counts dead letters; it cannot read the counts;
-- aggregate: the exact counts and event state, the barrier (and its per-partition copies),
+- aggregate: the exact counts and event state, the barrier (and its per-shard copies),
   dead-letter counts;
-- release: reads the counts, raises and lifts the barrier and its per-partition copies,
+- release: reads the counts, raises and lifts the barrier and its per-shard copies,
   writes the releases;
 - api: reads the releases, writes release status (an operator's publish or hold), the API
   keys (an operator's create or revoke), the audit log and the rate limits, reads the
@@ -36,13 +36,13 @@ def key_patterns(prefix: str) -> dict[str, str]:
     p = _escaped(prefix)
     return {
         "ingest": f"%R~{p}:keys ~{p}:dlq:*",
-        "aggregate": f"~{p}:agg:* ~{p}:partitions ~{p}:g* ~{p}:dlq:*",
+        "aggregate": f"~{p}:agg:* ~{p}:shards ~{p}:g* ~{p}:dlq:*",
         "release": (
-            f"%R~{p}:agg:* ~{p}:agg:{{ctl}}:barrier ~{p}:agg:{{p*}}:barrier %R~{p}:partitions "
+            f"%R~{p}:agg:* ~{p}:agg:{{ctl}}:barrier ~{p}:agg:{{s*}}:barrier %R~{p}:shards "
             f"%R~{p}:g* %R~{p}:dlq:* ~{p}:{{releases}}* ~{p}:release:*"
         ),
         "api": (
-            f"~{p}:keys %R~{p}:release:* ~{p}:{{releases}}* %R~{p}:dlq:* %R~{p}:partitions "
+            f"~{p}:keys %R~{p}:release:* ~{p}:{{releases}}* %R~{p}:dlq:* %R~{p}:shards "
             f"~{p}:audit ~{p}:ratelimit:*"
         ),
         "operator": f"~{p}:*",

@@ -4,33 +4,36 @@ No other module spells a key: services, tools and the Lua scripts (which take th
 arguments) all ask this one. Layout under the prefix `P` (`VAXSHARE_REDIS_PREFIX`):
 
 Keys that one Lua script touches together share a hash tag (`{...}`), so every script call
-touches one hash slot and the same layout works on one Redis node and on Redis Cluster. The
-aggregator's keys are tagged by Kafka partition `{p<N>}`: a batch is applied one partition at
-a time, and each partition's offsets, event states, counts, stats and dead-letter counts live
-in that partition's slot. Events are keyed by person, so an event and its corrections share a
-partition (and its event-state hashes).
+touches one hash slot and the same layout works on one Redis node and on Redis Cluster.
+
+The aggregator's keys are tagged by count shard `{s<K>}`: partition N of the events topic is
+counted in shard N mod S, S being the topic's partition count when the generation was created
+(its spec). A batch is applied one partition at a time, in its shard's slot, where the shard
+keeps its offsets, event states, counts, stats and dead-letter counts. Events are keyed by
+person, so an event and its corrections share a partition; when partitions are added (in
+multiples of S), a person's later partition still maps to the same shard as the earlier one.
 
 Control (tag `{ctl}`: the rebuild's switch checks the barrier and the active generation):
 - `P:agg:{ctl}:generation`      string  active generation id (absent = "1")
 - `P:agg:{ctl}:generation_seq`  string  last generation id handed out
 - `P:agg:{ctl}:barrier`         hash    partition -> offset the aggregators must stop at
-- `P:agg:{p<N>}:generation`     string  partition N's copy of the active generation (absent:
-                                        no switch yet), checked by its batches
-- `P:agg:{p<N>}:barrier`        string  partition N's copy of its barrier offset
-- `P:partitions`                set     every partition an aggregator ever counted from
+- `P:agg:{s<K>}:generation`     string  shard K's copy of the active generation (absent: no
+                                        switch yet), checked by its batches
+- `P:agg:{s<K>}:barrier`        hash    shard K's copy of the barrier, checked by its batches
+- `P:shards`                    set     every shard an aggregator ever counted into
 
 Exact counts, one generation `G` at a time (written by the aggregators, read by releases),
-kept per partition and summed by every reader:
+kept per shard and summed by every reader:
 - `P:g<G>:meta`                         hash  field `spec`: the generation's spec JSON
-- `P:g<G>:{p<N>}:c:<ltla>:<dose>:<bd>`  hash  "<YYYY-MM-DD>|<group>" -> exact count (no zeros)
-- `P:g<G>:{p<N>}:e:<bucket>`            hash  event id -> packed event state
-- `P:g<G>:{p<N>}:offset`                string  next offset of partition N to consume
-- `P:g<G>:{p<N>}:stats`                 hash  counter -> value, changed with the counts
+- `P:g<G>:{s<K>}:c:<ltla>:<dose>:<bd>`  hash  "<YYYY-MM-DD>|<group>" -> exact count (no zeros)
+- `P:g<G>:{s<K>}:e:<bucket>`            hash  event id -> packed event state
+- `P:g<G>:{s<K>}:offsets`               hash  partition -> next offset to consume
+- `P:g<G>:{s<K>}:stats`                 hash  counter -> value, changed with the counts
 
 Dead letters: `P:dlq:counts`, hash "<stage>|<reason>" -> dead letters, and
 `P:dlq:publishers`, hash "<stage>|<reason>|<publisher>" -> dead letters (publisher "" when
-the record could not be decoded); the aggregator keeps its own per partition,
-`P:dlq:{p<N>}:counts` and `P:dlq:{p<N>}:publishers`, summed by the readers.
+the record could not be decoded); the aggregator keeps its own per shard,
+`P:dlq:{s<K>}:counts` and `P:dlq:{s<K>}:publishers`, summed by the readers.
 
 Releases (written by the release service, read by the council API):
 - `P:{releases}`                hash    release id -> metadata JSON
@@ -54,9 +57,9 @@ _SEP = "|"
 CONTROL_TAG = "{ctl}"
 
 
-def partition_tag(partition: int) -> str:
-    """The hash tag of one Kafka partition's keys."""
-    return f"{{p{partition}}}"
+def shard_tag(shard: int) -> str:
+    """The hash tag of one count shard's keys."""
+    return f"{{s{shard}}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +78,18 @@ class RedisKeys:
     def generation_seq(self) -> str:
         return f"{self.prefix}:agg:{CONTROL_TAG}:generation_seq"
 
-    def partition_generation(self, partition: int) -> str:
-        """Partition N's copy of the active generation, in the slot of its batches."""
-        return f"{self.prefix}:agg:{partition_tag(partition)}:generation"
+    def shard_generation(self, shard: int) -> str:
+        """Shard K's copy of the active generation, in the slot of its batches."""
+        return f"{self.prefix}:agg:{shard_tag(shard)}:generation"
 
-    def partition_barrier(self, partition: int) -> str:
-        """Partition N's copy of its release barrier offset, in the slot of its batches."""
-        return f"{self.prefix}:agg:{partition_tag(partition)}:barrier"
+    def shard_barrier(self, shard: int) -> str:
+        """Shard K's copy of the release barrier, in the slot of its batches."""
+        return f"{self.prefix}:agg:{shard_tag(shard)}:barrier"
 
     @property
-    def partitions(self) -> str:
-        """The set of every partition an aggregator counted from (readers sum over them)."""
-        return f"{self.prefix}:partitions"
+    def shards(self) -> str:
+        """The set of every shard an aggregator counted into (readers sum over them)."""
+        return f"{self.prefix}:shards"
 
     def generation(self, generation: str) -> str:
         """The prefix of every key of one generation, `P:g<G>:`."""
@@ -95,26 +98,27 @@ class RedisKeys:
     def generation_meta(self, generation: str) -> str:
         return self.generation(generation) + "meta"
 
-    def partition_slot(self, generation: str, partition: int) -> str:
-        """The prefix of every key of one partition in one generation, `P:g<G>:{p<N>}:`."""
-        return f"{self.generation(generation)}{partition_tag(partition)}:"
+    def shard_prefix(self, generation: str, shard: int) -> str:
+        """The prefix of every key of one shard in one generation, `P:g<G>:{s<K>}:`."""
+        return f"{self.generation(generation)}{shard_tag(shard)}:"
 
-    def counts_prefix(self, generation: str, partition: int) -> str:
-        """Prefix of a partition's count tables; a table is this + `<ltla>:<dose>:<bd>`."""
-        return self.partition_slot(generation, partition) + "c:"
+    def counts_prefix(self, generation: str, shard: int) -> str:
+        """Prefix of a shard's count tables; a table is this + `<ltla>:<dose>:<bd>`."""
+        return self.shard_prefix(generation, shard) + "c:"
 
-    def counts(self, generation: str, partition: int, ltla: str, dose: int, breakdown: str) -> str:
-        return f"{self.counts_prefix(generation, partition)}{count_table(ltla, dose, breakdown)}"
+    def counts(self, generation: str, shard: int, ltla: str, dose: int, breakdown: str) -> str:
+        return f"{self.counts_prefix(generation, shard)}{count_table(ltla, dose, breakdown)}"
 
-    def event_states(self, generation: str, partition: int, bucket: int) -> str:
-        """One event-state hash of a partition."""
-        return f"{self.partition_slot(generation, partition)}e:{bucket}"
+    def event_states(self, generation: str, shard: int, bucket: int) -> str:
+        """One event-state hash of a shard."""
+        return f"{self.shard_prefix(generation, shard)}e:{bucket}"
 
-    def offset(self, generation: str, partition: int) -> str:
-        return self.partition_slot(generation, partition) + "offset"
+    def offsets(self, generation: str, shard: int) -> str:
+        """The next offset to consume of each partition counted in a shard."""
+        return self.shard_prefix(generation, shard) + "offsets"
 
-    def stats(self, generation: str, partition: int) -> str:
-        return self.partition_slot(generation, partition) + "stats"
+    def stats(self, generation: str, shard: int) -> str:
+        return self.shard_prefix(generation, shard) + "stats"
 
     @property
     def barrier(self) -> str:
@@ -130,13 +134,13 @@ class RedisKeys:
     def dead_letter_publishers(self) -> str:
         return f"{self.prefix}:dlq:publishers"
 
-    def partition_dead_letter_counts(self, partition: int) -> str:
-        """The aggregator's dead-letter counts of one partition (fields as `P:dlq:counts`)."""
-        return f"{self.prefix}:dlq:{partition_tag(partition)}:counts"
+    def shard_dead_letter_counts(self, shard: int) -> str:
+        """The aggregator's dead-letter counts of one shard (fields as `P:dlq:counts`)."""
+        return f"{self.prefix}:dlq:{shard_tag(shard)}:counts"
 
-    def partition_dead_letter_publishers(self, partition: int) -> str:
-        """The aggregator's dead-letter counts by publisher of one partition."""
-        return f"{self.prefix}:dlq:{partition_tag(partition)}:publishers"
+    def shard_dead_letter_publishers(self, shard: int) -> str:
+        """The aggregator's dead-letter counts by publisher of one shard."""
+        return f"{self.prefix}:dlq:{shard_tag(shard)}:publishers"
 
     # --- releases ---------------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 Used by the release builder (never by the council API, which reads published releases only).
 Cumulative values are derived from the daily ones at read time, counting everything since
 the programme began, so a late event for an old date moves every later cumulative value.
-The aggregators keep counts per Kafka partition (`platform.redis_keys`); every read here sums
-a table over the partitions.
+The aggregators keep counts per count shard (`platform.redis_keys`); every read here sums a
+table over the shards.
 """
 
 from __future__ import annotations
@@ -45,26 +45,26 @@ class CountsReader:
         raw = cast("bytes | None", self.client.get(self.keys.active_generation))
         return raw.decode() if raw else "1"
 
-    def partitions(self) -> list[int]:
-        """Every partition an aggregator ever counted from."""
-        raw = cast("set[bytes]", self.client.smembers(self.keys.partitions))
-        return sorted(int(p) for p in raw)
+    def shards(self) -> list[int]:
+        """Every count shard an aggregator ever counted into."""
+        raw = cast("set[bytes]", self.client.smembers(self.keys.shards))
+        return sorted(int(k) for k in raw)
 
     def offsets(self) -> dict[int, int]:
         """Next offset to count, per partition, of the active generation."""
-        generation, partitions = self.generation(), self.partitions()
+        generation = self.generation()
         pipe = self.client.pipeline(transaction=False)
-        for partition in partitions:
-            pipe.get(self.keys.offset(generation, partition))
-        raw = cast("list[bytes | None]", pipe.execute())
-        return {p: int(o) for p, o in zip(partitions, raw, strict=True) if o is not None}
+        for shard in self.shards():
+            pipe.hgetall(self.keys.offsets(generation, shard))
+        raw = cast("list[dict[bytes, bytes]]", pipe.execute())
+        return {int(p): int(o) for of_shard in raw for p, o in of_shard.items()}
 
     def stats(self) -> dict[str, int]:
         """The active generation's counters (consumed, counted, duplicates, ...)."""
         generation = self.generation()
         pipe = self.client.pipeline(transaction=False)
-        for partition in self.partitions():
-            pipe.hgetall(self.keys.stats(generation, partition))
+        for shard in self.shards():
+            pipe.hgetall(self.keys.stats(generation, shard))
         summed: dict[str, int] = {}
         for raw in cast("list[dict[bytes, bytes]]", pipe.execute()):
             for name, value in raw.items():
@@ -79,12 +79,12 @@ class CountsReader:
         self, keys: Sequence[tuple[str, int, str]], *, generation: str | None = None
     ) -> dict[tuple[str, int, str], Table]:
         """Several tables of one generation (default: the active one), summed over the
-        partitions, pipelined."""
+        count shards, pipelined."""
         generation = generation or self.generation()
-        partitions = self.partitions()
+        shards = self.shards()
         pipe = self.client.pipeline(transaction=False)
-        for partition in partitions:
-            tables = self.keys.counts_prefix(generation, partition)
+        for shard in shards:
+            tables = self.keys.counts_prefix(generation, shard)
             for ltla, dose, breakdown in keys:
                 pipe.hgetall(tables + count_table(ltla, dose, breakdown))
         raws = cast("list[dict[bytes, bytes]]", pipe.execute())
@@ -130,15 +130,15 @@ class CountsReader:
         """Every (ltla, dose, breakdown) table the active generation holds, sorted."""
         generation = self.generation()
         found = set()
-        for partition in self.partitions():
-            tables = self.keys.counts_prefix(generation, partition)
+        for shard in self.shards():
+            tables = self.keys.counts_prefix(generation, shard)
             for key in self.client.scan_iter(match=f"{tables}*", count=1000):
                 found.add(parse_count_table(cast("bytes", key).decode()[len(tables) :]))
         return sorted(found)
 
 
 def _parse(raw: dict[bytes, bytes], days: dict[bytes, date], table: Table) -> Table:
-    """Add one partition's cells to ``table``."""
+    """Add one shard's cells to ``table``."""
     for field, value in raw.items():
         day_text, _, group = field.partition(b"|")
         day = days.get(day_text)

@@ -24,20 +24,20 @@ names = st.text(st.characters(blacklist_characters="|:\n", blacklist_categories=
 
 def test_the_layout_an_operator_reads_in_redis() -> None:
     assert keys.active_generation == "vx:agg:{ctl}:generation"
-    assert keys.counts("2", 5, "E09000013", 1, "sex") == "vx:g2:{p5}:c:E09000013:1:sex"
-    assert keys.event_states("2", 5, 17) == "vx:g2:{p5}:e:17"
-    assert (keys.offset("2", 5), keys.stats("2", 5)) == ("vx:g2:{p5}:offset", "vx:g2:{p5}:stats")
+    assert keys.counts("2", 5, "E09000013", 1, "sex") == "vx:g2:{s5}:c:E09000013:1:sex"
+    assert keys.event_states("2", 5, 17) == "vx:g2:{s5}:e:17"
+    assert (keys.offsets("2", 5), keys.stats("2", 5)) == ("vx:g2:{s5}:offsets", "vx:g2:{s5}:stats")
     assert keys.barrier == "vx:agg:{ctl}:barrier"
-    assert keys.partition_barrier(5) == "vx:agg:{p5}:barrier"
+    assert keys.shard_barrier(5) == "vx:agg:{s5}:barrier"
     assert keys.dead_letter_counts == "vx:dlq:counts"
-    assert keys.partition_dead_letter_counts(5) == "vx:dlq:{p5}:counts"
+    assert keys.shard_dead_letter_counts(5) == "vx:dlq:{s5}:counts"
     assert (keys.releases, keys.release_latest) == ("vx:{releases}", "vx:{releases}:latest")
     assert keys.release_tables(3) == "vx:release:3:t"
     assert (keys.api_keys, keys.audit) == ("vx:keys", "vx:audit")
 
 
 def test_every_key_of_a_generation_starts_with_its_prefix_and_no_other_generations() -> None:
-    own = [keys.generation_meta("1"), keys.offset("1", 0), keys.counts("1", 0, "E1", 1, "none")]
+    own = [keys.generation_meta("1"), keys.offsets("1", 0), keys.counts("1", 0, "E1", 1, "none")]
     assert all(k.startswith(keys.generation("1")) for k in own)
     assert not any(k.startswith(keys.generation("11")) for k in own)
 
@@ -76,17 +76,17 @@ def test_no_other_module_spells_a_key() -> None:
 
 
 @given(st.integers(0, 255), st.text(st.characters(whitelist_categories=["L", "N"]), min_size=1))
-def test_keys_a_script_touches_together_share_one_cluster_slot(partition: int, prefix: str) -> None:
+def test_keys_a_script_touches_together_share_one_cluster_slot(shard: int, prefix: str) -> None:
     own = RedisKeys(prefix)
     batch = [
-        own.partition_generation(partition),
-        own.partition_barrier(partition),
-        own.offset("7", partition),
-        own.stats("7", partition),
-        own.partition_dead_letter_counts(partition),
-        own.partition_dead_letter_publishers(partition),
-        own.event_states("7", partition, 3),
-        own.counts("7", partition, "E09000013", 2, "sex"),
+        own.shard_generation(shard),
+        own.shard_barrier(shard),
+        own.offsets("7", shard),
+        own.stats("7", shard),
+        own.shard_dead_letter_counts(shard),
+        own.shard_dead_letter_publishers(shard),
+        own.event_states("7", shard, 3),
+        own.counts("7", shard, "E09000013", 2, "sex"),
     ]
     assert len({key_slot(k.encode()) for k in batch}) == 1
     switch = [own.barrier, own.active_generation]
