@@ -1,8 +1,8 @@
 """Who may do what in Redis: one ACL user per service, with the keys and commands it needs.
 
 Every user may run ordinary reads, writes, scripts and transactions (never an `@dangerous`
-command: no FLUSHALL, KEYS, CONFIG, DEBUG or ACL), on its own keys only (`%R~` read-only,
-`~` read and write; the layout is `redis_keys`):
+command: no FLUSHALL, KEYS, CONFIG, DEBUG or ACL) and read a cluster's slot map, on its own
+keys only (`%R~` read-only, `~` read and write; the layout is `redis_keys`):
 
 - ingest: reads the API keys, counts dead letters; it cannot read the counts;
 - aggregate: the exact counts and event state, the barrier (and its per-shard copies),
@@ -23,7 +23,12 @@ from __future__ import annotations
 import hashlib
 import re
 
-_COMMANDS = "-@all +@read +@write +@keyspace +@scripting +@transaction +@connection -@dangerous"
+# A Redis Cluster client asks a node for the slot map (CLUSTER SLOTS) when it connects and
+# after a slot moved; a single node answers it with an error the client never sends it for.
+_COMMANDS = (
+    "-@all +@read +@write +@keyspace +@scripting +@transaction +@connection -@dangerous"
+    " +cluster|slots +cluster|shards"
+)
 
 
 def _escaped(prefix: str) -> str:
