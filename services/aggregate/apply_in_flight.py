@@ -38,15 +38,15 @@ class ApplyInFlight:
     def _apply(self, prepared: PreparedBatch, target: CountingTarget, started: float) -> None:
         """On the worker thread: Redis and the (thread-safe) metrics, nothing else."""
         live = self._live
-        for write in prepared.writes:  # one atomic script call per partition
-            self._store.apply(
-                target.generation,
-                target.spec.buckets,
-                write,
-                must_be_active=live,
-                respect_barrier=live,
-            )
-            seconds = time.perf_counter() - started
+        self._store.apply(  # one atomic script call per partition
+            target.generation,
+            target.spec.buckets,
+            prepared.writes,
+            must_be_active=live,
+            respect_barrier=live,
+        )
+        seconds = time.perf_counter() - started
+        for write in prepared.writes:
             self._metrics.batch(write.outcome.stats, write.stats, seconds=seconds)
         self._metrics.record_freshness(prepared.intake.records)
 

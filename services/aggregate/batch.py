@@ -88,9 +88,11 @@ class PreparedBatch:
         return {p: end for write in self.writes for p, end in write.landed.items()}
 
 
-StateReader = Callable[[str, int, int, Iterable[str]], Mapping[str, StoredState | None]]
-"""Reads the stored states of event ids of a count shard in a generation with so many
-buckets."""
+StateReader = Callable[
+    [str, int, Mapping[int, Iterable[str]]], Mapping[int, Mapping[str, StoredState | None]]
+]
+"""Reads the stored states of event ids (by count shard) in a generation with so many
+buckets, in one round trip: shard -> event id -> state."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,16 +122,19 @@ class BatchPreparer:
         for refusal in taken.refused:
             refusals.setdefault(refusal.record.partition, []).append(refusal)
         consumed = Counter(record.partition for record in records)
+        wanted: dict[int, set[str]] = {}  # shard -> ids its partitions' events depend on
+        for move in partitions:
+            of_partition = (taken.events[i] for i in events.get(move[0], []))
+            shard = target.spec.shard_of(move[0])
+            wanted.setdefault(shard, set()).update(ids_to_read(of_partition))
+        states = self.read_states(target.generation, target.spec.buckets, wanted)
         writes, refused = [], []
         for move in partitions:
             partition = move[0]
             shard = target.spec.shard_of(partition)
             positions = events.get(partition, [])
             mine = [taken.events[i] for i in positions]
-            stored = self.read_states(
-                target.generation, target.spec.buckets, shard, ids_to_read(mine)
-            )
-            outcome = target.counter.count(mine, stored)
+            outcome = target.counter.count(mine, states.get(shard, {}))
             lost = refusals.get(partition, [])
             lost += [_conflict(taken, positions[i]) for i in outcome.conflicts]
             stats = BatchStats(

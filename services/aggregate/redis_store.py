@@ -9,12 +9,14 @@ on one Redis node and on Redis Cluster. A batch is applied one partition at a ti
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from importlib.resources import files
 from typing import Any, cast
 
 import redis
+from redis.commands.core import Script
 
 from services.aggregate.batch import BatchWrite
 from services.aggregate.errors import (
@@ -111,35 +113,70 @@ class RedisStore:
         return {int(p): int(o) for p, o in raw.items()}
 
     def read_states(
-        self, generation: str, buckets: int, shard: int, event_ids: Iterable[str]
-    ) -> dict[str, StoredState | None]:
-        """The stored state of each event id of a count shard (None if never seen), in one
-        round trip."""
-        ids = list(event_ids)
-        if not ids:
-            return {}
-        keys = _KeyIndex(lambda bucket: self.keys.event_states(generation, shard, bucket))
-        args: list[Any] = []
-        for event_id in ids:
-            args += (keys.index(bucket_of(event_id, buckets)), event_id)
+        self, generation: str, buckets: int, wanted: Mapping[int, Iterable[str]]
+    ) -> dict[int, dict[str, StoredState | None]]:
+        """The stored state of each event id, by count shard (None if never seen): one script
+        call per shard, all in one round trip."""
+        calls: list[tuple[list[str], list[Any]]] = []
+        order: list[tuple[int, list[str]]] = []
+        for shard, event_ids in wanted.items():
+            ids = list(event_ids)
+            if not ids:
+                continue
+            keys = _KeyIndex(partial(self.keys.event_states, generation, shard))
+            args: list[Any] = []
+            for event_id in ids:
+                args += (keys.index(bucket_of(event_id, buckets)), event_id)
+            calls.append((keys.names, args))
+            order.append((shard, ids))
         with _wrapped():
-            values = cast("list[bytes | None]", self._read(keys=keys.names, args=args))
-        return {event_id: parse(v) for event_id, v in zip(ids, values, strict=True)}
+            answers = self._run_all(self._read, calls)
+        out: dict[int, dict[str, StoredState | None]] = {shard: {} for shard in wanted}
+        for (shard, ids), values in zip(order, answers, strict=True):
+            out[shard] = {i: parse(v) for i, v in zip(ids, values, strict=True)}
+        return out
 
     def apply(
         self,
         generation: str,
         buckets: int,
-        batch: BatchWrite,
+        batches: Sequence[BatchWrite],
         *,
         must_be_active: bool,
         respect_barrier: bool,
     ) -> None:
-        """Apply one partition's batch atomically; FenceError (nothing written) if anything
-        moved since."""
+        """Apply each partition's batch atomically (one script call each, all in one round
+        trip); FenceError or CorruptCountsError if any was refused: that one wrote nothing,
+        the others landed (Redis's offsets say which)."""
+        calls: list[tuple[list[str], list[Any]]] = []
+        for batch in batches:
+            self._register(batch.shard)
+            calls.append(
+                self._apply_call(generation, buckets, batch, must_be_active, respect_barrier)
+            )
+        with _wrapped():
+            results = self._run_all(self._apply, calls)
+        for batch, result in zip(batches, results, strict=True):
+            kind = result[0].decode()
+            if kind == "ok":
+                continue
+            detail = result[1].decode() if len(result) > 1 else ""
+            if kind == "negative":
+                raise CorruptCountsError(
+                    f"a batch would make {detail} negative; rebuild the counts"
+                )
+            raise FenceError(kind, f"{batch.move[0]}:{detail}")
+
+    def _apply_call(
+        self,
+        generation: str,
+        buckets: int,
+        batch: BatchWrite,
+        must_be_active: bool,
+        respect_barrier: bool,
+    ) -> tuple[list[str], list[Any]]:
         partition, stored, new = batch.move
         shard = batch.shard
-        self._register(shard)
         keys = [
             self.keys.shard_generation(shard),
             self.keys.shard_barrier(shard),
@@ -158,15 +195,24 @@ class RedisStore:
             new,
             *_apply_args(self.keys, generation, shard, buckets, batch, named),
         ]
-        with _wrapped():
-            result = cast("list[bytes]", self._apply(keys=keys + named.names, args=args))
-        kind = result[0].decode()
-        if kind == "ok":
-            return
-        detail = result[1].decode() if len(result) > 1 else ""
-        if kind == "negative":
-            raise CorruptCountsError(f"a batch would make {detail} negative; rebuild the counts")
-        raise FenceError(kind, f"{partition}:{detail}")
+        return keys + named.names, args
+
+    def _run_all(self, script: Script, calls: list[tuple[list[str], list[Any]]]) -> list[Any]:
+        """Run a script once per (keys, args), pipelined: one round trip however many slots
+        (a cluster client sends each call to its slot's node)."""
+        if len(calls) <= 1:
+            return [script(keys=keys, args=args) for keys, args in calls]
+        pipe = self.client.pipeline(transaction=False)
+        for keys, args in calls:
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+        results = cast("list[Any]", pipe.execute(raise_on_error=False))
+        for i, result in enumerate(results):
+            if isinstance(result, redis.exceptions.NoScriptError):
+                keys, args = calls[i]
+                results[i] = script(keys=keys, args=args)  # loads it on that node, then runs
+            elif isinstance(result, Exception):
+                raise result
+        return results
 
     def _register(self, shard: int) -> None:
         """Add a shard to the set readers sum over, before anything of it is written."""

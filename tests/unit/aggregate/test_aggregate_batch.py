@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,10 +41,10 @@ def test_a_batch_is_counted_from_states_read_after_the_batch_in_flight_landed() 
     calls: list[str] = []
 
     def read_states(
-        generation: str, buckets: int, partition: int, ids: Iterable[str]
-    ) -> dict[str, StoredState | None]:
-        calls.append(f"read {generation}/{buckets}/p{partition} {sorted(ids)}")
-        return dict.fromkeys(ids)
+        generation: str, buckets: int, wanted: Mapping[int, Iterable[str]]
+    ) -> dict[int, dict[str, StoredState | None]]:
+        calls.append(f"read {generation}/{buckets} { ({s: sorted(i) for s, i in wanted.items()}) }")
+        return {shard: dict.fromkeys(ids) for shard, ids in wanted.items()}
 
     preparer = BatchPreparer(
         intake=RecordIntake(areas=load_areas()), read_states=read_states, live=True
@@ -57,7 +57,8 @@ def test_a_batch_is_counted_from_states_read_after_the_batch_in_flight_landed() 
     prepared = preparer.prepare(
         records, [(0, 7, 9), (2, None, 5)], _target(), before_reading=lambda: calls.append("settle")
     )
-    assert calls == ["settle", "read 3/8/p0 ['a']", "read 3/8/p2 ['b']"]
+    # One read for the batch, by count shard (here one per partition).
+    assert calls == ["settle", "read 3/8 {0: ['a'], 2: ['b']}"]
     first, second = prepared.writes  # one per partition: Redis applies each in its own slot
     assert prepared.landed == {0: 9, 2: 5} and first.count_dead_letters
     assert (first.landed, second.landed) == ({0: 9}, {2: 5})
@@ -75,7 +76,9 @@ def test_a_reused_event_id_with_other_content_is_refused_with_its_record_and_pub
     stored = {"a": full_codec().counted(make_event("a"))}
     preparer = BatchPreparer(
         intake=RecordIntake(areas=load_areas()),
-        read_states=lambda _g, _b, _p, ids: {i: stored.get(i) for i in ids},
+        read_states=lambda _g, _b, wanted: {
+            s: {i: stored.get(i) for i in ids} for s, ids in wanted.items()
+        },
         live=True,
     )
     records = [
@@ -110,7 +113,7 @@ def test_batch_stats_are_named_as_the_generation_stats_hash_stores_them() -> Non
 def test_a_rebuild_does_not_add_to_the_dead_letter_counts() -> None:
     preparer = BatchPreparer(
         intake=RecordIntake(areas=load_areas()),
-        read_states=lambda g, b, p, ids: dict.fromkeys(ids),
+        read_states=lambda g, b, wanted: {s: dict.fromkeys(i) for s, i in wanted.items()},
         live=False,
     )
     prepared = preparer.prepare(
