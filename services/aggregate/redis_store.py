@@ -16,6 +16,7 @@ from importlib.resources import files
 from typing import Any, cast
 
 import redis
+from redis.cluster import RedisCluster
 from redis.commands.core import Script
 
 from services.aggregate.batch import BatchWrite
@@ -54,6 +55,7 @@ class RedisStore:
         self.client = client
         self.keys = RedisKeys(prefix)
         self._registered: set[int] = set()  # shards known to be in `keys.shards`
+        self._cluster = isinstance(client, RedisCluster)
         lua = files("services.aggregate")
         self._apply = client.register_script(lua.joinpath("apply_batch.lua").read_text())
         self._read = client.register_script(lua.joinpath("read_states.lua").read_text())
@@ -204,7 +206,10 @@ class RedisStore:
             return [script(keys=keys, args=args) for keys, args in calls]
         pipe = self.client.pipeline(transaction=False)
         for keys, args in calls:
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
+            if self._cluster:  # a cluster pipeline refuses EVALSHA; EVAL hits the script cache
+                pipe.eval(cast("str", script.script), len(keys), *keys, *args)
+            else:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
         results = cast("list[Any]", pipe.execute(raise_on_error=False))
         for i, result in enumerate(results):
             if isinstance(result, redis.exceptions.NoScriptError):
