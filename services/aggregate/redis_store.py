@@ -207,7 +207,7 @@ class RedisStore:
         pipe = self.client.pipeline(transaction=False)
         for keys, args in calls:
             if self._cluster:  # a cluster pipeline refuses EVALSHA; EVAL hits the script cache
-                pipe.eval(cast("str", script.script), len(keys), *keys, *args)
+                pipe.execute_command("EVAL", script.script, len(keys), *keys, *args)
             else:
                 pipe.evalsha(script.sha, len(keys), *keys, *args)
         results = cast("list[Any]", pipe.execute(raise_on_error=False))
