@@ -99,7 +99,7 @@ def test_a_feed_counted_on_a_cluster_through_a_kill_is_exact(
 def test_counts_on_a_cluster_are_released_and_read_by_a_council(
     cluster_stack: ClusterStack, topics: Topics, prefix: str, tmp_path: Path
 ) -> None:
-    # A borough-sized feed: the release's national disclosure audit is measured in bench/.
+    # A borough-sized feed, released as of its last day (as the end-to-end test does).
     simulator = simulation(0.004, (HAMMERSMITH, BRENT))
     publish(cluster_stack, topics.events, simulator.records())
     client = cluster_stack.redis_client()
@@ -116,7 +116,7 @@ def test_counts_on_a_cluster_are_released_and_read_by_a_council(
         wait_until_counted(cluster_stack, topics.events, reader, timeout=90)
     finally:
         aggregators.kill_all()
-    release_id = _release(cluster_stack, topics, prefix)
+    release_id = _release(cluster_stack, topics, prefix, as_of=simulator.config.end)
     _council_reads_the_release(
         cluster_stack, prefix, release_id, simulator.expected_counts().counts
     )
@@ -136,7 +136,7 @@ def _masters_holding(cluster_stack: ClusterStack, prefix: str) -> int:
     return holding
 
 
-def _release(cluster_stack: ClusterStack, topics: Topics, prefix: str) -> int:
+def _release(cluster_stack: ClusterStack, topics: Topics, prefix: str, *, as_of: date) -> int:
     settings = ReleaseSettings(
         kafka_bootstrap=cluster_stack.bootstrap,
         **cluster_stack.secrets.service_settings("release"),
@@ -148,7 +148,9 @@ def _release(cluster_stack: ClusterStack, topics: Topics, prefix: str) -> int:
         release_wait_seconds=30.0,
     )
     client = connect(settings)  # as the release service's own user
-    meta = release_builder(client, settings=settings, areas=load_areas()).create(publish=True)
+    meta = release_builder(client, settings=settings, areas=load_areas()).create(
+        as_of=as_of, publish=True
+    )
     client.close()
     assert meta.status is ReleaseStatus.PUBLISHED, meta.held_reasons
     return meta.id
