@@ -142,9 +142,7 @@ def _aggregator_rate(
 
 
 def _bytes_per_event(client: redis.Redis, prefix: str) -> dict[str, float]:
-    keys = list(
-        client.scan_iter(match=RedisKeys(prefix).event_states_prefix("1") + "*", count=1000)
-    )
+    keys = list(client.scan_iter(match=RedisKeys(prefix).generation("1") + "{s*}:e:*", count=1000))
     pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.memory_usage(key, samples=0)

@@ -64,12 +64,10 @@ def _memory_by_kind(client: redis.Redis, generation: str) -> dict[str, int]:
     """Bytes Redis holds for one generation's counts (`c:`) and event states (`e:`)."""
     sizes = {"counts": 0, "count_fields": 0, "states": 0, "state_entries": 0}
     names = RedisKeys(PREFIX)
-    prefixes = (
-        ("counts", names.counts_prefix(generation)),
-        ("states", names.event_states_prefix(generation)),
-    )
-    for kind, pattern in prefixes:
-        keys = list(client.scan_iter(match=f"{pattern}*", count=2000))
+    prefixes = (("counts", "c:"), ("states", "e:"))  # `P:g<G>:{s<K>}:c:...` and `...:e:...`
+    for kind, part in prefixes:
+        pattern = f"{names.generation(generation)}{{s*}}:{part}*"
+        keys = list(client.scan_iter(match=pattern, count=2000))
         pipe = client.pipeline(transaction=False)
         for key in keys:
             pipe.memory_usage(key, samples=0)

@@ -145,14 +145,15 @@ def write_counts(
                         day_index.tolist(), group_index.tolist(), values, strict=True
                     )
                 }
-                pipe.hset(keys.counts("1", ltla, dose, name), mapping=mapping)  # type: ignore[arg-type]
+                pipe.hset(keys.counts("1", 0, ltla, dose, name), mapping=mapping)  # type: ignore[arg-type]
                 cells += len(mapping)
                 if name == "none":
                     vaccinations += sum(values)
         if n % 20 == 19:
             pipe.execute()
+    pipe.sadd(keys.shards, 0)  # every count in shard 0's tables: readers sum over one
     pipe.hset(
-        keys.stats("1"),
+        keys.stats("1", 0),
         mapping={"consumed": vaccinations, "counted": vaccinations, "net_counted": vaccinations},
     )
     pipe.execute()

@@ -79,6 +79,20 @@ def _replay(f: Figures) -> tuple[str, str, str]:
     )
 
 
+def _replay_cluster(f: Figures) -> tuple[str, str, str]:
+    layouts = f.get("layouts") or {}
+    measured = ", ".join(f"{k}: {_n(v.get('records_per_second'))} ev/s" for k, v in layouts.items())
+    projected = ", ".join(
+        f"{k}: {_n(v)} h" for k, v in (f.get("uk_130m_replay_hours_projected") or {}).items()
+    )
+    return (
+        f"N aggregators × M masters: {measured} ({_n(f.get('cluster_vs_single'))} × 1x1); "
+        f"UK 130M projected {projected}",
+        "(projection)",
+        "—",
+    )
+
+
 def _one_release(release: Mapping[str, Any]) -> str:
     if "skipped" in release:
         return "not run (time budget)"
@@ -163,6 +177,7 @@ ROWS: tuple[tuple[str, str, Callable[[Figures], tuple[str, str, str]]], ...] = (
     ("2. Ingest throughput (HTTP, 1,000/batch)", "bench_ingest", _ingest),
     ("3. Freshness (HTTP accept → counted)", "bench_freshness", _freshness),
     ("4. Replay (full rebuild)", "bench_replay", _replay),
+    ("4b. Replay on Redis Cluster", "bench_replay_cluster", _replay_cluster),
     ("5. National release build", "bench_release", _release),
     ("6. API against bare FastAPI", "bench_api", _api),
     ("7. Memory", "bench_replay", _memory),

@@ -29,6 +29,7 @@ BENCHES = (
     "bench.bench_ingest",
     "bench.bench_freshness",
     "bench.bench_replay",
+    "bench.bench_replay_cluster",
     "bench.bench_release",
     "bench.bench_api",
     "bench.bench_disclosure",

@@ -19,7 +19,8 @@ if [ ! -f secrets/kafka.pem ]; then
 fi
 touch .env
 for name in KAFKA_ADMIN KAFKA_INGEST KAFKA_AGGREGATE KAFKA_RELEASE KAFKA_OPERATOR \
-            REDIS_INGEST REDIS_AGGREGATE REDIS_RELEASE REDIS_API REDIS_OPERATOR REDIS_EXPORTER; do
+            REDIS_INGEST REDIS_AGGREGATE REDIS_RELEASE REDIS_API REDIS_OPERATOR REDIS_EXPORTER \
+            REDIS_CLUSTER_ADMIN; do
   grep -q "^${name}_PASSWORD=" .env || echo "${name}_PASSWORD=$(openssl rand -hex 24)" >> .env
 done
 echo "secrets/ and .env are ready"

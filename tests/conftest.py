@@ -12,12 +12,13 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pytest
 import redis
+from redis.cluster import RedisCluster
 
-from devtools.localstack import runner, servers
+from devtools.localstack import redis_cluster, runner, servers
 from devtools.localstack.credentials import StackSecrets, ensure_secrets
 from services.platform.kafka_acls import Principals, apply_grants, grants
 from services.platform.kafka_auth import KafkaAuth
@@ -79,6 +80,28 @@ def redis_login(secrets: StackSecrets, user: str, url: str) -> redis.Redis:
     return redis.Redis.from_url(url, username=user, password=secrets.redis_passwords[user])
 
 
+def redis_cluster_login(secrets: StackSecrets, user: str, url: str) -> RedisCluster:
+    """A Redis Cluster client (seeded with `url`) logged in as `user`."""
+    return RedisCluster.from_url(url, username=user, password=secrets.redis_passwords[user])
+
+
+@dataclass(frozen=True)
+class ClusterStack:
+    """The session's Kafka with a three-master Redis Cluster in place of the single Redis."""
+
+    bootstrap: str
+    cluster: redis_cluster.RedisCluster
+    secrets: StackSecrets
+
+    @property
+    def redis_url(self) -> str:
+        return self.cluster.url
+
+    def redis_client(self, user: str = "operator") -> redis.Redis:
+        """A cluster client logged in as this Redis user (it has the commands of Redis)."""
+        return cast("redis.Redis", redis_cluster_login(self.secrets, user, self.redis_url))
+
+
 def redis_acl(secrets: StackSecrets) -> str:
     """The ACL file of a test Redis: production's users, for any key prefix."""
     return acl_file(secrets.redis_passwords, prefix="*")
@@ -129,6 +152,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_secrets: StackSecrets)
     # Tests may restart a server in place (the Stack then holds the new process): stop those.
     for pid in {kafka.pid, redis_server.pid, started.kafka.pid, started.redis.pid}:
         servers.stop(pid)
+
+
+@pytest.fixture(scope="session")
+def cluster_stack(
+    tmp_path_factory: pytest.TempPathFactory, stack: Stack, stack_secrets: StackSecrets
+) -> Iterator[ClusterStack]:
+    """A Redis Cluster of three masters (production's users on every node), started once for
+    the tests that ask for it, beside the session's Kafka."""
+    cluster = redis_cluster.start_redis_cluster(
+        tmp_path_factory.mktemp("redis-cluster"),
+        ports=redis_cluster.free_cluster_ports(3),
+        acl=redis_acl(stack_secrets),
+    )
+    yield ClusterStack(bootstrap=stack.bootstrap, cluster=cluster, secrets=stack_secrets)
+    cluster.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from services.aggregate.batch import BatchWrite, PreparedBatch
+from services.aggregate.batch import PreparedBatch
 from services.aggregate.counting_target import CountingTarget
 from services.aggregate.errors import FenceError, StoreUnavailableError
 from services.aggregate.metrics import AggregateMetrics
@@ -26,32 +26,34 @@ class ApplyInFlight:
         self._store, self._metrics, self._live = store, metrics, live
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redis-apply")
         self._future: Future[None] | None = None
-        self._batch: BatchWrite | None = None
+        self._batch: PreparedBatch | None = None
 
     def submit(self, prepared: PreparedBatch, target: CountingTarget, *, started: float) -> None:
         """Start applying a batch on the worker thread (the previous must be settled)."""
         if self._future is not None:
             raise RuntimeError("a batch is still in flight: settle it first")
         apply = self._pool.submit(self._apply, prepared, target, started)
-        self._future, self._batch = apply, prepared.write
+        self._future, self._batch = apply, prepared
 
     def _apply(self, prepared: PreparedBatch, target: CountingTarget, started: float) -> None:
         """On the worker thread: Redis and the (thread-safe) metrics, nothing else."""
-        write, live = prepared.write, self._live
-        self._store.apply(
+        live = self._live
+        self._store.apply(  # one atomic script call per partition
             target.generation,
             target.spec.buckets,
-            write,
+            prepared.writes,
             must_be_active=live,
             respect_barrier=live,
         )
         seconds = time.perf_counter() - started
-        self._metrics.batch(write.outcome.stats, write.stats, seconds=seconds)
+        for write in prepared.writes:
+            self._metrics.batch(write.outcome.stats, write.stats, seconds=seconds)
         self._metrics.record_freshness(prepared.intake.records)
 
-    def settle(self) -> BatchWrite | None:
+    def settle(self) -> PreparedBatch | None:
         """Wait for the batch in flight; return it once landed (None: there was none), or
-        re-raise its error."""
+        re-raise its error (a write of some partitions may have landed: Redis's offsets
+        say which)."""
         future, batch = self._future, self._batch
         self._future = self._batch = None
         if future is None:
@@ -59,7 +61,7 @@ class ApplyInFlight:
         future.result()
         return batch
 
-    def abandon(self) -> BatchWrite | None:
+    def abandon(self) -> PreparedBatch | None:
         """Wait for the batch in flight; return it if it landed, forget it if it failed."""
         try:
             return self.settle()

@@ -1,5 +1,10 @@
 """Prepare one batch for Redis: take the records in, read the states they depend on, count.
 
+A polled batch is split by partition: each partition's events are counted against the event
+states of its count shard and applied by one script call in that shard's hash slot
+(`platform.redis_keys`). Events are keyed by person, so an event and every correction or
+retraction of it share a partition, and so a shard.
+
 The result is typed: the offsets the batch moves, the counting outcome, and its statistics
 (`BatchStats`: records consumed, dead letters by reason and publisher). Only `counters` names
 the statistics as the generation's stats hash stores them, and only the Redis adapter encodes
@@ -53,24 +58,41 @@ class BatchWrite:
     outcome: BatchOutcome
     stats: BatchStats
     count_dead_letters: bool = True  # add the refusals to the dead-letter counts (live only)
+    shard: int = 0  # the count shard of the batch's one partition (`GenerationSpec.shard_of`)
 
     @property
     def landed(self) -> dict[int, int]:
         """The offset each partition holds once the batch is applied."""
         return {partition: end for partition, _, end in self.partitions}
 
+    @property
+    def move(self) -> PartitionMove:
+        """The one partition this batch moves (Redis applies a batch per partition)."""
+        if len(self.partitions) != 1:
+            raise ValueError(f"a batch must move one partition, not {len(self.partitions)}")
+        return self.partitions[0]
+
 
 @dataclass(frozen=True, slots=True)
 class PreparedBatch:
-    """A batch counted and ready to apply, with the records it took in and every refusal."""
+    """A batch counted and ready to apply (one write per partition), with the records it
+    took in and every refusal."""
 
-    write: BatchWrite
+    writes: list[BatchWrite]
     intake: Intake
     refused: list[Refused]
 
+    @property
+    def landed(self) -> dict[int, int]:
+        """The offset each partition holds once every write is applied."""
+        return {p: end for write in self.writes for p, end in write.landed.items()}
 
-StateReader = Callable[[str, int, Iterable[str]], Mapping[str, StoredState | None]]
-"""Reads the stored states of event ids in a generation with so many buckets."""
+
+StateReader = Callable[
+    [str, int, Mapping[int, Iterable[str]]], Mapping[int, Mapping[str, StoredState | None]]
+]
+"""Reads the stored states of event ids (by count shard) in a generation with so many
+buckets, in one round trip: shard -> event id -> state."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,17 +115,38 @@ class BatchPreparer:
         has landed, so the states are current) read the states they depend on and count."""
         taken = self.intake.take(records)
         before_reading()
-        ids = ids_to_read(taken.events)
-        stored = self.read_states(target.generation, target.spec.buckets, ids)
-        outcome = target.counter.count(taken.events, stored)
-        refused = taken.refused + [_conflict(taken, position) for position in outcome.conflicts]
-        stats = BatchStats(
-            consumed=len(records),
-            dead_lettered=dict(Counter(r.error.reason.value for r in refused)),
-            by_publisher=dict(Counter((r.error.reason.value, r.publisher or "") for r in refused)),
-        )
-        write = BatchWrite(partitions, outcome, stats, count_dead_letters=self.live)
-        return PreparedBatch(write=write, intake=taken, refused=refused)
+        events: dict[int, list[int]] = {}  # partition -> positions of its events in `taken`
+        for position, record in enumerate(taken.records):
+            events.setdefault(record.partition, []).append(position)
+        refusals: dict[int, list[Refused]] = {}
+        for refusal in taken.refused:
+            refusals.setdefault(refusal.record.partition, []).append(refusal)
+        consumed = Counter(record.partition for record in records)
+        wanted: dict[int, set[str]] = {}  # shard -> ids its partitions' events depend on
+        for move in partitions:
+            of_partition = (taken.events[i] for i in events.get(move[0], []))
+            shard = target.spec.shard_of(move[0])
+            wanted.setdefault(shard, set()).update(ids_to_read(of_partition))
+        states = self.read_states(target.generation, target.spec.buckets, wanted)
+        writes, refused = [], []
+        for move in partitions:
+            partition = move[0]
+            shard = target.spec.shard_of(partition)
+            positions = events.get(partition, [])
+            mine = [taken.events[i] for i in positions]
+            outcome = target.counter.count(mine, states.get(shard, {}))
+            lost = refusals.get(partition, [])
+            lost += [_conflict(taken, positions[i]) for i in outcome.conflicts]
+            stats = BatchStats(
+                consumed=consumed[partition],
+                dead_lettered=dict(Counter(r.error.reason.value for r in lost)),
+                by_publisher=dict(Counter((r.error.reason.value, r.publisher or "") for r in lost)),
+            )
+            writes.append(
+                BatchWrite([move], outcome, stats, count_dead_letters=self.live, shard=shard)
+            )
+            refused += lost
+        return PreparedBatch(writes=writes, intake=taken, refused=refused)
 
 
 def _conflict(taken: Intake, position: int) -> Refused:

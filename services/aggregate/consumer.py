@@ -22,7 +22,7 @@ from collections.abc import Callable
 from kafka import KafkaConsumer
 
 from services.aggregate.apply_in_flight import ApplyInFlight
-from services.aggregate.batch import BatchPreparer, BatchWrite
+from services.aggregate.batch import BatchPreparer, PreparedBatch
 from services.aggregate.counting_target import CountingTarget, Mode, load_target
 from services.aggregate.cursor import Cursors
 from services.aggregate.dead_letter_sender import DeadLetterSender
@@ -126,14 +126,14 @@ class Aggregator:
         if self.mode.live and self._dead_letters is not None:
             self._dead_letters.send(prepared.refused)
         self._in_flight.submit(prepared, target, started=started)
-        self.cursors.submitted(prepared.write.landed)
+        self.cursors.submitted(prepared.landed)
         return len(plan.records)
 
     def settle(self) -> None:
         """Wait until the batch applying in Redis has landed (`cursors` then include it)."""
         self._landed(self._in_flight.settle())
 
-    def _landed(self, write: BatchWrite | None) -> None:
+    def _landed(self, write: PreparedBatch | None) -> None:
         """On this thread, which alone touches the Kafka consumer: a batch landed."""
         if write is not None:
             self.health.redis_answered()

@@ -29,9 +29,14 @@ class GenerationSpec:
     ltla_codes: tuple[str, ...]
     msoa_codes: tuple[str, ...]
     created_at: str
+    # Count shards (`redis_keys`): the topic's partitions when the generation was created;
+    # 0 in a spec written before shards, one shard per partition.
+    shards: int = 0
 
     @classmethod
-    def new(cls, *, breakdowns: str | tuple[str, ...], buckets: int) -> GenerationSpec:
+    def new(
+        cls, *, breakdowns: str | tuple[str, ...], buckets: int, shards: int = 0
+    ) -> GenerationSpec:
         """A spec for a new generation with today's reference data as its dictionary."""
         areas = load_areas()
         ltlas = tuple(a.code for a in areas.ltlas())
@@ -41,6 +46,7 @@ class GenerationSpec:
             ltla_codes=ltlas,
             msoa_codes=tuple(sorted(m for code in ltlas for m in areas.msoas_in(code))),
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            shards=shards,
         )
 
     def to_json(self) -> str:
@@ -57,7 +63,13 @@ class GenerationSpec:
             ltla_codes=tuple(data["ltla_codes"]),
             msoa_codes=tuple(data["msoa_codes"]),
             created_at=str(data["created_at"]),
+            shards=int(data.get("shards", 0)),
         )
+
+    def shard_of(self, partition: int) -> int:
+        """The count shard a partition is counted in (the same for a person's events after
+        partitions are added in multiples of `shards`)."""
+        return partition % self.shards if self.shards else partition
 
     def codec(self) -> StateCodec:
         """The state codec of this generation's dictionary."""

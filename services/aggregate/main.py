@@ -128,7 +128,9 @@ def _run(settings: AggregateSettings) -> int:
         store=store,
         metrics=metrics,
         default_spec=lambda: GenerationSpec.new(
-            breakdowns=settings.aggregate_breakdowns, buckets=settings.aggregate_event_buckets
+            breakdowns=settings.aggregate_breakdowns,
+            buckets=settings.aggregate_event_buckets,
+            shards=settings.events_partitions,
         ),
         dead_letters=sender,
         mode=Mode(),
@@ -185,6 +187,7 @@ def _rebuild(settings: AggregateSettings, *, breakdowns: str | None, drop_old: b
     spec = GenerationSpec.new(
         breakdowns=breakdowns or settings.aggregate_breakdowns,
         buckets=settings.aggregate_event_buckets,
+        shards=settings.events_partitions,
     )
     old = store.active_generation()
     new = store.new_generation(spec)

@@ -58,7 +58,7 @@ def rebuild(
             if not aggregator.cursors.caught_up(ends):
                 continue
             aggregator.settle()  # nothing may land in the new generation after the switch
-            switched = store.switch_generation(old_generation, new_generation)
+            switched = store.switch_generation(old_generation, new_generation, partitions=ends)
             if switched == 1:
                 break
             if switched == -1:

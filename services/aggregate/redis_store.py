@@ -1,19 +1,23 @@
 """The aggregator's Redis adapter: generations, offsets, event states and atomic batches.
 
 The keys (a generation's counts, event states, offsets and stats, the active generation, the
-release barrier, dead-letter counts) are named by `platform.redis_keys`; the Lua scripts take
-them as arguments.
+release barrier, dead-letter counts) are named by `platform.redis_keys`; the Lua scripts are
+given every key they touch, all in one count shard's hash slot, so the store works the same
+on one Redis node and on Redis Cluster. A batch is applied one partition at a time.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from importlib.resources import files
 from typing import Any, cast
 
 import redis
+from redis.cluster import RedisCluster
+from redis.commands.core import Script
 
 from services.aggregate.batch import BatchWrite
 from services.aggregate.errors import (
@@ -50,6 +54,8 @@ class RedisStore:
     def __init__(self, client: redis.Redis, *, prefix: str) -> None:
         self.client = client
         self.keys = RedisKeys(prefix)
+        self._registered: set[int] = set()  # shards known to be in `keys.shards`
+        self._cluster = isinstance(client, RedisCluster)
         lua = files("services.aggregate")
         self._apply = client.register_script(lua.joinpath("apply_batch.lua").read_text())
         self._read = client.register_script(lua.joinpath("read_states.lua").read_text())
@@ -86,11 +92,21 @@ class RedisStore:
             self.client.hset(self.keys.generation_meta(str(generation)), "spec", spec.to_json())
         return str(generation)
 
+    def shards(self) -> list[int]:
+        """Every count shard an aggregator ever counted into (readers sum over them)."""
+        with _wrapped():
+            raw = cast("set[bytes]", self.client.smembers(self.keys.shards))
+        return sorted(int(k) for k in raw)
+
     def offsets(self, generation: str) -> dict[int, int]:
         """Next offset to consume of every partition the generation has counted from."""
+        shards = self.shards()
         with _wrapped():
-            raw = cast("dict[bytes, bytes]", self.client.hgetall(self.keys.offsets(generation)))
-        return {int(p): int(o) for p, o in raw.items()}
+            pipe = self.client.pipeline(transaction=False)
+            for shard in shards:
+                pipe.hgetall(self.keys.offsets(generation, shard))
+            raw = cast("list[dict[bytes, bytes]]", pipe.execute())
+        return {int(p): int(o) for of_shard in raw for p, o in of_shard.items()}
 
     def barrier(self) -> dict[int, int]:
         """The release barrier: partition -> offset not to count at or beyond (empty if none)."""
@@ -99,58 +115,135 @@ class RedisStore:
         return {int(p): int(o) for p, o in raw.items()}
 
     def read_states(
-        self, generation: str, buckets: int, event_ids: Iterable[str]
-    ) -> dict[str, StoredState | None]:
-        """The stored state of each event id (None if never seen), in one round trip."""
-        ids = list(event_ids)
-        if not ids:
-            return {}
-        args: list[Any] = [self.keys.event_states_prefix(generation)]
-        for event_id in ids:
-            args += (bucket_of(event_id, buckets), event_id)
+        self, generation: str, buckets: int, wanted: Mapping[int, Iterable[str]]
+    ) -> dict[int, dict[str, StoredState | None]]:
+        """The stored state of each event id, by count shard (None if never seen): one script
+        call per shard, all in one round trip."""
+        calls: list[tuple[list[str], list[Any]]] = []
+        order: list[tuple[int, list[str]]] = []
+        for shard, event_ids in wanted.items():
+            ids = list(event_ids)
+            if not ids:
+                continue
+            keys = _KeyIndex(partial(self.keys.event_states, generation, shard))
+            args: list[Any] = []
+            for event_id in ids:
+                args += (keys.index(bucket_of(event_id, buckets)), event_id)
+            calls.append((keys.names, args))
+            order.append((shard, ids))
         with _wrapped():
-            values = cast("list[bytes | None]", self._read(keys=[], args=args))
-        return {event_id: parse(v) for event_id, v in zip(ids, values, strict=True)}
+            answers = self._run_all(self._read, calls)
+        out: dict[int, dict[str, StoredState | None]] = {shard: {} for shard in wanted}
+        for (shard, ids), values in zip(order, answers, strict=True):
+            out[shard] = {i: parse(v) for i, v in zip(ids, values, strict=True)}
+        return out
 
     def apply(
         self,
         generation: str,
         buckets: int,
-        batch: BatchWrite,
+        batches: Sequence[BatchWrite],
         *,
         must_be_active: bool,
         respect_barrier: bool,
     ) -> None:
-        """Apply a batch atomically; FenceError (nothing written) if anything moved since."""
+        """Apply each partition's batch atomically (one script call each, all in one round
+        trip); FenceError or CorruptCountsError if any was refused: that one wrote nothing,
+        the others landed (Redis's offsets say which)."""
+        calls: list[tuple[list[str], list[Any]]] = []
+        for batch in batches:
+            self._register(batch.shard)
+            calls.append(
+                self._apply_call(generation, buckets, batch, must_be_active, respect_barrier)
+            )
+        with _wrapped():
+            results = self._run_all(self._apply, calls)
+        for batch, result in zip(batches, results, strict=True):
+            kind = result[0].decode()
+            if kind == "ok":
+                continue
+            detail = result[1].decode() if len(result) > 1 else ""
+            if kind == "negative":
+                raise CorruptCountsError(
+                    f"a batch would make {detail} negative; rebuild the counts"
+                )
+            raise FenceError(kind, f"{batch.move[0]}:{detail}")
+
+    def _apply_call(
+        self,
+        generation: str,
+        buckets: int,
+        batch: BatchWrite,
+        must_be_active: bool,
+        respect_barrier: bool,
+    ) -> tuple[list[str], list[Any]]:
+        partition, stored, new = batch.move
+        shard = batch.shard
         keys = [
-            self.keys.active_generation,
-            self.keys.barrier,
-            self.keys.dead_letter_counts,
-            self.keys.offsets(generation),
-            self.keys.stats(generation),
-            self.keys.dead_letter_publishers,
+            self.keys.shard_generation(shard),
+            self.keys.shard_barrier(shard),
+            self.keys.offsets(generation, shard),
+            self.keys.stats(generation, shard),
+            self.keys.shard_dead_letter_counts(shard),
+            self.keys.shard_dead_letter_publishers(shard),
         ]
+        named = _KeyIndex(lambda name: name, first=len(keys) + 1)
         args = [
             generation,
-            self.keys.event_states_prefix(generation),
-            self.keys.counts_prefix(generation),
-            *_apply_args(buckets, batch, must_be_active, respect_barrier),
+            int(must_be_active),
+            int(respect_barrier),
+            partition,
+            "" if stored is None else stored,
+            new,
+            *_apply_args(self.keys, generation, shard, buckets, batch, named),
         ]
-        with _wrapped():
-            result = cast("list[bytes]", self._apply(keys=keys, args=args))
-        kind = result[0].decode()
-        if kind == "ok":
-            return
-        detail = result[1].decode() if len(result) > 1 else ""
-        if kind == "negative":
-            raise CorruptCountsError(f"a batch would make {detail} negative; rebuild the counts")
-        raise FenceError(kind, detail)
+        return keys + named.names, args
 
-    def switch_generation(self, old: str, new: str) -> int:
-        """Make ``new`` active: 1 done, 0 a release barrier is up, -1 ``old`` is not active."""
+    def _run_all(self, script: Script, calls: list[tuple[list[str], list[Any]]]) -> list[Any]:
+        """Run a script once per (keys, args), pipelined: one round trip however many slots
+        (a cluster client sends each call to its slot's node)."""
+        if len(calls) <= 1:
+            return [script(keys=keys, args=args) for keys, args in calls]
+        pipe = self.client.pipeline(transaction=False)
+        for keys, args in calls:
+            if self._cluster:  # a cluster pipeline refuses EVALSHA; EVAL hits the script cache
+                pipe.execute_command("EVAL", script.script, len(keys), *keys, *args)
+            else:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+        results = cast("list[Any]", pipe.execute(raise_on_error=False))
+        for i, result in enumerate(results):
+            if isinstance(result, redis.exceptions.NoScriptError):
+                keys, args = calls[i]
+                results[i] = script(keys=keys, args=args)  # loads it on that node, then runs
+            elif isinstance(result, Exception):
+                raise result
+        return results
+
+    def _register(self, shard: int) -> None:
+        """Add a shard to the set readers sum over, before anything of it is written."""
+        if shard not in self._registered:
+            with _wrapped():
+                self.client.sadd(self.keys.shards, shard)
+            self._registered.add(shard)
+
+    def switch_generation(self, old: str, new: str, *, partitions: Iterable[int] = ()) -> int:
+        """Make ``new`` active: 1 done, 0 a release barrier is up, -1 ``old`` is not active.
+
+        Once switched, each shard's copy of the active generation (which its batches check)
+        is set: every shard ever counted into, and those of ``partitions`` (the topic's: a
+        shard is a partition mod some count, so numbered below it). Until a shard's copy is set
+        its live batches still land in ``old``, which nothing reads any more, and the
+        aggregators resume its partitions from ``new``'s offsets once fenced.
+        """
         with _wrapped():
             keys = [self.keys.barrier, self.keys.active_generation]
-            return int(cast("int", self._switch(keys=keys, args=[old, new])))
+            switched = int(cast("int", self._switch(keys=keys, args=[old, new])))
+            if switched == 1:
+                pipe = self.client.pipeline(transaction=False)
+                for shard in sorted({*partitions, *self.shards()}):
+                    pipe.set(self.keys.shard_generation(shard), new)
+                pipe.execute()
+        return switched
 
     def drop_generation(self, generation: str) -> int:
         """Delete every key of an inactive generation; returns how many were deleted."""
@@ -171,21 +264,38 @@ class RedisStore:
         return deleted
 
 
+class _KeyIndex:
+    """The KEYS of a script call, each named once, by its 1-based index."""
+
+    def __init__(self, name_of: Callable[[Any], str], *, first: int = 1) -> None:
+        self._name_of, self._first = name_of, first
+        self._index: dict[Any, int] = {}
+        self.names: list[str] = []
+
+    def index(self, what: Any) -> int:
+        found = self._index.get(what)
+        if found is None:
+            found = self._index[what] = self._first + len(self.names)
+            self.names.append(self._name_of(what))
+        return found
+
+
 def _apply_args(
+    keys: RedisKeys,
+    generation: str,
+    shard: int,
     buckets: int,
     batch: BatchWrite,
-    must_be_active: bool,
-    respect_barrier: bool,
-) -> list[Any]:
-    partitions = "".join(
-        f"{p}\t{'' if stored is None else stored}\t{new}\n" for p, stored, new in batch.partitions
-    )
+    named: _KeyIndex,
+) -> list[str]:
     states = "".join(
-        f"{bucket_of(event_id, buckets)}\t{event_id}\t{'' if before is None else before}\t{after}\n"
+        f"{named.index(keys.event_states(generation, shard, bucket_of(event_id, buckets)))}"
+        f"\t{event_id}\t{'' if before is None else before}\t{after}\n"
         for event_id, (before, after) in batch.outcome.writes.items()
     )
+    tables = keys.counts_prefix(generation, shard)
     counts = "".join(
-        f"{count_table(ltla, dose, breakdown)}\t{field}\t{delta}\n"
+        f"{named.index(tables + count_table(ltla, dose, breakdown))}\t{field}\t{delta}\n"
         for (ltla, dose, breakdown), fields in batch.outcome.increments.items()
         for field, delta in fields.items()
     )
@@ -200,9 +310,6 @@ def _apply_args(
     for (reason, publisher), n in batch.stats.by_publisher.items() if live else ():
         by_publisher[dead_letter_publisher_field(stage, reason, publisher_label(publisher))] += n
     return [
-        int(must_be_active),
-        int(respect_barrier),
-        partitions,
         states,
         counts,
         "".join(f"{name}\t{n}\n" for name, n in stats.items()),

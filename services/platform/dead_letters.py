@@ -11,7 +11,8 @@ twice).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 import redis
 
@@ -29,8 +30,13 @@ from services.platform.redis_keys import (
 
 def dead_letter_counts(client: redis.Redis, *, prefix: str) -> dict[tuple[str, str], int]:
     """Dead letters so far by (stage, reason), every stage."""
-    raw: dict[bytes, bytes] = client.hgetall(RedisKeys(prefix).dead_letter_counts)  # type: ignore[assignment]
-    return {parse_dead_letter_field(field): int(n) for field, n in raw.items()}
+    keys = RedisKeys(prefix)
+    return {
+        parse_dead_letter_field(field): n
+        for field, n in _summed(
+            client, keys.dead_letter_counts, keys.shard_dead_letter_counts, keys.shards
+        ).items()
+    }
 
 
 def dead_letter_counts_by_publisher(
@@ -38,8 +44,32 @@ def dead_letter_counts_by_publisher(
 ) -> dict[tuple[str, str, str], int]:
     """Dead letters so far by (stage, reason, publisher), every stage; publisher "" when the
     record could not be decoded."""
-    raw: dict[bytes, bytes] = client.hgetall(RedisKeys(prefix).dead_letter_publishers)  # type: ignore[assignment]
-    return {parse_dead_letter_publisher_field(field): int(n) for field, n in raw.items()}
+    keys = RedisKeys(prefix)
+    return {
+        parse_dead_letter_publisher_field(field): n
+        for field, n in _summed(
+            client,
+            keys.dead_letter_publishers,
+            keys.shard_dead_letter_publishers,
+            keys.shards,
+        ).items()
+    }
+
+
+def _summed(
+    client: redis.Redis, shared: str, of_shard: Callable[[int], str], shards: str
+) -> dict[bytes, int]:
+    """A counts hash summed with the aggregator's own, one per count shard."""
+    members = cast("set[bytes]", client.smembers(shards))
+    pipe = client.pipeline(transaction=False)
+    pipe.hgetall(shared)
+    for shard in sorted(int(k) for k in members):
+        pipe.hgetall(of_shard(shard))
+    summed: Counter[bytes] = Counter()
+    for raw in cast("list[dict[bytes, bytes]]", pipe.execute()):
+        for field, n in raw.items():
+            summed[field] += int(n)
+    return dict(summed)
 
 
 def dead_letter_record(letter: DeadLetter, *, topic: str) -> OutgoingRecord:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+from redis.cluster import RedisCluster
 
 from services.platform.settings import CommonSettings
 
@@ -26,8 +28,14 @@ def connect(settings: CommonSettings) -> redis.Redis:
     """A client logged in as the service's user, with health checks and bounded timeouts.
 
     The URL chooses plain TCP (`redis://`) or TLS (`rediss://`, verified against
-    `VAXSHARE_REDIS_CA_FILE` or the system's CAs); responses are bytes.
+    `VAXSHARE_REDIS_CA_FILE` or the system's CAs); responses are bytes. With
+    `VAXSHARE_REDIS_CLUSTER` the URL names one node of a Redis Cluster and the client routes
+    each command to the node of its key's slot; every script the services run declares its
+    keys, all in one slot (`redis_keys`), so the same calls work on both.
     """
+    if settings.redis_cluster:
+        # The cluster client has the commands of `redis.Redis` the services use.
+        return cast("redis.Redis", RedisCluster.from_url(settings.redis_url, **_options(settings)))
     return redis.Redis.from_url(
         settings.redis_url,
         health_check_interval=15,
@@ -38,4 +46,7 @@ def connect(settings: CommonSettings) -> redis.Redis:
 
 def connect_async(settings: CommonSettings) -> aioredis.Redis:
     """The same login for an asyncio client (a request path that stays on the event loop)."""
+    if settings.redis_cluster:
+        client = AsyncRedisCluster.from_url(settings.redis_url, **_options(settings))
+        return cast("aioredis.Redis", client)
     return aioredis.Redis.from_url(settings.redis_url, **_options(settings))

@@ -3,24 +3,43 @@
 No other module spells a key: services, tools and the Lua scripts (which take their keys as
 arguments) all ask this one. Layout under the prefix `P` (`VAXSHARE_REDIS_PREFIX`):
 
-Exact counts, one generation `G` at a time (written by the aggregators, read by releases):
-- `P:agg:generation`            string  active generation id (absent = "1")
-- `P:agg:generation_seq`        string  last generation id handed out
-- `P:g<G>:meta`                 hash    field `spec`: the generation's spec JSON
-- `P:g<G>:c:<ltla>:<dose>:<bd>` hash    "<YYYY-MM-DD>|<group>" -> exact count (no zeros)
-- `P:g<G>:e:<bucket>`           hash    event id -> packed event state
-- `P:g<G>:offsets`              hash    partition -> next offset to consume
-- `P:g<G>:stats`                hash    counter -> value, changed with the counts
-- `P:barrier`                   hash    partition -> offset the aggregators must stop at
+Keys that one Lua script touches together share a hash tag (`{...}`), so every script call
+touches one hash slot and the same layout works on one Redis node and on Redis Cluster.
 
-Dead letters (every stage): `P:dlq:counts`, hash "<stage>|<reason>" -> dead letters, and
+The aggregator's keys are tagged by count shard `{s<K>}`: partition N of the events topic is
+counted in shard N mod S, S being the topic's partition count when the generation was created
+(its spec). A batch is applied one partition at a time, in its shard's slot, where the shard
+keeps its offsets, event states, counts, stats and dead-letter counts. Events are keyed by
+person, so an event and its corrections share a partition; when partitions are added (in
+multiples of S), a person's later partition still maps to the same shard as the earlier one.
+
+Control (tag `{ctl}`: the rebuild's switch checks the barrier and the active generation):
+- `P:agg:{ctl}:generation`      string  active generation id (absent = "1")
+- `P:agg:{ctl}:generation_seq`  string  last generation id handed out
+- `P:agg:{ctl}:barrier`         hash    partition -> offset the aggregators must stop at
+- `P:agg:{s<K>}:generation`     string  shard K's copy of the active generation (absent: no
+                                        switch yet), checked by its batches
+- `P:agg:{s<K>}:barrier`        hash    shard K's copy of the barrier, checked by its batches
+- `P:shards`                    set     every shard an aggregator ever counted into
+
+Exact counts, one generation `G` at a time (written by the aggregators, read by releases),
+kept per shard and summed by every reader:
+- `P:g<G>:meta`                         hash  field `spec`: the generation's spec JSON
+- `P:g<G>:{s<K>}:c:<ltla>:<dose>:<bd>`  hash  "<YYYY-MM-DD>|<group>" -> exact count (no zeros)
+- `P:g<G>:{s<K>}:e:<bucket>`            hash  event id -> packed event state
+- `P:g<G>:{s<K>}:offsets`               hash  partition -> next offset to consume
+- `P:g<G>:{s<K>}:stats`                 hash  counter -> value, changed with the counts
+
+Dead letters: `P:dlq:counts`, hash "<stage>|<reason>" -> dead letters, and
 `P:dlq:publishers`, hash "<stage>|<reason>|<publisher>" -> dead letters (publisher "" when
-the record could not be decoded).
+the record could not be decoded); the aggregator keeps its own per shard,
+`P:dlq:{s<K>}:counts` and `P:dlq:{s<K>}:publishers`, summed by the readers.
 
 Releases (written by the release service, read by the council API):
-- `P:releases`                  hash    release id -> metadata JSON
+- `P:{releases}`                hash    release id -> metadata JSON
+- `P:{releases}:latest`         string  id of the newest published release (same slot as the
+                                        index: one script reads both)
 - `P:release:seq`               string  last release id handed out
-- `P:release:latest`            string  id of the newest published release
 - `P:release:<id>:t`            hash    "<area>|<dose>|<breakdown>" -> published table JSON
 - `P:release:<id>:exact`        hash    "<area>|<dose>|<breakdown>" -> exact table (internal)
 - `P:release:<id>:lease`        string  present while a live builder is building the release
@@ -35,6 +54,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _SEP = "|"
+CONTROL_TAG = "{ctl}"
+
+
+def shard_tag(shard: int) -> str:
+    """The hash tag of one count shard's keys."""
+    return f"{{s{shard}}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +72,24 @@ class RedisKeys:
 
     @property
     def active_generation(self) -> str:
-        return f"{self.prefix}:agg:generation"
+        return f"{self.prefix}:agg:{CONTROL_TAG}:generation"
 
     @property
     def generation_seq(self) -> str:
-        return f"{self.prefix}:agg:generation_seq"
+        return f"{self.prefix}:agg:{CONTROL_TAG}:generation_seq"
+
+    def shard_generation(self, shard: int) -> str:
+        """Shard K's copy of the active generation, in the slot of its batches."""
+        return f"{self.prefix}:agg:{shard_tag(shard)}:generation"
+
+    def shard_barrier(self, shard: int) -> str:
+        """Shard K's copy of the release barrier, in the slot of its batches."""
+        return f"{self.prefix}:agg:{shard_tag(shard)}:barrier"
+
+    @property
+    def shards(self) -> str:
+        """The set of every shard an aggregator counted into (readers sum over them)."""
+        return f"{self.prefix}:shards"
 
     def generation(self, generation: str) -> str:
         """The prefix of every key of one generation, `P:g<G>:`."""
@@ -60,26 +98,31 @@ class RedisKeys:
     def generation_meta(self, generation: str) -> str:
         return self.generation(generation) + "meta"
 
-    def counts_prefix(self, generation: str) -> str:
-        """Prefix of a generation's count tables; a table is this + `<ltla>:<dose>:<bd>`."""
-        return self.generation(generation) + "c:"
+    def shard_prefix(self, generation: str, shard: int) -> str:
+        """The prefix of every key of one shard in one generation, `P:g<G>:{s<K>}:`."""
+        return f"{self.generation(generation)}{shard_tag(shard)}:"
 
-    def counts(self, generation: str, ltla: str, dose: int, breakdown: str) -> str:
-        return f"{self.counts_prefix(generation)}{count_table(ltla, dose, breakdown)}"
+    def counts_prefix(self, generation: str, shard: int) -> str:
+        """Prefix of a shard's count tables; a table is this + `<ltla>:<dose>:<bd>`."""
+        return self.shard_prefix(generation, shard) + "c:"
 
-    def event_states_prefix(self, generation: str) -> str:
-        """Prefix of a generation's event-state hashes; a hash is this + its bucket."""
-        return self.generation(generation) + "e:"
+    def counts(self, generation: str, shard: int, ltla: str, dose: int, breakdown: str) -> str:
+        return f"{self.counts_prefix(generation, shard)}{count_table(ltla, dose, breakdown)}"
 
-    def offsets(self, generation: str) -> str:
-        return self.generation(generation) + "offsets"
+    def event_states(self, generation: str, shard: int, bucket: int) -> str:
+        """One event-state hash of a shard."""
+        return f"{self.shard_prefix(generation, shard)}e:{bucket}"
 
-    def stats(self, generation: str) -> str:
-        return self.generation(generation) + "stats"
+    def offsets(self, generation: str, shard: int) -> str:
+        """The next offset to consume of each partition counted in a shard."""
+        return self.shard_prefix(generation, shard) + "offsets"
+
+    def stats(self, generation: str, shard: int) -> str:
+        return self.shard_prefix(generation, shard) + "stats"
 
     @property
     def barrier(self) -> str:
-        return f"{self.prefix}:barrier"
+        return f"{self.prefix}:agg:{CONTROL_TAG}:barrier"
 
     # --- dead letters -----------------------------------------------------------------
 
@@ -91,11 +134,19 @@ class RedisKeys:
     def dead_letter_publishers(self) -> str:
         return f"{self.prefix}:dlq:publishers"
 
+    def shard_dead_letter_counts(self, shard: int) -> str:
+        """The aggregator's dead-letter counts of one shard (fields as `P:dlq:counts`)."""
+        return f"{self.prefix}:dlq:{shard_tag(shard)}:counts"
+
+    def shard_dead_letter_publishers(self, shard: int) -> str:
+        """The aggregator's dead-letter counts by publisher of one shard."""
+        return f"{self.prefix}:dlq:{shard_tag(shard)}:publishers"
+
     # --- releases ---------------------------------------------------------------------
 
     @property
     def releases(self) -> str:
-        return f"{self.prefix}:releases"
+        return f"{self.prefix}:{{releases}}"
 
     @property
     def release_seq(self) -> str:
@@ -103,7 +154,7 @@ class RedisKeys:
 
     @property
     def release_latest(self) -> str:
-        return f"{self.prefix}:release:latest"
+        return f"{self.prefix}:{{releases}}:latest"
 
     def release_tables(self, release_id: int) -> str:
         return f"{self.prefix}:release:{release_id}:t"

@@ -34,6 +34,10 @@ class CommonSettings(BaseSettings):
     redis_ca_file: Path | None = Field(
         None, description="CA certificate (PEM) that signed Redis's, with a rediss:// URL"
     )
+    redis_cluster: bool = Field(
+        False,
+        description="Redis is a Redis Cluster: the URL names one node, the client finds the rest",
+    )
     redis_prefix: str = Field(
         "vaxshare", pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Prefix of every Redis key"
     )

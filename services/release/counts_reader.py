@@ -3,6 +3,8 @@
 Used by the release builder (never by the council API, which reads published releases only).
 Cumulative values are derived from the daily ones at read time, counting everything since
 the programme began, so a late event for an old date moves every later cumulative value.
+The aggregators keep counts per count shard (`platform.redis_keys`); every read here sums a
+table over the shards.
 """
 
 from __future__ import annotations
@@ -43,32 +45,55 @@ class CountsReader:
         raw = cast("bytes | None", self.client.get(self.keys.active_generation))
         return raw.decode() if raw else "1"
 
+    def shards(self) -> list[int]:
+        """Every count shard an aggregator ever counted into."""
+        raw = cast("set[bytes]", self.client.smembers(self.keys.shards))
+        return sorted(int(k) for k in raw)
+
     def offsets(self) -> dict[int, int]:
         """Next offset to count, per partition, of the active generation."""
-        raw = cast("dict[bytes, bytes]", self.client.hgetall(self.keys.offsets(self.generation())))
-        return {int(p): int(o) for p, o in raw.items()}
+        generation = self.generation()
+        pipe = self.client.pipeline(transaction=False)
+        for shard in self.shards():
+            pipe.hgetall(self.keys.offsets(generation, shard))
+        raw = cast("list[dict[bytes, bytes]]", pipe.execute())
+        return {int(p): int(o) for of_shard in raw for p, o in of_shard.items()}
 
     def stats(self) -> dict[str, int]:
         """The active generation's counters (consumed, counted, duplicates, ...)."""
-        raw = cast("dict[bytes, bytes]", self.client.hgetall(self.keys.stats(self.generation())))
-        return {k.decode(): int(v) for k, v in raw.items()}
+        generation = self.generation()
+        pipe = self.client.pipeline(transaction=False)
+        for shard in self.shards():
+            pipe.hgetall(self.keys.stats(generation, shard))
+        summed: dict[str, int] = {}
+        for raw in cast("list[dict[bytes, bytes]]", pipe.execute()):
+            for name, value in raw.items():
+                summed[name.decode()] = summed.get(name.decode(), 0) + int(value)
+        return summed
 
     def cells(self, ltla: str, dose: int, breakdown: str) -> Table:
         """Every non-zero daily cell of one table: (date, group) -> count."""
-        key = self.keys.counts(self.generation(), ltla, dose, breakdown)
-        raw = cast("dict[bytes, bytes]", self.client.hgetall(key))
-        return _parse(raw, {})
+        return self.tables([(ltla, dose, breakdown)])[(ltla, dose, breakdown)]
 
     def tables(
         self, keys: Sequence[tuple[str, int, str]], *, generation: str | None = None
     ) -> dict[tuple[str, int, str], Table]:
-        """Several tables of one generation (default: the active one), pipelined."""
-        tables = self.keys.counts_prefix(generation or self.generation())
+        """Several tables of one generation (default: the active one), summed over the
+        count shards, pipelined."""
+        generation = generation or self.generation()
+        shards = self.shards()
         pipe = self.client.pipeline(transaction=False)
-        for ltla, dose, breakdown in keys:
-            pipe.hgetall(tables + count_table(ltla, dose, breakdown))
+        for shard in shards:
+            tables = self.keys.counts_prefix(generation, shard)
+            for ltla, dose, breakdown in keys:
+                pipe.hgetall(tables + count_table(ltla, dose, breakdown))
+        raws = cast("list[dict[bytes, bytes]]", pipe.execute())
         days: dict[bytes, date] = {}
-        return {key: _parse(raw, days) for key, raw in zip(keys, pipe.execute(), strict=True)}
+        out: dict[tuple[str, int, str], Table] = {key: {} for key in keys}
+        for start in range(0, len(raws), max(1, len(keys))):
+            for key, raw in zip(keys, raws[start : start + len(keys)], strict=True):
+                _parse(raw, days, out[key])
+        return out
 
     def series(
         self, ltla_codes: Sequence[str], dose: int, breakdown: str, start: date, end: date
@@ -103,19 +128,22 @@ class CountsReader:
 
     def scan_cell_keys(self) -> list[tuple[str, int, str]]:
         """Every (ltla, dose, breakdown) table the active generation holds, sorted."""
-        tables = self.keys.counts_prefix(self.generation())
-        found = []
-        for key in self.client.scan_iter(match=f"{tables}*", count=1000):
-            found.append(parse_count_table(cast("bytes", key).decode()[len(tables) :]))
+        generation = self.generation()
+        found = set()
+        for shard in self.shards():
+            tables = self.keys.counts_prefix(generation, shard)
+            for key in self.client.scan_iter(match=f"{tables}*", count=1000):
+                found.add(parse_count_table(cast("bytes", key).decode()[len(tables) :]))
         return sorted(found)
 
 
-def _parse(raw: dict[bytes, bytes], days: dict[bytes, date]) -> Table:
-    table: Table = {}
+def _parse(raw: dict[bytes, bytes], days: dict[bytes, date], table: Table) -> Table:
+    """Add one shard's cells to ``table``."""
     for field, value in raw.items():
         day_text, _, group = field.partition(b"|")
         day = days.get(day_text)
         if day is None:
             day = days[day_text] = date.fromisoformat(day_text.decode())
-        table[(day, group.decode())] = int(value)
+        cell = (day, group.decode())
+        table[cell] = table.get(cell, 0) + int(value)
     return table

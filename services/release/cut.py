@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 import redis
 from kafka import KafkaConsumer, TopicPartition
@@ -63,7 +64,7 @@ def take_snapshot(
 ) -> Snapshot:
     """Hold the aggregators at the cut, wait until they reach it, read every exact cell."""
     reader = CountsReader(client, prefix=prefix)
-    client.hset(RedisKeys(prefix).barrier, mapping={str(p): o for p, o in cut.items()})
+    raise_barrier(client, prefix=prefix, cut=cut)
     try:
         deadline = time.monotonic() + wait_seconds
         reached = reader.offsets()
@@ -82,9 +83,33 @@ def take_snapshot(
     return snapshot
 
 
+def raise_barrier(client: redis.Redis, *, prefix: str, cut: dict[int, int]) -> None:
+    """Hold the aggregators at a cut: each count shard's copy (which its batches check, in its
+    own hash slot) first, then the barrier itself (which holds rebuild switches off)."""
+    keys = RedisKeys(prefix)
+    mapping = {str(p): o for p, o in cut.items()}
+    pipe = client.pipeline(transaction=False)
+    for shard in _shards(client, keys, cut):
+        pipe.hset(keys.shard_barrier(shard), mapping=mapping)  # type: ignore[arg-type]
+    pipe.hset(keys.barrier, mapping=mapping)  # type: ignore[arg-type]
+    pipe.execute()
+
+
 def lift_barrier(client: redis.Redis, *, prefix: str) -> None:
     """Let the aggregators count on past a cut (after a snapshot, or a builder that died)."""
-    client.delete(RedisKeys(prefix).barrier)
+    keys = RedisKeys(prefix)
+    raw = cast("dict[bytes, bytes]", client.hgetall(keys.barrier))
+    copies = [keys.shard_barrier(k) for k in _shards(client, keys, {int(p): 0 for p in raw})]
+    if copies:  # the copies first: the barrier itself is what a retry reads them from
+        client.delete(*copies)  # a cluster client deletes them slot by slot
+    client.delete(keys.barrier)
+
+
+def _shards(client: redis.Redis, keys: RedisKeys, cut: dict[int, int]) -> list[int]:
+    """Every shard counted into, and every one the cut's partitions may count into (a shard is
+    a partition number modulo the partition count, so below it)."""
+    counted = cast("set[bytes]", client.smembers(keys.shards))
+    return sorted({*cut, *(int(k) for k in counted)})
 
 
 def _at_cut(reached: dict[int, int], cut: dict[int, int]) -> bool:

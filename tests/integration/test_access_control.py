@@ -147,7 +147,7 @@ def test_the_api_cannot_write_a_count_and_the_ingest_cannot_read_one(
     stack: Stack, prefix: str
 ) -> None:
     keys = RedisKeys(prefix)
-    count = keys.counts("1", "E09000013", 1, "none")
+    count = keys.counts("1", 0, "E09000013", 1, "none")
     operator = stack.redis_client()
     operator.hset(count, "2021-03-01|all", 40)
     api, ingest = stack.redis_client("api"), stack.redis_client("ingest")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.release.counts_reader import CountsReader
-from services.release.cut import end_offsets
+from services.release.cut import end_offsets, lift_barrier, raise_barrier
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import (
     Aggregators,
@@ -32,7 +32,7 @@ def test_aggregators_stop_at_the_barrier_and_resume_when_it_is_lifted(
     reader = CountsReader(client, prefix=prefix)
     first = publish(stack, topics.events, records[:half])
     cut = end_offsets(stack.bootstrap, topics.events, stack.kafka_auth("release"))
-    client.hset(f"{prefix}:barrier", mapping={str(p): o for p, o in cut.items()})
+    raise_barrier(client, prefix=prefix, cut=cut)
     publish(stack, topics.events, records[half:])
     aggregators = Aggregators(stack, topics, prefix, tmp_path, VAXSHARE_AGGREGATE_BATCH_SIZE="300")
     try:
@@ -44,7 +44,7 @@ def test_aggregators_stop_at_the_barrier_and_resume_when_it_is_lifted(
         time.sleep(2)  # they would have gone past it by now
         assert reader.offsets() == cut
         assert reader.stats()["consumed"] == first
-        client.delete(f"{prefix}:barrier")
+        lift_barrier(client, prefix=prefix)
         wait_until_counted(stack, topics.events, reader)
     finally:
         aggregators.kill_all()

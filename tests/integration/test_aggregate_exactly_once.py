@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from services.platform.dead_letters import dead_letter_counts
 from services.release.counts_reader import CountsReader
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import (
@@ -64,9 +65,8 @@ def test_two_aggregators_count_a_simulated_feed_exactly(
     stats = reader.stats()
     assert stats["consumed"] == published
     assert stats["net_counted"] == len(simulator.truth())
-    invalid = Counter(f"aggregate|{r.reason}" for r in records if not r.valid)
-    dead = {k.decode(): int(v) for k, v in client.hgetall(f"{prefix}:dlq:counts").items()}
-    assert dead == dict(invalid)
+    invalid = Counter(("aggregate", r.reason) for r in records if not r.valid)
+    assert dead_letter_counts(client, prefix=prefix) == dict(invalid)
     assert stats["duplicates"] > 0 and stats["parked"] > 0 and stats["corrected"] > 0
 
 

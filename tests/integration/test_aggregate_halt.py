@@ -12,6 +12,7 @@ from kafka import KafkaProducer
 
 from services.contract import codec
 from services.contract.events import EventKind
+from services.platform.redis_keys import RedisKeys
 from services.release.counts_reader import CountsReader
 from tests.conftest import NATIONAL_PUBLISHER, Stack, Topics
 from tests.integration.aggregate_harness import Aggregators, wait_until_counted
@@ -48,7 +49,7 @@ def test_an_aggregator_that_finds_inconsistent_counts_halts_alive_and_not_ready(
         _send(stack, topics.events, [original])
         wait_until_counted(stack, topics.events, reader)
         # The counts lose what a1 added while its state still says it counted there.
-        client.delete(*client.scan_iter(match=f"{prefix}:g1:c:*"))
+        client.delete(*client.scan_iter(match=RedisKeys(prefix).generation("1") + "{s*}:c:*"))
 
         correction = make_event(
             "c1", kind=EventKind.CORRECTED, supersedes_event_id="a1", age_years=30

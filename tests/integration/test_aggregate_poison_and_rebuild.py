@@ -16,6 +16,7 @@ from kafka import KafkaConsumer
 from services.contract import codec
 from services.contract.dead_letter import decode_dead_letter
 from services.contract.single_object import HEADER_LENGTH, MAGIC
+from services.platform.dead_letters import dead_letter_counts
 from services.release.counts_reader import CountsReader
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import (
@@ -109,10 +110,9 @@ def test_poison_records_are_dead_lettered_with_reasons_and_counting_carries_on(
     for original, reason in poison.items():
         assert by_original[original or b""] == reason
     assert all(letter.stage == "aggregate" and letter.topic == topics.events for letter in letters)
-    want = Counter(f"aggregate|{r}" for r in poison.values())
-    want.update(f"aggregate|{r.reason}" for r in invalid)
-    dead = {k.decode(): int(v) for k, v in client.hgetall(f"{prefix}:dlq:counts").items()}
-    assert dead == dict(want)
+    want = Counter(("aggregate", r) for r in poison.values())
+    want.update(("aggregate", r.reason) for r in invalid)
+    assert dead_letter_counts(client, prefix=prefix) == dict(want)
     assert 'vaxshare_aggregate_dead_letters_total{reason="unknown_schema"} 1.0' in metrics
     assert f'vaxshare_aggregate_events_total{{outcome="dead_lettered"}} {sum(want.values())}.0' in (
         metrics

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from services.api import audit_cli
+from services.platform.redis_keys import RedisKeys
 from services.releases.model import Check, PublishedTable, ReleaseStatus
 from tests.conftest import Stack
 from tests.unit.api.api_harness import DAYS, Harness, running_harness
@@ -163,12 +164,13 @@ def test_release_cli_refuses_to_take_latest_back_in_time_and_lists_data_end_and_
 
 
 def test_dead_letter_counts_by_reason_and_by_publisher(api: Harness) -> None:
+    keys = RedisKeys(api.prefix)
     api.redis.hset(
-        f"{api.prefix}:dlq:counts",
+        keys.dead_letter_counts,
         mapping={"ingest|invalid_nhs_number": 12, "aggregate|conflicting_duplicate": 3},
     )
     api.redis.hset(
-        f"{api.prefix}:dlq:publishers",
+        keys.dead_letter_publishers,
         mapping={
             "ingest|invalid_nhs_number|EMIS Web": 12,
             "aggregate|conflicting_duplicate|TPP SystmOne": 2,

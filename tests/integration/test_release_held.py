@@ -61,7 +61,7 @@ def test_release_with_unconsumed_partitions_is_held(
     assert any(r.startswith("consumed_to_cut") for r in meta.held_reasons)
     store = ReleaseStore(client, prefix=prefix)
     assert store.latest_published() is None, "councils must never see a held release"
-    assert not client.exists(f"{prefix}:barrier"), "the barrier is lifted after the cut"
+    assert not client.exists(RedisKeys(prefix).barrier), "the barrier is lifted after the cut"
 
 
 def test_a_builder_killed_mid_build_leaves_a_release_the_next_command_marks_failed(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,10 +41,10 @@ def test_a_batch_is_counted_from_states_read_after_the_batch_in_flight_landed() 
     calls: list[str] = []
 
     def read_states(
-        generation: str, buckets: int, ids: Iterable[str]
-    ) -> dict[str, StoredState | None]:
-        calls.append(f"read {generation}/{buckets} {sorted(ids)}")
-        return dict.fromkeys(ids)
+        generation: str, buckets: int, wanted: Mapping[int, Iterable[str]]
+    ) -> dict[int, dict[str, StoredState | None]]:
+        calls.append(f"read {generation}/{buckets} { ({s: sorted(i) for s, i in wanted.items()}) }")
+        return {shard: dict.fromkeys(ids) for shard, ids in wanted.items()}
 
     preparer = BatchPreparer(
         intake=RecordIntake(areas=load_areas()), read_states=read_states, live=True
@@ -57,14 +57,17 @@ def test_a_batch_is_counted_from_states_read_after_the_batch_in_flight_landed() 
     prepared = preparer.prepare(
         records, [(0, 7, 9), (2, None, 5)], _target(), before_reading=lambda: calls.append("settle")
     )
-    assert calls == ["settle", "read 3/8 ['a', 'b']"]
-    write = prepared.write
-    assert write.landed == {0: 9, 2: 5} and write.count_dead_letters
-    assert write.outcome.stats["counted"] == 2
-    (reason,) = write.stats.dead_lettered
-    assert write.stats == BatchStats(
-        consumed=3, dead_lettered={reason: 1}, by_publisher={(reason, ""): 1}
+    # One read for the batch, by count shard (here one per partition).
+    assert calls == ["settle", "read 3/8 {0: ['a'], 2: ['b']}"]
+    first, second = prepared.writes  # one per partition: Redis applies each in its own slot
+    assert prepared.landed == {0: 9, 2: 5} and first.count_dead_letters
+    assert (first.landed, second.landed) == ({0: 9}, {2: 5})
+    assert first.outcome.stats["counted"] == second.outcome.stats["counted"] == 1
+    (reason,) = first.stats.dead_lettered
+    assert first.stats == BatchStats(
+        consumed=2, dead_lettered={reason: 1}, by_publisher={(reason, ""): 1}
     )
+    assert second.stats == BatchStats(consumed=1)
     assert [e.event_id for e in prepared.intake.events] == ["a", "b"]
     assert [r.record.offset for r in prepared.refused] == [8]
 
@@ -73,7 +76,9 @@ def test_a_reused_event_id_with_other_content_is_refused_with_its_record_and_pub
     stored = {"a": full_codec().counted(make_event("a"))}
     preparer = BatchPreparer(
         intake=RecordIntake(areas=load_areas()),
-        read_states=lambda _g, _b, ids: {i: stored.get(i) for i in ids},
+        read_states=lambda _g, _b, wanted: {
+            s: {i: stored.get(i) for i in ids} for s, ids in wanted.items()
+        },
         live=True,
     )
     records = [
@@ -83,14 +88,15 @@ def test_a_reused_event_id_with_other_content_is_refused_with_its_record_and_pub
         Record(1, 13, encode(make_event("b", dose_number=2))),
     ]
     prepared = preparer.prepare(records, [(1, 10, 14)], _target(), before_reading=lambda: None)
-    outcome = prepared.write.outcome
+    (write,) = prepared.writes
+    outcome = write.outcome
     assert outcome.stats["duplicates"] == 1 and outcome.stats["counted"] == 1
     assert [(r.record.offset, r.event_id, r.publisher) for r in prepared.refused] == [
         (11, "a", "EMIS Web"),
         (13, "b", "EMIS Web"),
     ]
     assert {r.error.reason.value for r in prepared.refused} == {"conflicting_duplicate"}
-    assert prepared.write.stats.by_publisher == {("conflicting_duplicate", "EMIS Web"): 2}
+    assert write.stats.by_publisher == {("conflicting_duplicate", "EMIS Web"): 2}
 
 
 def test_batch_stats_are_named_as_the_generation_stats_hash_stores_them() -> None:
@@ -107,10 +113,11 @@ def test_batch_stats_are_named_as_the_generation_stats_hash_stores_them() -> Non
 def test_a_rebuild_does_not_add_to_the_dead_letter_counts() -> None:
     preparer = BatchPreparer(
         intake=RecordIntake(areas=load_areas()),
-        read_states=lambda g, b, ids: dict.fromkeys(ids),
+        read_states=lambda g, b, wanted: {s: dict.fromkeys(i) for s, i in wanted.items()},
         live=False,
     )
     prepared = preparer.prepare(
         [Record(0, 0, b"x")], [(0, None, 1)], _target(), before_reading=lambda: None
     )
-    assert not prepared.write.count_dead_letters and prepared.write.stats.refused == 1
+    (write,) = prepared.writes
+    assert not write.count_dead_letters and write.stats.refused == 1

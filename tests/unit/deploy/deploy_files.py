@@ -11,6 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = ROOT / "docker-compose.yml"
+COMPOSE_REDIS_CLUSTER = ROOT / "deploy" / "compose.redis-cluster.yml"  # override: the option
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"

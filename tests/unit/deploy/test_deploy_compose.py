@@ -6,13 +6,21 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.cli import COMMANDS
 from services.platform.redis_acls import key_patterns
-from tests.unit.deploy.deploy_files import COMPOSE, DOCKERFILE, DOCKERIGNORE, ROOT, load_yaml
+from tests.unit.deploy.deploy_files import (
+    COMPOSE,
+    COMPOSE_REDIS_CLUSTER,
+    DOCKERFILE,
+    DOCKERIGNORE,
+    ROOT,
+    load_yaml,
+)
 
 APP_SERVICES = ("ingest", "aggregate", "api")
 
@@ -148,14 +156,35 @@ def test_each_service_logs_in_as_itself_with_a_password_from_the_environment() -
             assert "VAXSHARE_KAFKA_PASSWORD" not in env, "the council API never talks to Kafka"
 
 
-def test_redis_has_the_acl_users_of_the_code_and_no_default_user() -> None:
-    args = _command(_services()["redis"])
+@pytest.mark.parametrize(
+    ("compose", "node"),
+    [
+        (COMPOSE, "redis"),
+        (COMPOSE_REDIS_CLUSTER, "redis"),
+        (COMPOSE_REDIS_CLUSTER, "redis-2"),
+        (COMPOSE_REDIS_CLUSTER, "redis-3"),
+    ],
+)
+def test_redis_has_the_acl_users_of_the_code_and_no_default_user(compose: Path, node: str) -> None:
+    args = _command(load_yaml(compose)["services"][node])
     users = [args[i + 1] for i, arg in enumerate(args) if arg == "--user"]
     assert users[0].startswith("default off")
     by_name = {u.split()[0]: u for u in users}
     for user, patterns in key_patterns("vaxshare").items():
         assert f" {patterns} " in by_name[user], f"{user}: not the ACL of redis_acls.py"
         assert ">${REDIS_" in by_name[user] and "-@dangerous" in by_name[user]
+
+
+def test_the_cluster_option_makes_every_service_a_cluster_client_once_the_cluster_is_made() -> None:
+    base, cluster = _services(), load_yaml(COMPOSE_REDIS_CLUSTER)["services"]
+    on_redis = [n for n, s in base.items() if "VAXSHARE_REDIS_USERNAME" in s.get("environment", {})]
+    assert on_redis, "no service logs in to Redis"
+    for name in on_redis:
+        assert cluster[name]["environment"]["VAXSHARE_REDIS_CLUSTER"] == "true", name
+    nodes = [n for n, s in cluster.items() if "--cluster-enabled" in _command(s)]
+    assert sorted(nodes) == ["redis", "redis-2", "redis-3"]
+    create = " ".join(_command(cluster["redis-cluster-init"]))
+    assert "--cluster create" in create and all(f"getent hosts {n} " in create for n in nodes)
 
 
 def test_app_services_listen_on_every_interface_of_their_container() -> None:

@@ -9,7 +9,13 @@ from services.aggregate.settings import AggregateSettings
 from services.api.settings import ApiSettings
 from services.ingest.settings import IngestSettings
 from services.release.settings import ReleaseSettings
-from tests.unit.deploy.deploy_files import COMPOSE, K8S_DIR, load_yaml, load_yaml_all
+from tests.unit.deploy.deploy_files import (
+    COMPOSE,
+    COMPOSE_REDIS_CLUSTER,
+    K8S_DIR,
+    load_yaml,
+    load_yaml_all,
+)
 
 SETTINGS: tuple[type[BaseSettings], ...] = (
     IngestSettings,
@@ -25,18 +31,19 @@ def _known() -> set[str]:
 
 def _compose_variables() -> set[str]:
     names = set()
-    for service in load_yaml(COMPOSE)["services"].values():
-        names |= {n for n in service.get("environment", {}) if n.startswith("VAXSHARE_")}
+    for compose in (COMPOSE, COMPOSE_REDIS_CLUSTER):
+        for service in load_yaml(compose)["services"].values():
+            names |= {n for n in service.get("environment", {}) if n.startswith("VAXSHARE_")}
     return names
 
 
 def _k8s_variables() -> set[str]:
     names = set()
-    for path in K8S_DIR.glob("*.yaml"):
+    for path in K8S_DIR.rglob("*.yaml"):  # the base and its variants (redis-cluster/)
         for doc in load_yaml_all(path):
-            if doc["kind"] == "ConfigMap":
+            if doc.get("kind") == "ConfigMap":
                 names |= set(doc["data"])
-            if doc["kind"] in ("Deployment", "Job"):
+            if doc.get("kind") in ("Deployment", "Job"):
                 for container in doc["spec"]["template"]["spec"]["containers"]:
                     names |= {e["name"] for e in container.get("env", [])}
     return names
