@@ -101,7 +101,7 @@ def test_redis_users_follow_a_non_default_key_prefix(
         operator.hset(ours.release_tables(1), "E09000013|1|none", "{}")
         assert api.hget(ours.release_tables(1), "E09000013|1|none") == b"{}"
         with pytest.raises(redis.exceptions.NoPermissionError):
-            api.hincrby(ours.counts("1", "E09000013", 1, "none"), "2021-03-01|all", 1)
+            api.hincrby(ours.counts("1", 0, "E09000013", 1, "none"), "2021-03-01|all", 1)
         with pytest.raises(redis.exceptions.NoPermissionError):  # the old prefix is nobody's
             operator.set(default.release_tables(1), "{}")
     finally:
