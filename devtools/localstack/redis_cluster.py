@@ -23,7 +23,7 @@ from devtools.localstack.servers import (
     redis_server_binary,
     spawn,
     stop,
-    tail,
+    wait_until_ready,
 )
 
 BUS_OFFSET = 10000  # Redis's cluster bus listens on the client port + 10000
@@ -107,12 +107,7 @@ def _start_node(binary: str, data_dir: Path, port: int, timeout: float) -> Serve
     ]  # fmt: skip
     pid = spawn(cmd, log=data_dir / "redis.stdout")
     server = Server("redis", pid, port, data_dir, log)
-    deadline = time.monotonic() + timeout
-    while not port_in_use(port):
-        if time.monotonic() > deadline:
-            stop(pid)
-            raise StackError(f"Redis cluster node {port} did not start:\n{tail(log)}")
-        time.sleep(0.1)
+    wait_until_ready(server, lambda: port_in_use(port), timeout, log)
     return server
 
 

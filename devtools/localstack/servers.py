@@ -258,7 +258,7 @@ def start_kafka(
     )
     server = Server("kafka", pid, port, data_dir, log)
     admin = KafkaAuth("admin", SecretStr(secrets.kafka_passwords["admin"]), secrets.ca_file)
-    _wait(server, lambda: _kafka_ready(port, admin), timeout, data_dir / "kafka.stdout")
+    wait_until_ready(server, lambda: _kafka_ready(port, admin), timeout, data_dir / "kafka.stdout")
     return server
 
 
@@ -353,7 +353,7 @@ def start_redis(
     ]  # fmt: skip
     pid = spawn(cmd, log=data_dir / "redis.stdout")
     server = Server("redis", pid, port, data_dir, log)
-    _wait(server, lambda: _redis_ready(port, tls), timeout, log)
+    wait_until_ready(server, lambda: _redis_ready(port, tls), timeout, log)
     return server
 
 
@@ -375,7 +375,8 @@ def _redis_ready(port: int, tls: RedisTls | None) -> bool:
 # --- shared ------------------------------------------------------------------------------
 
 
-def _wait(server: Server, ready: object, timeout: float, log: Path) -> None:
+def wait_until_ready(server: Server, ready: object, timeout: float, log: Path) -> None:
+    """Wait for ``ready()``; a server that exits or stays unready is stopped and reported."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not is_alive(server.pid):
