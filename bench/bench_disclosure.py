@@ -80,6 +80,10 @@ def measure(workers: int, days: int, ltlas: int) -> dict[str, Any]:
         "largest_blank_latest": max(int(loss["largest_blank_latest"]) for loss in tables.loss),  # type: ignore[call-overload]
         "worst_blank_share_all_dates": worst["blank_share_all_dates"],
         "worst_blank_share_breakdown": f"{worst['breakdown']} dose {worst['dose']}",
+        "worst_protective_blank_share_all_dates": max(
+            float(loss["protective_blank_share_all_dates"])  # type: ignore[arg-type]
+            for loss in tables.loss
+        ),
         "loss": tables.loss,
     }
 

@@ -158,7 +158,7 @@ def run(
     batches = int((duration + WARM_UP_SECONDS) * events_per_second / BATCH)
     bodies = jsonl_bodies(batches * BATCH, BATCH)
     with running_stack(workdir) as stack:
-        url, key = start_ingest(stack)
+        url, key, _ = start_ingest(stack, 1)
         start_aggregator(stack)
         bench = Freshness(stack, url, key, bodies)
         bench.run(events_per_second, duration)

@@ -93,6 +93,10 @@ def summary(meta: ReleaseMeta) -> dict[str, Any]:
         "worst_blank_share_all_dates": max(
             (float(x["blank_share_all_dates"]) for x in loss), default=0.0
         ),
+        "worst_protective_blank_share_all_dates": max(
+            (float(x.get("protective_blank_share_all_dates", 0.0)) for x in loss), default=0.0
+        ),
+        "headline_blank_dates": audit.get("headline_blank_dates"),
     }
 
 

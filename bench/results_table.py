@@ -148,13 +148,16 @@ def _disclosure(f: Figures) -> tuple[str, str, str]:
         f"{'passed' if f.get('audit_passed') else 'FAILED'}; {f.get('large_blank_latest')} groups "
         f"of 100+ blank on the last date (largest blank {f.get('largest_blank_latest')}); worst "
         f"breakdown {_n(100 * float(f.get('worst_blank_share_all_dates') or 0), '%')} of "
-        f"person-dates blank; {f.get('coarsened_groups')} groups coarsened, "
-        f"{f.get('withheld_groups')} withheld",
-        "no 100+ blank; ≤ 1% blank",
+        f"person-dates blank, "
+        f"{_n(100 * float(f.get('worst_protective_blank_share_all_dates') or 0), '%')} in "
+        f"blanks of 8+; headline blank at 8+ on {f.get('headline_blank_dates')} area-dates; "
+        f"{f.get('coarsened_groups')} groups coarsened, {f.get('withheld_groups')} withheld",
+        "no 100+ blank; headline never blank at 8+; ≤ 1% in blanks of 8+",
         "yes"
         if f.get("audit_passed")
         and f.get("large_blank_latest") == 0
-        and float(f.get("worst_blank_share_all_dates") or 1) <= 0.01
+        and f.get("headline_blank_dates") == 0
+        and float(f.get("worst_protective_blank_share_all_dates") or 1) <= 0.01
         else "**no**",
     )
 

@@ -56,6 +56,13 @@ class ApiMetrics:
             ["breakdown", "dose", "scope"],
             registry=self.registry,
         )
+        self.protective_blank_people = Gauge(
+            "vaxshare_release_protective_blank_people_ratio",
+            "Share of people in blank cumulative cells of 8 or more (blank to protect other "
+            "cells, not by the 1-7 rule) of the latest release, per breakdown, dose and scope",
+            ["breakdown", "dose", "scope"],
+            registry=self.registry,
+        )
         self.large_blanks = Gauge(
             "vaxshare_release_large_blank_groups",
             "Groups of 100 or more people blank on the latest release's last date",
@@ -82,6 +89,8 @@ class ApiMetrics:
             for scope in ("latest", "all_dates"):
                 value = float(entry[f"blank_share_{scope}"])  # type: ignore[arg-type]
                 self.blank_people.labels(*labels, scope).set(value)
+                value = float(entry.get(f"protective_blank_share_{scope}", 0.0))  # type: ignore[arg-type]
+                self.protective_blank_people.labels(*labels, scope).set(value)
             self.large_blanks.labels(*labels).set(float(entry["large_blank_latest"]))  # type: ignore[arg-type]
             self.coarsened.labels(*labels).set(float(entry["coarsened"]))  # type: ignore[arg-type]
             self.withheld.labels(*labels).set(float(entry["withheld"]))  # type: ignore[arg-type]

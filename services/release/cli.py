@@ -149,7 +149,9 @@ def _print_meta(meta: ReleaseMeta) -> None:
             print(
                 f"    {loss['breakdown']} dose {loss['dose']}: "
                 f"{100 * float(loss['blank_share_latest']):.3f}% of people blank on the last "
-                f"date, {100 * float(loss['blank_share_all_dates']):.3f}% over all dates; "
+                f"date, {100 * float(loss['blank_share_all_dates']):.3f}% over all dates "
+                f"({100 * float(loss.get('protective_blank_share_all_dates', 0)):.3f}% "
+                "in blanks of 8 or more); "
                 f"{loss['large_blank_latest']} groups of 100+ blank; "
                 f"largest blank {loss['largest_blank_latest']} (last date), "
                 f"{loss['largest_blank']} (any date)"

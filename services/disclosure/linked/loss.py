@@ -5,6 +5,9 @@ Per breakdown and dose, over every area of the release (and per area on request)
 * ``blank_share_latest``: people in blank cumulative cells on the latest date, as a share of
   all people counted on that date;
 * ``blank_share_all_dates``: the same over every published date (person-dates);
+* ``protective_blank_share_latest`` / ``protective_blank_share_all_dates``: the same, counting
+  only blank cells of 8 people or more — blanked to protect other cells, not by the rule that
+  hides counts of 1 to 7 (which no release can publish);
 * ``large_blank_latest``: groups of at least ``LARGE`` people blank on the latest date;
 * ``largest_blank_latest`` / ``largest_blank``: the largest blank count, on the latest date
   and on any date;
@@ -23,8 +26,15 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from services.disclosure.linked.series import SeriesTable, blank
+from services.disclosure.policy import PROTECTED_MAX
 
 LARGE = 100
+SHARES = (
+    "blank_share_latest",
+    "blank_share_all_dates",
+    "protective_blank_share_latest",
+    "protective_blank_share_all_dates",
+)
 
 
 @dataclass(slots=True)
@@ -37,6 +47,8 @@ class Loss:
     blank_latest: int = 0
     person_dates: int = 0
     blank_person_dates: int = 0
+    protective_blank_latest: int = 0
+    protective_blank_person_dates: int = 0
     large_blank_latest: int = 0
     largest_blank_latest: int = 0
     largest_blank: int = 0
@@ -53,11 +65,21 @@ class Loss:
     def blank_share_all_dates(self) -> float:
         return self.blank_person_dates / self.person_dates if self.person_dates else 0.0
 
+    @property
+    def protective_blank_share_latest(self) -> float:
+        return self.protective_blank_latest / self.people_latest if self.people_latest else 0.0
+
+    @property
+    def protective_blank_share_all_dates(self) -> float:
+        if not self.person_dates:
+            return 0.0
+        return self.protective_blank_person_dates / self.person_dates
+
     def as_dict(self) -> dict[str, object]:
         """JSON-ready figures, shares rounded to 6 places."""
         out = asdict(self)
-        out["blank_share_latest"] = round(self.blank_share_latest, 6)
-        out["blank_share_all_dates"] = round(self.blank_share_all_dates, 6)
+        for share in SHARES:
+            out[share] = round(getattr(self, share), 6)
         return out
 
     def add(self, table: SeriesTable, base_step: int) -> None:
@@ -70,6 +92,9 @@ class Loss:
         self.blank_latest += int(latest[mask[:, -1]].sum())
         self.person_dates += int(exact.sum())
         self.blank_person_dates += int(exact[mask].sum())
+        protective = mask & (exact > PROTECTED_MAX)
+        self.protective_blank_latest += int(latest[protective[:, -1]].sum())
+        self.protective_blank_person_dates += int(exact[protective].sum())
         self.large_blank_latest += int((mask[:, -1] & (latest >= LARGE)).sum())
         if mask[:, -1].any():
             self.largest_blank_latest = max(

@@ -27,6 +27,7 @@ SERVICE_METRICS: frozenset[str] = frozenset(
         "vaxshare_api_latest_release_id",
         "vaxshare_release_status",
         "vaxshare_release_blank_people_ratio",
+        "vaxshare_release_protective_blank_people_ratio",
         "vaxshare_release_large_blank_groups",
         "vaxshare_release_coarsened_groups",
         "vaxshare_release_withheld_groups",
