@@ -155,9 +155,7 @@ def protect_all(
     start_first = dict(earlier.first_shown) if earlier else {}
     family = _headline(specs, regions, england, start_levels)
     rule = own_rule(family, policy)
-    # Every row here is a headline total: coarsened (to the policy's second step at most)
-    # before it is held back, and never withheld.
-    head_part = Part(family, rule, expensive=frozenset(range(len(family.keys))))
+    head_part = Part(family, rule)
     if earlier is not None:
         old_family = _headline(earlier.specs, regions, england, {})
         old_part = Part(old_family, own_rule(old_family, get_policy(earlier.policy)))

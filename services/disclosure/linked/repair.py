@@ -8,7 +8,7 @@ failing that every row sharing a sum with it. Among them, cheapest first:
 1. *hold back*: early in a series, where rows' figures are still small (at most
    ``HOLD_MIN`` people, or at most ``HOLD_SHARE`` of their latest figure), show every such row
    from the next date on — a few small early figures become blank, later figures are
-   unchanged; a headline total only as a last resort, when it cannot be coarsened (below);
+   unchanged; never a headline total;
 2. *coarsen*: move the largest row (a few people either way in a large group cost least) to
    the policy's next step for its whole series (NHS Digital: nearest 5 -> 15 -> 45 -> 135 ->
    405 -> 1215, flagged), so it stays monotone and its daily figures still add up; a headline
@@ -273,7 +273,15 @@ def _cheapest(
     # releases' figures or other sums): prefer those rows.
     limited = {cell: date for cell, date in own.items() if _own_figure_binds(rnd, *cell, date)}
     own = limited or own
-    early = _holds(rnd, own, firsts, expensive=False)
+    early = []
+    for (q, r), date in own.items():
+        part, values = rnd.parts[q], rnd.publications[q].values
+        if r in part.expensive or date >= part.rule.col_dates[-1] or firsts[q][r] > date:
+            continue
+        value = _value(rnd, q, r, date)
+        latest = max(int(values[r].max()), 0)
+        if 0 < value <= max(HOLD_MIN, HOLD_SHARE * latest):
+            early.append(((q, r), "hold", date))
     if early:
         return early
     steps = rnd.policy.bases
@@ -288,9 +296,6 @@ def _cheapest(
         if coarser:
             best = max(coarser)
             return [(best[3], "coarsen", best[4])]
-    late = _holds(rnd, own, firsts, expensive=True)
-    if late:
-        return late
     sizes = [
         (int(rnd.parts[q].family.exact[r].max()), (q, r), date)
         for (q, r), date in own.items()
@@ -300,29 +305,6 @@ def _cheapest(
         _, cell, date = min(sizes)
         return [(cell, "withhold", date)]
     return []
-
-
-def _holds(
-    rnd: Round,
-    own: Mapping[Cell, int],
-    firsts: Sequence[np.ndarray],
-    *,
-    expensive: bool,
-) -> list[tuple[Cell, str, int]]:
-    """Rows that may be held back from the date they pin a cell on: early, small figures,
-    of headline totals (``expensive``) or of every other row."""
-    found = []
-    for (q, r), date in own.items():
-        part, values = rnd.parts[q], rnd.publications[q].values
-        if (r in part.expensive) != expensive:
-            continue
-        if date >= part.rule.col_dates[-1] or firsts[q][r] > date:
-            continue
-        value = _value(rnd, q, r, date)
-        latest = max(int(values[r].max()), 0)
-        if 0 < value <= max(HOLD_MIN, HOLD_SHARE * latest):
-            found.append(((q, r), "hold", date))
-    return found
 
 
 def _anchor(rnd: Round, q: int, r: int, date: int, first: int) -> int:
