@@ -17,7 +17,8 @@ or change an ACL. `apply_grants` and `revoke_all` are run by that administrator
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from kafka import KafkaAdminClient
@@ -124,43 +125,52 @@ def apply_grants(
     acls = [_acl(grant) for grant in table]
     wanted = {_key(acl) for acl in acls}
     every = _every(None)
-    client = KafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=15000, **admin.kafka_python()
-    )
-    try:
+    with _admin_client(bootstrap, admin, "grant the Kafka ACLs") as client:
         result = client.create_acls(acls)
         if result["failed"]:
             acl, error = result["failed"][0]
             raise TopicError(f"Kafka refused an ACL ({acl}): {error}")
-        deadline = time.monotonic() + timeout
-        while wanted - {_key(acl) for acl in client.describe_acls(every)[0]}:
-            if time.monotonic() > deadline:
-                raise TopicError(f"the broker at {bootstrap} did not apply the ACLs in time")
-            time.sleep(0.05)
-    except KafkaError as exc:
-        raise TopicError(f"could not grant the Kafka ACLs on {bootstrap}: {exc}") from exc
-    finally:
-        client.close()
+        _wait_until(
+            lambda: not wanted - {_key(acl) for acl in client.describe_acls(every)[0]},
+            timeout,
+            f"the broker at {bootstrap} did not apply the ACLs in time",
+        )
     return len(acls)
 
 
 def revoke_all(bootstrap: str, admin: KafkaAuth, principal: str, *, timeout: float = 15.0) -> int:
     """Delete every ACL of this principal and wait until the broker has none; return how many."""
     mine = _every(f"User:{principal}")
+    with _admin_client(bootstrap, admin, f"revoke the ACLs of {principal}") as client:
+        ((_, deleted, error),) = client.delete_acls([mine])
+        if error is not None and error.errno:
+            raise TopicError(f"Kafka refused to delete the ACLs of {principal}: {error}")
+        _wait_until(
+            lambda: not client.describe_acls(mine)[0],
+            timeout,
+            f"the broker at {bootstrap} still has ACLs of {principal}",
+        )
+    return len(deleted)
+
+
+@contextmanager
+def _admin_client(bootstrap: str, admin: KafkaAuth, doing: str) -> Iterator[KafkaAdminClient]:
+    """An admin client, closed afterwards; a Kafka error becomes a TopicError naming ``doing``."""
     client = KafkaAdminClient(
         bootstrap_servers=bootstrap, request_timeout_ms=15000, **admin.kafka_python()
     )
     try:
-        ((_, deleted, error),) = client.delete_acls([mine])
-        if error is not None and error.errno:
-            raise TopicError(f"Kafka refused to delete the ACLs of {principal}: {error}")
-        deadline = time.monotonic() + timeout
-        while client.describe_acls(mine)[0]:
-            if time.monotonic() > deadline:
-                raise TopicError(f"the broker at {bootstrap} still has ACLs of {principal}")
-            time.sleep(0.05)
+        yield client
     except KafkaError as exc:
-        raise TopicError(f"could not revoke the ACLs of {principal} on {bootstrap}: {exc}") from exc
+        raise TopicError(f"could not {doing} on {bootstrap}: {exc}") from exc
     finally:
         client.close()
-    return len(deleted)
+
+
+def _wait_until(done: Callable[[], bool], timeout: float, late: str) -> None:
+    """Poll until ``done``: the broker applies ACL changes a moment after it accepts them."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise TopicError(late)
+        time.sleep(0.05)

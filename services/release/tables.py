@@ -187,7 +187,7 @@ def _specs(
 
 def _published(series: SeriesTable, first: date) -> PublishedTable:
     def optional(matrix: np.ndarray) -> tuple[tuple[int | None, ...], ...]:
-        return tuple(tuple(None if v == BLANK else int(v) for v in row) for row in matrix)
+        return tuple(tuple(None if v == BLANK else v for v in row) for row in matrix.tolist())
 
     every_day = len(series.dates) and int(series.dates[-1]) == len(series.dates) - 1
     return PublishedTable(
