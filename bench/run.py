@@ -107,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures, indent=2), flush=True)
     stamp = datetime.now(UTC)
     record = {"date": stamp.isoformat(timespec="seconds"), "machine": machine(), "results": results}
-    out = HERE / "results" / f"{stamp:%Y-%m-%d}-{socket.gethostname()}.json"
+    # A partial run gets a file of its own, so it never overwrites the day's full run.
+    part = "".join(f"-{name}" for name in results) if args.only else ""
+    out = HERE / "results" / f"{stamp:%Y-%m-%d}-{socket.gethostname()}{part}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(record, indent=2) + "\n")
     print(f"results written to {out.relative_to(HERE.parent)}")
