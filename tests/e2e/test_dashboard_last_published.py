@@ -1,13 +1,13 @@
 """A group blank on the release's last date: the dashboard shows its last published uptake.
 
-Disclosure control blanks a group only before its first figure, so a release it builds never
-has a group shown earlier and blank at the end; a release written by an earlier rule, or
-repaired by hand, may. This release is the example one with such groups put in by hand: in
-Hammersmith and Fulham's first doses, the smallest group shown of each breakdown the dashboard
-tables is blank on the last two dates, and so is the third-dose total (and one age band, so the
-16+ count cannot be formed another way). A director must see each one's last published uptake
-and its date, never 0 and never a bare blank.
-"""
+Disclosure control blanks a group's cumulative series only before its first figure (or on
+every date, when withheld), so a release it builds has no group shown earlier and blank at the
+end; `/summary` and the page still handle one, and this release puts such groups in by hand.
+It is the example release with, in Hammersmith and Fulham's first doses, the smallest group
+shown of each breakdown the dashboard tables blank on the last two dates, and the third-dose
+total blank on them too (with one age band, so the 16+ count cannot be formed another way). A
+director must see each one's last published uptake and its date, never 0 and never a bare
+blank."""
 
 from __future__ import annotations
 
@@ -155,11 +155,14 @@ def test_a_group_blank_on_the_last_date_shows_its_last_published_uptake(
                 # The page: in the group's table row, that uptake and its date, marked.
                 expected = f"{before['uptake_percent']:.1f}% on {shown_on} {LAST_MARK}"
                 marked = page.locator(f"#{view}-table tbody tr").filter(has_text=LAST_MARK)
-                assert marked.count() == 1, view
+                assert marked.count() == 1, (view, "no row shows a last published uptake")
                 cells = [c.strip() for c in marked.locator("td").all_text_contents()]
                 assert entry["label"].split(": ")[-1] in cells[0], (view, cells)
                 assert cells[1] == expected, (view, cells)
                 assert "0.0%" not in cells, (view, cells)
+                # Hovering says why it is blank: most blanks protect other figures.
+                why = marked.locator("span.last").get_attribute("title") or ""
+                assert why.startswith(f"blank on {last}: ") and "protect" in why, (view, why)
                 note = page.locator(f"#{view}-table p.help").text_content() or ""
                 assert f"{LAST_MARK} Blank on {last}, the release's last date" in note, view
                 if view != "msoa":  # the neighbourhood chart shows the 15 lowest shown only
