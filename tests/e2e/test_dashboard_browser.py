@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Stack
+from tests.e2e.headless_dashboard import (
+    CHROMIUM_ARGS,
+    assert_charts_fit,
+    chromium_executable,
+    serious_accessibility_violations,
+    sign_in,
+)
 from tests.unit.api.api_harness import running_harness
 from tests.unit.api.release_examples import BRENT, ENGLAND, HAMMERSMITH, LONDON
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium() -> str:
-    """The Debian chromium binary, installed with apt-get when missing and we may."""
-    if not Path(CHROMIUM).exists() and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(
-            ["apt-get", "install", "-y", "chromium"],
-            env=env,
-            capture_output=True,
-            check=False,
-            timeout=900,
-        )
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed and could not be installed (apt-get)")
-    return CHROMIUM
 
 
 def test_council_signs_in_and_sees_its_charts(
@@ -46,7 +23,7 @@ def test_council_signs_in_and_sees_its_charts(
 ) -> None:
     playwright_api = pytest.importorskip("playwright.sync_api")
     expect = playwright_api.expect
-    executable = _chromium()
+    executable = chromium_executable()
     with (
         running_harness(stack, prefix) as api,
         playwright_api.sync_playwright() as pw,
@@ -120,7 +97,7 @@ def test_council_signs_in_and_sees_its_charts(
 
 def test_a_wrong_key_is_refused_in_the_page(stack: Stack, prefix: str) -> None:
     playwright_api = pytest.importorskip("playwright.sync_api")
-    executable = _chromium()
+    executable = chromium_executable()
     with (
         running_harness(stack, prefix, with_releases=False) as api,
         playwright_api.sync_playwright() as pw,
@@ -137,7 +114,6 @@ def test_a_wrong_key_is_refused_in_the_page(stack: Stack, prefix: str) -> None:
             browser.close()
 
 
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 BREAKDOWN_TABLES = (
     ("ethnic_group_detailed", "ethnic"),
     ("age_band", "age"),
@@ -158,30 +134,12 @@ def _compare_rows(page: object) -> dict[str, tuple[str, str]]:
     return shown
 
 
-def _assert_charts_fit(page: object, width: int) -> None:
-    """No sideways scroll, and every chart drawn at the width it is shown (text at full size)."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= width  # type: ignore[attr-defined]
-    scales = page.evaluate(  # type: ignore[attr-defined]
-        "[...document.querySelectorAll('.chart svg:not(.map)[viewBox]')]"
-        ".filter(s => s.getBoundingClientRect().width > 0)"
-        ".map(s => s.getBoundingClientRect().width / s.viewBox.baseVal.width)"
-    )
-    assert scales and min(scales) >= 0.99 and max(scales) <= 1.01, scales
-
-
-def _sign_in(page: object, base_url: str, key: str) -> None:
-    page.goto(f"{base_url}/dashboard")  # type: ignore[attr-defined]
-    page.get_by_label("Your API key").fill(key)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Show my area").click()  # type: ignore[attr-defined]
-    page.wait_for_selector("body[data-ready=true]", timeout=60_000)  # type: ignore[attr-defined]
-
-
 @pytest.mark.parametrize("width", [1400, 400])
 def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
     stack: Stack, prefix: str, artifacts_dir: Path, width: int
 ) -> None:
     playwright_api = pytest.importorskip("playwright.sync_api")
-    executable = _chromium()
+    executable = chromium_executable()
     with (
         running_harness(stack, prefix) as api,
         playwright_api.sync_playwright() as pw,
@@ -190,7 +148,7 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
         try:
             # The CSP admits only the page's own scripts; the test lifts it to inject axe-core.
             page = browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
-            _sign_in(page, str(api.client.base_url), api.key["hammersmith"])
+            sign_in(page, str(api.client.base_url), api.key["hammersmith"])
             release = api.releases["second"]
 
             # Which release: the picker lists every published release with its data end.
@@ -293,7 +251,7 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             assert "four weeks before" in page.locator("#outreach-result").inner_text()
 
             # A phone: no sideways scroll, chart text at its full size, Uptake in view.
-            _assert_charts_fit(page, width)
+            assert_charts_fit(page, width)
             for column in ("Uptake", "Gap to area"):
                 head = page.locator("#ethnic-table th", has_text=column).first.bounding_box()
                 assert head is not None and head["x"] + head["width"] <= width, column
@@ -302,13 +260,7 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             page.screenshot(path=str(shot), full_page=True)
             print(f"screenshot: {shot}")
 
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-            serious = [
-                (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-                for v in result["violations"]
-                if v["impact"] in ("serious", "critical")
-            ]
+            serious = serious_accessibility_violations(page)
             assert not serious, serious
 
             # The window resized (a phone turned, a desk window narrowed): the charts are drawn
@@ -319,7 +271,7 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             page.wait_for_function(
                 f"document.querySelector('#trend svg').getAttribute('viewBox') != '{trend_width}'"
             )
-            _assert_charts_fit(page, other)
+            assert_charts_fit(page, other)
             page.set_viewport_size({"width": width, "height": 900})
             page.wait_for_function(
                 f"document.querySelector('#trend svg').getAttribute('viewBox') == '{trend_width}'"
