@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -22,7 +23,7 @@ from services.disclosure.registry import get_policy
 from services.reference.areas import AreaRegistry
 from services.reference.breakdowns import select_breakdowns
 from services.release.checks import log_counters, run_checks
-from services.release.errors import ReleaseUnavailableError
+from services.release.errors import DataEndedError, ReleaseUnavailableError
 from services.release.ports import (
     BuildLeases,
     Clock,
@@ -34,13 +35,21 @@ from services.release.ports import (
     SnapshotSource,
 )
 from services.release.settings import ReleaseSettings
-from services.release.tables import PreviousRelease, ReleaseTables, build_tables, date_range
+from services.release.tables import (
+    CellKey,
+    PreviousRelease,
+    ReleaseTables,
+    build_tables,
+    date_range,
+)
 from services.releases import lifecycle
 from services.releases.model import ReleaseMeta, ReleaseStatus
 
 log = logging.getLogger(__name__)
 
 PROGRAMME_START = date(2020, 12, 8)
+MAX_DAYS_PAST_DATA = 28
+"""A release may end at most this many days after the last counted event."""
 
 _INFRASTRUCTURE = (redis.RedisError, KafkaError)
 
@@ -116,6 +125,7 @@ class ReleaseBuilder:
         meta.cut_offsets = {str(p): o for p, o in cut.items()}
         ltlas = [a.code for a in self.areas.ltlas()]
         snapshot = self.snapshots(cut=cut, ltlas=ltlas, breakdowns=breakdowns)
+        _check_data_reach(snapshot.cells, as_of)
         last = self._last_published()
         dates = date_range(PROGRAMME_START, as_of)
         log.info("release %s: disclosure control over %d days", meta.id, len(dates))
@@ -214,3 +224,17 @@ def _audit_summary(tables: ReleaseTables, policy: str, width: int) -> dict[str, 
 def _etag(meta: ReleaseMeta) -> str:
     seed = f"{meta.id}|{meta.as_of}|{meta.created_at}|{meta.policy}"
     return hashlib.sha256(seed.encode()).hexdigest()[:16]
+
+
+def _check_data_reach(cells: Mapping[CellKey, Mapping[tuple[date, str], int]], as_of: date) -> None:
+    """Refuse a release whose last date lies weeks past every counted event: each empty day
+    would be protected and published (a replayed 2021 feed with the default as-of builds
+    years of empty days and runs out of memory)."""
+    days = (day for (_, _, b), table in cells.items() if b == "none" for day, _ in table)
+    last_counted = max(days, default=None)
+    if last_counted is not None and (as_of - last_counted).days > MAX_DAYS_PAST_DATA:
+        raise DataEndedError(
+            f"the counted events end on {last_counted}, {(as_of - last_counted).days} days "
+            f"before the release's last date {as_of}; pass --as-of {last_counted} (or a date "
+            f"at most {MAX_DAYS_PAST_DATA} days after it)"
+        )

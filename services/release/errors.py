@@ -11,3 +11,7 @@ class UnknownReleaseError(ReleaseError):
 
 class ReleaseUnavailableError(ReleaseError):
     """Redis or Kafka failed while a release was read or built; try again."""
+
+
+class DataEndedError(ReleaseError):
+    """The counted events end long before the release's last date (pass an earlier as-of)."""

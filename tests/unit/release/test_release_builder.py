@@ -12,7 +12,7 @@ import redis
 from services.reference.areas import load_areas
 from services.release.builder import ReleaseBuilder
 from services.release.cut import Snapshot
-from services.release.errors import ReleaseUnavailableError
+from services.release.errors import DataEndedError, ReleaseUnavailableError
 from services.release.ports import CellKey, DisclosureState, ExactTable
 from services.release.settings import ReleaseSettings
 from services.release.tables import FamilyMapper
@@ -195,6 +195,18 @@ def test_a_build_stopped_by_redis_is_marked_failed_with_the_reason_and_reported(
     assert meta.status is ReleaseStatus.FAILED
     assert meta.held_reasons == ["the build stopped: ConnectionError: connection refused"]
     assert not builder.leases.alive(meta.id)
+
+
+def test_a_release_ending_years_after_the_last_counted_event_is_refused_before_protection():
+    # The feed ends on 10 January 2021; the default as-of (yesterday) would be years later.
+    builder = _builder(Counts())
+    with pytest.raises(DataEndedError, match="end on 2021-01-10.*--as-of 2021-01-10"):
+        builder.create(as_of=date(2026, 12, 4))
+    (meta,) = builder.store.all()
+    assert meta.status is ReleaseStatus.FAILED
+    assert "DataEndedError" in meta.held_reasons[0]
+    # Four weeks without a counted event is still a release (a quiet spell, not a replay).
+    assert builder.create(as_of=date(2021, 2, 7)).status is ReleaseStatus.DRAFT
 
 
 def test_stuck_building_releases_are_failed_and_live_builds_are_left_alone() -> None:
