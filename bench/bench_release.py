@@ -97,6 +97,11 @@ def summary(meta: ReleaseMeta) -> dict[str, Any]:
             (float(x.get("protective_blank_share_all_dates", 0.0)) for x in loss), default=0.0
         ),
         "headline_blank_dates": audit.get("headline_blank_dates"),
+        "breakdowns_with_large_blanks": [
+            {k: x[k] for k in ("breakdown", "dose", "large_blank_latest", "largest_blank_latest")}
+            for x in loss
+            if int(x["large_blank_latest"])
+        ],
     }
 
 

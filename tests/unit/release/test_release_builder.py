@@ -200,7 +200,7 @@ def test_a_build_stopped_by_redis_is_marked_failed_with_the_reason_and_reported(
 def test_a_release_ending_years_after_the_last_counted_event_is_refused_before_protection():
     # The feed ends on 10 January 2021; the default as-of (yesterday) would be years later.
     builder = _builder(Counts())
-    with pytest.raises(DataEndedError, match="end on 2021-01-10.*--as-of 2021-01-10"):
+    with pytest.raises(DataEndedError, match=r"end on 2021-01-10.*--as-of 2021-01-10"):
         builder.create(as_of=date(2026, 12, 4))
     (meta,) = builder.store.all()
     assert meta.status is ReleaseStatus.FAILED
