@@ -14,6 +14,7 @@ from tests.e2e.headless_dashboard import (
     serious_accessibility_violations,
     sign_in,
 )
+from tests.e2e.signal_figures import check_funnel, check_slope_index
 from tests.unit.api.api_harness import running_harness
 from tests.unit.api.release_examples import BRENT, ENGLAND, HAMMERSMITH, LONDON
 
@@ -182,13 +183,26 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             area.focus()
             assert page.locator("#msoamap-readout").inner_text() == described
 
-            # Signal, not noise: a funnel plot with its method and its table; the slope index.
+            # Signal, not noise: the funnel's limits, flags and z scores and the slope index
+            # are the figures worked out independently from the API's published numbers.
             assert page.locator("#funnel circle.dot").count() > 10
-            assert "significantly below" in page.locator("#funnel-summary").inner_text() or (
-                "No neighbourhood" in page.locator("#funnel-summary").inner_text()
-            )
             assert page.locator("#funnel-table tbody tr").count() == len(summary["groups"])
-            assert "Slope index of inequality" in page.locator("#imd-sii").inner_text()
+            below = check_funnel(page, summary["groups"])
+            funnel_summary = page.locator("#funnel-summary").inner_text()
+            assert below, "the example release has neighbourhoods significantly below the area"
+            assert funnel_summary.startswith(
+                f"{len(below)} of {len(summary['groups'])} neighbourhoods are significantly below"
+            ), funnel_summary
+            assert f"clearest first: {below[0]['label']} " in funnel_summary, funnel_summary
+            deciles = api.get(
+                "/v1/areas/E09000013/summary",
+                "hammersmith",
+                breakdown="imd_decile",
+                dose=1,
+                ages="16+",
+                release=release.id,
+            ).json()["groups"]
+            check_slope_index(page, deciles)
             ethnic_header = page.locator("#ethnic-table th").all_inner_texts()
             assert [h.replace("\n", " ") for h in ethnic_header[:3]] == [
                 "Group",

@@ -72,5 +72,6 @@ function showSlopeIndex(imdData) {
     `the least and the most deprived residents. ` +
     (sii.low > 0 ? "Uptake rises significantly with affluence. " : sii.high < 0 ? "Uptake falls significantly with affluence. " : "") +
     "Method: uptake regressed on each decile's mid-point in the population ranked from most to least " +
-    "deprived, weighted by population; published figures only.";
+    "deprived (every decile with residents keeps its place, withheld or not), weighted by " +
+    "population; published figures only, withheld uptakes left out of the fit.";
 }
