@@ -27,7 +27,7 @@ async function showNeighbourhoods(msoaData) {
   const title = `Dose ${state.dose} uptake by neighbourhood, ${shapes.name}, release ${rel.id}`;
   choropleth($("msoamap"), $("msoamap-readout"), shapes.msoa, items, {
     title,
-    legendTitle: `Dose ${state.dose} uptake of people ${populationText}; release ${rel.id}, data to ${rel.last_date || rel.as_of}. Darker is lower.`,
+    legendTitle: `Dose ${state.dose} uptake of people ${populationText}; release ${rel.id}, data to ${dataEnd(rel)}. Darker is lower.`,
     hint: "Tab to or hover over a neighbourhood to read its uptake, population and any reason it is withheld.",
   });
   $("msoamap-population").textContent = `Area uptake ${pct(areaPercent)}. ` + describePopulation(pop, msoaData.groups);
