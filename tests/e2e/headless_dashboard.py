@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -67,3 +68,20 @@ def serious_accessibility_violations(page: Any) -> list[tuple[str, str, list[Any
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def record_requests(page: Any) -> list[str]:
+    """Every URL the page asks for from now on (documents, scripts, styles, maps, data)."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def assert_own_origin(urls: list[str], base_url: str) -> None:
+    """Nothing went to a CDN, a tile server or anywhere but the service itself."""
+    own = urlsplit(base_url)
+    assert urls, "the page made no requests"
+    for url in urls:
+        # A downloaded CSV is a blob: of the page's own origin.
+        where = urlsplit(url.removeprefix("blob:"))
+        assert (where.scheme, where.netloc) == (own.scheme, own.netloc), url

@@ -10,10 +10,13 @@ from tests.conftest import Stack
 from tests.e2e.headless_dashboard import (
     CHROMIUM_ARGS,
     assert_charts_fit,
+    assert_own_origin,
     chromium_executable,
+    record_requests,
     serious_accessibility_violations,
     sign_in,
 )
+from tests.e2e.signal_figures import check_funnel, check_slope_index
 from tests.unit.api.api_harness import running_harness
 from tests.unit.api.release_examples import BRENT, ENGLAND, HAMMERSMITH, LONDON
 
@@ -31,6 +34,7 @@ def test_council_signs_in_and_sees_its_charts(
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
+            requests = record_requests(page)
             page.goto(f"{api.client.base_url}/dashboard")
             page.get_by_label("Your API key").fill(api.key["hammersmith"])
             page.get_by_role("button", name="Show my area").click()
@@ -39,7 +43,12 @@ def test_council_signs_in_and_sees_its_charts(
             assert page.locator("#area-title").inner_text().startswith("Hammersmith and Fulham")
             release = api.releases["second"]
             shown = page.locator("#release").inner_text()
-            assert f"Release {release.id}: data to {release.as_of}" in shown
+            # One data end date, the last day counted, in the status line and the picker alike.
+            assert release.last_date != release.as_of
+            assert f"Release {release.id}: data to {release.last_date}," in shown
+            assert f"data to {release.as_of}" not in shown and "last day" not in shown
+            picked = page.locator("#release-pick option:checked").inner_text()
+            assert picked.startswith(f"Release {release.id}, data to {release.last_date}")
             published = release.published_at or ""
             assert f"published {published[:10]} {published[11:16]} UTC" in shown
             assert page.locator("#trend svg path.line").count() == 3
@@ -90,6 +99,8 @@ def test_council_signs_in_and_sees_its_charts(
             page.get_by_label("First", exact=True).check()
             expect(page.locator("#ethnic svg title")).to_contain_text("dose 1")
             page.screenshot(path=str(artifacts_dir / "dashboard.png"), full_page=True)
+            # Scripts, styles, data and the CSV downloaded: all from the service itself.
+            assert_own_origin(requests, str(api.client.base_url))
         finally:
             browser.close()
     assert (artifacts_dir / "dashboard.png").stat().st_size > 50_000
@@ -148,6 +159,7 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
         try:
             # The CSP admits only the page's own scripts; the test lifts it to inject axe-core.
             page = browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
+            requests = record_requests(page)
             sign_in(page, str(api.client.base_url), api.key["hammersmith"])
             release = api.releases["second"]
 
@@ -182,13 +194,45 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             area.focus()
             assert page.locator("#msoamap-readout").inner_text() == described
 
-            # Signal, not noise: a funnel plot with its method and its table; the slope index.
+            # Signal, not noise: the funnel's limits, flags and z scores and the slope index
+            # are the figures worked out independently from the API's published numbers.
             assert page.locator("#funnel circle.dot").count() > 10
-            assert "significantly below" in page.locator("#funnel-summary").inner_text() or (
-                "No neighbourhood" in page.locator("#funnel-summary").inner_text()
-            )
             assert page.locator("#funnel-table tbody tr").count() == len(summary["groups"])
-            assert "Slope index of inequality" in page.locator("#imd-sii").inner_text()
+            below = check_funnel(page, summary["groups"])
+            funnel_summary = page.locator("#funnel-summary").inner_text()
+            assert below, "the example release has neighbourhoods significantly below the area"
+            assert funnel_summary.startswith(
+                f"{len(below)} of {len(summary['groups'])} neighbourhoods are significantly below"
+            ), funnel_summary
+            assert f"clearest first: {below[0]['label']} " in funnel_summary, funnel_summary
+            # Every dot is reached with Tab and read out: the neighbourhood, its uptake and
+            # population and its signal, as on hover.
+            dots = page.locator("#funnel circle.dot")
+            dots.first.focus()
+            target = None
+            for _ in range(dots.count()):
+                label = page.evaluate("document.activeElement.getAttribute('aria-label')") or ""
+                assert page.evaluate("document.activeElement.matches('#funnel circle.dot')")
+                if label.startswith(f"{below[0]['label']}: "):
+                    target = label
+                    break
+                page.keyboard.press("Tab")
+            assert target, below[0]
+            readout = page.locator("#funnel-readout").inner_text()
+            uptake, people = f"{below[0]['uptake_percent']:.1f}%", f"{below[0]['population']:,}"
+            for figure in (f"{uptake} uptake", people, "Signal: below ("):
+                assert figure in readout, (figure, readout)
+            for figure in (f"{uptake} of {people}", "below ("):
+                assert figure in target, (figure, target)
+            deciles = api.get(
+                "/v1/areas/E09000013/summary",
+                "hammersmith",
+                breakdown="imd_decile",
+                dose=1,
+                ages="16+",
+                release=release.id,
+            ).json()["groups"]
+            check_slope_index(page, deciles)
             ethnic_header = page.locator("#ethnic-table th").all_inner_texts()
             assert [h.replace("\n", " ") for h in ethnic_header[:3]] == [
                 "Group",
@@ -234,6 +278,12 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
                 uptake, population = shown[row["area_name"]]
                 assert uptake == f"{row['value']:.1f}%", (uptake, row)
                 assert population == f"{row['population']:,}", (population, row)
+            # A district's figures, like a neighbourhood's, are read out when it has the focus.
+            brent = page.locator(f"#regionmap path[data-code={BRENT}]")
+            brent.focus()
+            brent_label = brent.get_attribute("aria-label") or ""
+            assert shown["Brent"][0] in brent_label, (shown["Brent"], brent_label)
+            assert page.locator("#regionmap-readout").inner_text() == brent_label
             # A borough with no published figures says so; it is not drawn as 0%.
             assert (
                 "Hammersmith and Fulham (your area)" in page.locator("#compare-table").inner_text()
@@ -281,9 +331,14 @@ def test_director_sees_maps_neighbours_and_signal_on_desk_and_phone(
             first = api.releases["first"]
             page.get_by_label("Release", exact=True).select_option(str(first.id))
             page.wait_for_selector("body[data-ready=true]", timeout=60_000)
-            assert (
-                f"Release {first.id}: data to {first.as_of}"
-                in page.locator("#release").inner_text()
-            )
+            status = page.locator("#release").inner_text()
+            assert f"Release {first.id}: data to {first.last_date}," in status
+            assert f"data to {first.as_of}" not in status and "last day" not in status
+            assert f"data to {first.last_date}" in page.locator("#msoamap .map-legend").inner_text()
+
+            # Scripts, styles, map boundaries and data all came from the service itself: no
+            # CDN, no tile server.
+            assert_own_origin(requests, str(api.client.base_url))
+            assert any("/dashboard/maps/" in u for u in requests), requests
         finally:
             browser.close()

@@ -10,8 +10,11 @@ import gzip
 import io
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -224,3 +227,72 @@ def test_a_blank_summary_figure_shows_the_last_one_published(api: Harness) -> No
     assert group["last_published_uptake_percent"] is not None
     assert "fewer than 8" not in group["withheld_detail"].split(";")[0]
     assert "protect other published figures" in group["withheld_detail"]
+
+
+ANALYSTS_DOC = Path(__file__).parents[2] / "docs" / "analysts.md"
+
+
+def documented_snippet(language: str, marker: str) -> str:
+    """The first code block in docs/analysts.md of that language that contains `marker`."""
+    blocks = re.findall(rf"```{language}\n(.*?)```", ANALYSTS_DOC.read_text(), re.DOTALL)
+    return next(b for b in blocks if marker in b)
+
+
+def downloaded_csv(api: Harness, tmp_path: Path) -> tuple[Path, list[dict[str, str]]]:
+    """A neighbourhood CSV as a council downloads it, saved under the name the API gives it."""
+    answer = api.get(
+        VACCINATIONS.format(HAMMERSMITH), "hammersmith", breakdown="msoa", dose="1", format="csv"
+    )
+    assert answer.status_code == 200, answer.text
+    name = re.search(r'filename="([^"]+)"', answer.headers["content-disposition"])
+    assert name
+    path = tmp_path / name.group(1)
+    path.write_bytes(answer.content)
+    return path, list(csv.DictReader(io.StringIO(answer.text)))
+
+
+def test_the_documented_pandas_reading_keeps_blanks_as_missing_integers_and_dates_as_dates(
+    api: Harness, tmp_path: Path
+) -> None:
+    pd = pytest.importorskip("pandas")
+    path, raw = downloaded_csv(api, tmp_path)
+    snippet = documented_snippet("python", "pd.read_csv")
+    snippet = re.sub(r'"vaxshare_[^"]+\.csv"', json.dumps(str(path)), snippet)
+    namespace: dict[str, object] = {}
+    exec(snippet, namespace)
+    rows = namespace["rows"]
+    assert isinstance(rows, pd.DataFrame) and len(rows) == len(raw)
+    for column in ("new", "cumulative", "population", "rounded_to", "max_error", "dose"):
+        assert rows[column].dtype == "Int64", (column, rows[column].dtype)
+    for column in ("date", "new_period_start"):
+        assert pd.api.types.is_datetime64_any_dtype(rows[column]), (column, rows[column].dtype)
+    assert rows["cumulative_suppressed"].dtype == bool
+    # A blank stays missing, never 0; a published 0 stays 0.
+    blank = [r["cumulative"] == "" for r in raw]
+    assert any(blank), "the example release has suppressed neighbourhood counts"
+    assert rows["cumulative"].isna().tolist() == blank
+    assert rows["cumulative_suppressed"].tolist() == [
+        r["cumulative_suppressed"] == "true" for r in raw
+    ]
+    published = [int(r["cumulative"]) for r in raw if r["cumulative"] != ""]
+    assert rows["cumulative"].dropna().astype(int).tolist() == published
+    assert rows["date"].iloc[-1] == pd.Timestamp(raw[-1]["date"])
+
+
+def test_the_documented_r_reading_runs_where_r_is_installed(api: Harness, tmp_path: Path) -> None:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.skip("Rscript is not installed: the R reading in docs/analysts.md is not run")
+    path, raw = downloaded_csv(api, tmp_path)
+    snippet = documented_snippet("r", "read_csv")
+    snippet = re.sub(r'"vaxshare_[^"]+\.csv"', json.dumps(str(path)), snippet)
+    check = (
+        "cat(class(rows$date), class(rows$cumulative), class(rows$cumulative_suppressed), "
+        'sum(is.na(rows$cumulative)), nrow(rows), sep = "\\n")\n'
+    )
+    done = subprocess.run(
+        [rscript, "-e", snippet + check], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    blanks = sum(r["cumulative"] == "" for r in raw)
+    assert done.stdout.split() == ["Date", "integer", "logical", str(blanks), str(len(raw))]

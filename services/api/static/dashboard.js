@@ -133,8 +133,7 @@ async function render() {
   const area = [...$("area").options].find((o) => o.value === state.area);
   $("area-title").textContent = area ? area.textContent : state.area;
   const r = state.release;
-  $("release").textContent = `Release ${r.id}: data to ${r.as_of}` +
-    (r.last_date && r.last_date !== r.as_of ? ` (last day counted ${r.last_date})` : "") + ", " +
+  $("release").textContent = `Release ${r.id}: data to ${dataEnd(r)}, ` +
     `published ${r.published_at ? publishedText(r.published_at) : "not yet"}; disclosure policy ${r.policy}.` +
     (r.rollback ? ` Its data end before those of release ${r.rollback.latest_id} (to ` +
       `${r.rollback.latest_as_of}), published earlier: ${r.rollback.reason}` : "");
@@ -216,8 +215,13 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 
+// The one date a release's data end on, wherever the page names it: the last day counted.
+function dataEnd(release) {
+  return release.last_date || release.as_of;
+}
+
 function releaseText(r) {
-  return `Release ${r.id}, data to ${r.last_date || r.as_of}`;
+  return `Release ${r.id}, data to ${dataEnd(r)}`;
 }
 
 async function loadReleases() {

@@ -15,12 +15,10 @@ const NOTE_WORDS = {
   [NONE_RECORDED]: "no vaccinations recorded in this release",
 };
 
-const lastDateOf = (release) => release.last_date || release.as_of;
-
 // {code -> {code, name, uptake row, count row}} for every area of a type, plus the codes the
 // release holds no headline for.
 async function headlinesOf(areaType) {
-  const q = `area_type=${areaType}&dose=${state.dose}&date=${lastDateOf(state.release)}` +
+  const q = `area_type=${areaType}&dose=${state.dose}&date=${dataEnd(state.release)}` +
     `&ages=${COMPARE_AGES}&release=${state.release.id}`;
   const [uptake, counts] = await Promise.all([
     api(`/v1/headlines?${q}&metric=uptake_percent`),
@@ -55,7 +53,7 @@ async function showCompare() {
   for (const f of found) for (const [code, h] of f.by) if (!by.has(code)) by.set(code, h);
   const sourceName = (found[0].population && found[0].population.source_name) || "ONS mid-2020 estimates";
   const ltlas = found[0].by;
-  const rel = state.release, day = lastDateOf(rel);
+  const rel = state.release, day = dataEnd(rel);
   const nameOf = (code, fallback) => (by.get(code) && by.get(code).name) || fallback || code;
   const ownLtlas = new Set(own.ltla_codes);
   const districts = shapes.ltla.areas.map((a) => ({ ...(by.get(a.code) || { code: a.code, missing: true }), name: a.name }));

@@ -27,7 +27,7 @@ async function showNeighbourhoods(msoaData) {
   const title = `Dose ${state.dose} uptake by neighbourhood, ${shapes.name}, release ${rel.id}`;
   choropleth($("msoamap"), $("msoamap-readout"), shapes.msoa, items, {
     title,
-    legendTitle: `Dose ${state.dose} uptake of people ${populationText}; release ${rel.id}, data to ${rel.last_date || rel.as_of}. Darker is lower.`,
+    legendTitle: `Dose ${state.dose} uptake of people ${populationText}; release ${rel.id}, data to ${dataEnd(rel)}. Darker is lower.`,
     hint: "Tab to or hover over a neighbourhood to read its uptake, population and any reason it is withheld.",
   });
   $("msoamap-population").textContent = `Area uptake ${pct(areaPercent)}. ` + describePopulation(pop, msoaData.groups);
@@ -72,5 +72,6 @@ function showSlopeIndex(imdData) {
     `the least and the most deprived residents. ` +
     (sii.low > 0 ? "Uptake rises significantly with affluence. " : sii.high < 0 ? "Uptake falls significantly with affluence. " : "") +
     "Method: uptake regressed on each decile's mid-point in the population ranked from most to least " +
-    "deprived, weighted by population; published figures only.";
+    "deprived (every decile with residents keeps its place, withheld or not), weighted by " +
+    "population; published figures only, withheld uptakes left out of the fit.";
 }

@@ -28,17 +28,24 @@ function signalOf(uptakePercent, population, areaPercent) {
 // Slope index of inequality across deprivation deciles: each decile placed at the midpoint of
 // its share of the population ranked from most deprived (0) to least deprived (1); uptake
 // regressed on that rank weighted by population. The slope is the modelled gap (points)
-// between the least and the most deprived end. Its standard error treats each decile's uptake
-// as binomial with its own rate (a sandwich estimator for the population-weighted slope).
+// between the least and the most deprived end. Every decile with residents takes its place in
+// the ranking, published or not (a withheld uptake does not move where its people stand), but
+// only published uptakes are fitted. Its standard error treats each decile's uptake as binomial
+// with its own rate (a sandwich estimator for the population-weighted slope).
 function slopeIndex(deciles) {
-  const used = deciles.filter((d) => d.uptake !== null && d.population > 0)
-    .sort((a, b) => a.decile - b.decile);
-  if (used.length < 3) return null;
-  const total = used.reduce((s, d) => s + d.population, 0);
+  const ranked = deciles.filter((d) => d.population > 0).sort((a, b) => a.decile - b.decile);
+  const total = ranked.reduce((s, d) => s + d.population, 0);
   let cum = 0;
-  for (const d of used) { d.rank = (cum + d.population / 2) / total; cum += d.population; }
-  const xbar = used.reduce((s, d) => s + d.population * d.rank, 0) / total;
-  const ybar = used.reduce((s, d) => s + d.population * d.uptake, 0) / total;
+  const placed = ranked.map((d) => {
+    const rank = (cum + d.population / 2) / total;
+    cum += d.population;
+    return { ...d, rank };
+  });
+  const used = placed.filter((d) => d.uptake !== null && d.uptake !== undefined);
+  if (used.length < 3) return null;
+  const weight = used.reduce((s, d) => s + d.population, 0);
+  const xbar = used.reduce((s, d) => s + d.population * d.rank, 0) / weight;
+  const ybar = used.reduce((s, d) => s + d.population * d.uptake, 0) / weight;
   const sxx = used.reduce((s, d) => s + d.population * (d.rank - xbar) ** 2, 0);
   const sxy = used.reduce((s, d) => s + d.population * (d.rank - xbar) * (d.uptake - ybar), 0);
   const slope = sxy / sxx;
