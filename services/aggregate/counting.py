@@ -132,9 +132,9 @@ class BatchCounter:
         return BatchOutcome(
             increments=_nonzero(increments),
             writes={
-                i: (stored.get(i), v)
+                i: (before, v)
                 for i, v in current.items()
-                if v is not None and v != stored.get(i)
+                if v is not None and v != (before := stored.get(i))
             },
             stats=stats,
             conflicts=conflicts,
