@@ -45,9 +45,7 @@ class ApplyInFlight:
             must_be_active=live,
             respect_barrier=live,
         )
-        seconds = time.perf_counter() - started
-        for write in prepared.writes:
-            self._metrics.batch(write.outcome.stats, write.stats, seconds=seconds)
+        self._metrics.applied(prepared, seconds=time.perf_counter() - started)
         self._metrics.record_freshness(prepared.intake.records)
 
     def settle(self) -> PreparedBatch | None:

@@ -18,12 +18,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 
 from services.aggregate.counting import BatchOutcome, ids_to_read
 from services.aggregate.counting_target import CountingTarget
 from services.aggregate.event_state import StoredState
 from services.aggregate.record_intake import Intake, LogRecord, RecordIntake, Refused
 from services.contract.counted_content import conflicting_duplicate
+
+_PARTITION = attrgetter("partition")
 
 PartitionMove = tuple[int, int | None, int]
 """(partition, offset Redis must hold before the batch, offset after it)."""
@@ -115,16 +119,19 @@ class BatchPreparer:
         has landed, so the states are current) read the states they depend on and count."""
         taken = self.intake.take(records)
         before_reading()
-        events: dict[int, list[int]] = {}  # partition -> positions of its events in `taken`
-        for position, record in enumerate(taken.records):
-            events.setdefault(record.partition, []).append(position)
+        # Partition -> positions of its events in `taken`. A poll's records come partition by
+        # partition, so grouping runs of positions (in C) is cheaper than a loop per record.
+        events: dict[int, list[int]] = {}
+        partition_of = list(map(_PARTITION, taken.records))
+        for partition, run in groupby(range(len(partition_of)), partition_of.__getitem__):
+            events.setdefault(partition, []).extend(run)
         refusals: dict[int, list[Refused]] = {}
         for refusal in taken.refused:
             refusals.setdefault(refusal.record.partition, []).append(refusal)
-        consumed = Counter(record.partition for record in records)
+        consumed = Counter(map(_PARTITION, records))
         wanted: dict[int, set[str]] = {}  # shard -> ids its partitions' events depend on
         for move in partitions:
-            of_partition = (taken.events[i] for i in events.get(move[0], []))
+            of_partition = map(taken.events.__getitem__, events.get(move[0], []))
             shard = target.spec.shard_of(move[0])
             wanted.setdefault(shard, set()).update(ids_to_read(of_partition))
         states = self.read_states(target.generation, target.spec.buckets, wanted)
@@ -133,7 +140,7 @@ class BatchPreparer:
             partition = move[0]
             shard = target.spec.shard_of(partition)
             positions = events.get(partition, [])
-            mine = [taken.events[i] for i in positions]
+            mine = list(map(taken.events.__getitem__, positions))
             outcome = target.counter.count(mine, states.get(shard, {}))
             lost = refusals.get(partition, [])
             lost += [_conflict(taken, positions[i]) for i in outcome.conflicts]

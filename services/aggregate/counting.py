@@ -97,6 +97,7 @@ class BatchCounter:
         stats: Counter[str] = Counter()
         conflicts: list[int] = []
         codec = self._codec
+        counted = 0  # the common case, tallied in a local rather than the Counter
         for position, event in enumerate(events):
             event_id = event.event_id
             state = current.get(event_id)
@@ -121,17 +122,19 @@ class BatchCounter:
             else:
                 added.append(event)
                 current[event_id] = codec.counted(event)
-                stats["counted"] += 1
-                stats["net_counted"] += 1
+                counted += 1
+        if counted:
+            stats["counted"] += counted
+            stats["net_counted"] += counted
         increments: dict[TableKey, dict[str, int]] = {}
         self._add(increments, added, 1)
         self._add(increments, removed, -1)
         return BatchOutcome(
             increments=_nonzero(increments),
             writes={
-                i: (stored.get(i), v)
+                i: (before, v)
                 for i, v in current.items()
-                if v is not None and v != stored.get(i)
+                if v is not None and v != (before := stored.get(i))
             },
             stats=stats,
             conflicts=conflicts,
@@ -174,20 +177,22 @@ class BatchCounter:
         # Each event's (LTLA, dose, date) as a small int: cheaper to hash ten times than a tuple.
         index: dict[tuple[str, int, date], int] = {}
         rows = [index.setdefault(table, len(index)) for table in map(_TABLE_OF, events)]
-        tables = list(index)
-        iso = self._iso
+        days = [self._day_prefix(when) for _, _, when in index]  # "<date>|" of each row
         for name, group_of in self._groupers:
-            tally = Counter(zip(rows, map(group_of, events), strict=True))
-            for (row, group), n in tally.items():
-                ltla, dose, when = tables[row]
-                table = increments.get((ltla, dose, name))
-                if table is None:
-                    table = increments[(ltla, dose, name)] = {}
-                day = iso.get(when)
-                if day is None:
-                    day = iso[when] = when.isoformat()
-                field = f"{day}|{group}"
+            # The count table of each row in this breakdown, found once per row, not per cell.
+            tables = [
+                increments.get((ltla, dose, name)) or increments.setdefault((ltla, dose, name), {})
+                for ltla, dose, _ in index
+            ]
+            for (row, group), n in Counter(zip(rows, map(group_of, events), strict=True)).items():
+                table, field = tables[row], days[row] + group
                 table[field] = table.get(field, 0) + n * delta
+
+    def _day_prefix(self, when: date) -> str:
+        prefix = self._iso.get(when)
+        if prefix is None:
+            prefix = self._iso[when] = f"{when.isoformat()}|"
+        return prefix
 
 
 def _nonzero(increments: dict[TableKey, dict[str, int]]) -> dict[TableKey, dict[str, int]]:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from services.aggregate.batch import BatchStats
+from services.aggregate.batch import BatchStats, PreparedBatch
 from services.aggregate.record_intake import LogRecord
 from services.contract.reasons import Reason
 from services.contract.redaction import publisher_label
@@ -99,8 +99,15 @@ class AggregateMetrics:
         for kind in FENCE_KINDS:
             self.fenced.labels(kind)
 
-    def batch(self, counted: Mapping[str, int], stats: BatchStats, *, seconds: float) -> None:
-        """Record one applied batch: the counting outcome's statistics and the batch's."""
+    def applied(self, batch: PreparedBatch, *, seconds: float) -> None:
+        """Record one applied batch: what became of its records (one script call per
+        partition), and one observation of its size and its time from poll to landed."""
+        for write in batch.writes:
+            self._counted(write.outcome.stats, write.stats)
+        self.batch_size.observe(sum(write.stats.consumed for write in batch.writes))
+        self.batch_duration.observe(seconds)
+
+    def _counted(self, counted: Mapping[str, int], stats: BatchStats) -> None:
         named = {**counted, **stats.counters()}
         for name, outcome in _OUTCOMES.items():
             n = named.get(name, 0)
@@ -111,8 +118,6 @@ class AggregateMetrics:
         for (reason, publisher), n in stats.by_publisher.items():
             if reason == Reason.CONFLICTING_DUPLICATE:
                 self.conflicting_duplicates.labels(publisher_label(publisher)).inc(n)
-        self.batch_size.observe(stats.consumed)
-        self.batch_duration.observe(seconds)
 
     def record_freshness(self, counted: Sequence[LogRecord]) -> None:
         """Set each partition's newest receive time among the records a batch counted."""

@@ -288,17 +288,19 @@ def _apply_args(
     batch: BatchWrite,
     named: _KeyIndex,
 ) -> list[str]:
-    states = "".join(
-        f"{named.index(keys.event_states(generation, shard, bucket_of(event_id, buckets)))}"
-        f"\t{event_id}\t{'' if before is None else before}\t{after}\n"
-        for event_id, (before, after) in batch.outcome.writes.items()
-    )
+    state_keys: dict[int, int] = {}  # bucket -> its key's index, named once per bucket
+    states = []
+    for event_id, (before, after) in batch.outcome.writes.items():
+        bucket = bucket_of(event_id, buckets)
+        key = state_keys.get(bucket)
+        if key is None:
+            key = state_keys[bucket] = named.index(keys.event_states(generation, shard, bucket))
+        states.append(f"{key}\t{event_id}\t{'' if before is None else before}\t{after}\n")
     tables = keys.counts_prefix(generation, shard)
-    counts = "".join(
-        f"{named.index(tables + count_table(ltla, dose, breakdown))}\t{field}\t{delta}\n"
-        for (ltla, dose, breakdown), fields in batch.outcome.increments.items()
-        for field, delta in fields.items()
-    )
+    counts = []
+    for (ltla, dose, breakdown), fields in batch.outcome.increments.items():
+        key = named.index(tables + count_table(ltla, dose, breakdown))  # once per table
+        counts += [f"{key}\t{field}\t{delta}\n" for field, delta in fields.items()]
     stats = _nonzero(
         {**batch.outcome.stats, **_summed(batch.outcome.stats, batch.stats.counters())}
     )
@@ -310,8 +312,8 @@ def _apply_args(
     for (reason, publisher), n in batch.stats.by_publisher.items() if live else ():
         by_publisher[dead_letter_publisher_field(stage, reason, publisher_label(publisher))] += n
     return [
-        states,
-        counts,
+        "".join(states),
+        "".join(counts),
         "".join(f"{name}\t{n}\n" for name, n in stats.items()),
         "".join(f"{name}\t{n}\n" for name, n in dead.items()),
         "".join(f"{name}\t{n}\n" for name, n in _nonzero(by_publisher).items()),

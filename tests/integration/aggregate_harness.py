@@ -6,10 +6,13 @@ import functools
 import ipaddress
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -20,6 +23,7 @@ from kafka import KafkaProducer
 from devtools.simulator.simulator import NW_LONDON, SimulatedRecord, SimulationConfig, Simulator
 from services.contract import codec
 from services.contract.errors import CodecError
+from services.platform.dead_letters import dead_letter_counts
 from services.release.counts_reader import CountsReader
 from services.release.cut import end_offsets
 from tests.conftest import NATIONAL_PUBLISHER, Servers, Topics
@@ -74,6 +78,28 @@ def send_raw(servers: Servers, topic: str, values: Sequence[bytes | None]) -> No
         producer.flush(timeout=30)
     finally:
         producer.close(timeout=10)
+
+
+class FeedPublisher:
+    """A feed arriving while the aggregators count: records published in chunks on a thread."""
+
+    def __init__(
+        self, servers: Servers, topic: str, records: Sequence[SimulatedRecord], *, chunk: int
+    ) -> None:
+        self.sent: list[int] = []  # records published, per chunk
+        chunks = [records[i : i + chunk] for i in range(0, len(records), chunk)]
+        self._thread = threading.Thread(
+            target=lambda: self.sent.extend(publish(servers, topic, c) for c in chunks)
+        )
+
+    def start(self) -> FeedPublisher:
+        self._thread.start()
+        return self
+
+    def join(self) -> int:
+        """Wait until the whole feed is published; returns how many records were sent."""
+        self._thread.join()
+        return sum(self.sent)
 
 
 class Aggregators:
@@ -227,3 +253,66 @@ def differences(got: dict[CellKey, int], want: dict[CellKey, int]) -> list[str]:
     """Human-readable cell differences (the first few)."""
     keys = sorted(k for k in set(got) | set(want) if got.get(k, 0) != want.get(k, 0))
     return [f"{k}: got {got.get(k, 0)}, expected {want.get(k, 0)}" for k in keys[:10]]
+
+
+def kill_and_restart(
+    aggregators: Aggregators,
+    processes: list[subprocess.Popen[bytes]],
+    reader: CountsReader,
+    *,
+    beyond: int,
+    rng: random.Random,
+    victim: int | None = None,
+) -> int:
+    """Once more than ``beyond`` records are counted, SIGKILL one of ``processes`` (at
+    ``victim``, else one at random) anywhere in a batch or between two, and start another in
+    its place; returns the records counted just after the kill."""
+    wait_for_progress(reader, beyond=beyond, timeout=90)
+    time.sleep(rng.uniform(0.0, 0.8))
+    aggregators.kill(processes.pop(rng.randrange(len(processes)) if victim is None else victim))
+    progress = sum(reader.offsets().values())
+    processes.append(aggregators.start())
+    return progress
+
+
+def count_to_end(
+    aggregators: Aggregators,
+    servers: Servers,
+    topic: str,
+    reader: CountsReader,
+    *,
+    processes: int = 1,
+    timeout: float = 90.0,
+) -> list[int]:
+    """Start ``processes`` aggregators, wait until they have counted the whole topic and stop
+    them with SIGTERM; returns their exit codes."""
+    try:
+        for _ in range(processes):
+            aggregators.start()
+        wait_until_counted(servers, topic, reader, timeout=timeout)
+        return aggregators.stop_all()
+    finally:
+        aggregators.kill_all()
+
+
+def assert_counted_exactly(
+    reader: CountsReader,
+    simulator: Simulator,
+    *,
+    breakdowns: tuple[str, ...] | None = None,
+    published: int | None = None,
+    dead_lettered: bool = False,
+) -> dict[str, int]:
+    """Every cell equals the simulator's ground truth and every event is counted once; with
+    ``published``, each record was taken in exactly once; with ``dead_lettered``, every
+    invalid record was dead-lettered with its reason. Returns the stats."""
+    want = dict(simulator.expected_counts(breakdowns).counts)
+    assert not differences(redis_counts(reader), want)
+    stats = reader.stats()
+    assert stats["net_counted"] == len(simulator.truth())
+    if published is not None:
+        assert stats["consumed"] == published
+    if dead_lettered:
+        invalid = Counter(("aggregate", r.reason) for r in simulator.records() if not r.valid)
+        assert dead_letter_counts(reader.client, prefix=reader.keys.prefix) == dict(invalid)
+    return stats

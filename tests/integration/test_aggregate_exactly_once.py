@@ -10,24 +10,21 @@ points and restarted, and a further process joins the group mid-stream and later
 from __future__ import annotations
 
 import random
-import threading
-import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 import redis
 
-from services.platform.dead_letters import dead_letter_counts
 from services.release.counts_reader import CountsReader
 from tests.conftest import Stack, Topics
 from tests.integration.aggregate_harness import (
     Aggregators,
-    differences,
+    FeedPublisher,
+    assert_counted_exactly,
+    count_to_end,
+    kill_and_restart,
     publish,
-    redis_counts,
     simulation,
-    wait_for_progress,
     wait_until_counted,
 )
 
@@ -51,22 +48,10 @@ def test_two_aggregators_count_a_simulated_feed_exactly(
     assert len(records) >= 50_000
     published = publish(stack, topics.events, records)
     aggregators = Aggregators(stack, topics, prefix, tmp_path)
-    try:
-        aggregators.start()
-        aggregators.start()
-        reader = CountsReader(client, prefix=prefix)
-        wait_until_counted(stack, topics.events, reader, timeout=75)
-        assert aggregators.stop_all() == [0, 0]  # graceful on SIGTERM
-    finally:
-        aggregators.kill_all()
-    want = dict(simulator.expected_counts().counts)
-    got = redis_counts(reader)
-    assert not differences(got, want)
-    stats = reader.stats()
-    assert stats["consumed"] == published
-    assert stats["net_counted"] == len(simulator.truth())
-    invalid = Counter(("aggregate", r.reason) for r in records if not r.valid)
-    assert dead_letter_counts(client, prefix=prefix) == dict(invalid)
+    reader = CountsReader(client, prefix=prefix)
+    exits = count_to_end(aggregators, stack, topics.events, reader, processes=2, timeout=75)
+    assert exits == [0, 0]  # graceful on SIGTERM
+    stats = assert_counted_exactly(reader, simulator, published=published, dead_lettered=True)
     assert stats["duplicates"] > 0 and stats["parked"] > 0 and stats["corrected"] > 0
 
 
@@ -79,27 +64,17 @@ def test_counts_stay_exact_when_aggregators_are_killed_restarted_and_join_and_le
     rng = random.Random(5)
     aggregators = Aggregators(stack, topics, prefix, tmp_path, VAXSHARE_AGGREGATE_BATCH_SIZE="700")
     reader = CountsReader(client, prefix=prefix)
-    published: list[int] = []
     progress_at_kills: list[int] = []
     progress_at_join = progress_at_leave = 0
     joiner_counted, joiner_exit = 0.0, None
     try:
         processes = [aggregators.start(), aggregators.start()]
-        chunks = [records[i : i + 6_000] for i in range(0, len(records), 6_000)]
-        publisher = threading.Thread(
-            target=lambda: published.extend(publish(stack, topics.events, c) for c in chunks)
-        )
-        publisher.start()
+        feed = FeedPublisher(stack, topics.events, records, chunk=6_000).start()
         # Random points spread over the whole feed, not just its start.
         points = sorted(rng.sample(range(len(records) // 20, len(records) * 9 // 10), KILLS))
         for kill, point in enumerate(points):
-            wait_for_progress(reader, beyond=point, timeout=90)
-            time.sleep(rng.uniform(0.0, 0.8))  # then anywhere in a batch, or between two
-            victim = processes.pop(rng.randrange(len(processes)))
-            aggregators.kill(victim)
-            progress = sum(reader.offsets().values())
+            progress = kill_and_restart(aggregators, processes, reader, beyond=point, rng=rng)
             progress_at_kills.append(progress)
-            processes.append(aggregators.start())
             if kill == JOIN_AT_KILL:
                 joiner = aggregators.start()  # the group rebalances to share with it
                 progress_at_join = progress
@@ -108,7 +83,7 @@ def test_counts_stay_exact_when_aggregators_are_killed_restarted_and_join_and_le
                 joiner_counted = aggregators.wait_for_consumed(joiner)
                 progress_at_leave = sum(reader.offsets().values())
                 joiner_exit = aggregators.stop(joiner)
-        publisher.join()
+        published = feed.join()
         wait_until_counted(stack, topics.events, reader, timeout=120)
     finally:
         aggregators.kill_all()
@@ -117,8 +92,4 @@ def test_counts_stay_exact_when_aggregators_are_killed_restarted_and_join_and_le
     assert 0 < progress_at_join < progress_at_leave < len(records)
     assert joiner_counted > 0
     assert joiner_exit == 0  # it left gracefully on SIGTERM
-    want = dict(simulator.expected_counts().counts)
-    assert not differences(redis_counts(reader), want)
-    stats = reader.stats()
-    assert stats["net_counted"] == len(simulator.truth())
-    assert stats["consumed"] == sum(published)  # each record taken in exactly once
+    assert_counted_exactly(reader, simulator, published=published)  # each record once

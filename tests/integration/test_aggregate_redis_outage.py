@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -16,9 +15,8 @@ from services.release.counts_reader import CountsReader
 from tests.conftest import Stack, Topics, redis_acl
 from tests.integration.aggregate_harness import (
     Aggregators,
-    differences,
-    publish,
-    redis_counts,
+    FeedPublisher,
+    assert_counted_exactly,
     simulation,
     wait_for_progress,
     wait_until_counted,
@@ -45,8 +43,7 @@ def test_aggregator_survives_redis_being_killed_and_restarted(
     )
     try:
         process = aggregators.start()
-        publisher = threading.Thread(target=publish, args=(stack, topics.events, records))
-        publisher.start()
+        feed = FeedPublisher(stack, topics.events, records, chunk=len(records)).start()
         reader = CountsReader(stack.redis_client(url=url), prefix=prefix)
         wait_for_progress(reader, beyond=0)
         # SIGKILL: Redis may lose its last second of writes (counts and offsets together).
@@ -54,17 +51,16 @@ def test_aggregator_survives_redis_being_killed_and_restarted(
         time.sleep(3)
         servers.stop(server.pid)  # reaps it
         server = servers.start_redis(tmp_path / "redis", port=port, acl=redis_acl(stack.secrets))
-        publisher.join()
+        published = feed.join()
         reader = CountsReader(stack.redis_client(url=url), prefix=prefix)
         wait_until_counted(stack, topics.events, reader, timeout=90)
         assert process.poll() is None
         metrics = httpx.get(f"http://127.0.0.1:{aggregators.metrics_port(process)}/metrics").text
-        counts, stats = redis_counts(reader), reader.stats()
+        # Redis may have lost records already counted; they are counted again, once.
+        assert_counted_exactly(reader, simulator, published=published)
     finally:
         aggregators.kill_all()
         servers.stop(server.pid)
-    assert not differences(counts, dict(simulator.expected_counts().counts))
-    assert stats["net_counted"] == len(simulator.truth())
     errors = next(
         line for line in metrics.splitlines() if line.startswith("vaxshare_aggregate_redis_errors")
     )

@@ -9,9 +9,6 @@ and a council reads it through the API, all with `VAXSHARE_REDIS_CLUSTER` set.
 from __future__ import annotations
 
 import random
-import threading
-import time
-from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -22,7 +19,6 @@ import redis
 from services.api.app import create_app
 from services.api.settings import ApiSettings
 from services.disclosure.registry import get_policy
-from services.platform.dead_letters import dead_letter_counts
 from services.platform.key_store import KeyStore
 from services.platform.redis_client import connect
 from services.reference.areas import load_areas
@@ -33,11 +29,12 @@ from services.releases.model import ReleaseStatus
 from tests.conftest import ClusterStack, Topics
 from tests.integration.aggregate_harness import (
     Aggregators,
-    differences,
+    FeedPublisher,
+    assert_counted_exactly,
+    count_to_end,
+    kill_and_restart,
     publish,
-    redis_counts,
     simulation,
-    wait_for_progress,
     wait_until_counted,
 )
 from tests.unit.api.live_server import serve
@@ -47,52 +44,51 @@ HAMMERSMITH, BRENT = "E09000013", "E09000005"
 BREAKDOWNS = "none,sex"  # counted through the kills (the release test counts them all)
 
 
+def _on_the_cluster(
+    cluster_stack: ClusterStack, topics: Topics, prefix: str, logs: Path, **env: str
+) -> tuple[Aggregators, CountsReader]:
+    """Aggregator processes counting into the cluster, and a reader of their counts."""
+    aggregators = Aggregators(
+        cluster_stack, topics, prefix, logs, VAXSHARE_REDIS_CLUSTER="true", **env
+    )
+    return aggregators, CountsReader(cluster_stack.redis_client(), prefix=prefix)
+
+
 def test_a_feed_counted_on_a_cluster_through_a_kill_is_exact(
     cluster_stack: ClusterStack, topics: Topics, prefix: str, tmp_path: Path
 ) -> None:
     simulator = simulation(0.035)
     records = simulator.records()
-    client = cluster_stack.redis_client()
-    reader = CountsReader(client, prefix=prefix)
-    aggregators = Aggregators(
+    aggregators, reader = _on_the_cluster(
         cluster_stack,
         topics,
         prefix,
         tmp_path,
-        VAXSHARE_REDIS_CLUSTER="true",
         VAXSHARE_AGGREGATE_BATCH_SIZE="700",
         VAXSHARE_AGGREGATE_BREAKDOWNS=BREAKDOWNS,
     )
-    published: list[int] = []
     progress_at_kills: list[int] = []
     rng = random.Random(19)
     try:
         processes = [aggregators.start(), aggregators.start()]
-        chunks = [records[i : i + 5_000] for i in range(0, len(records), 5_000)]
-        publisher = threading.Thread(
-            target=lambda: published.extend(
-                publish(cluster_stack, topics.events, c) for c in chunks
-            )
-        )
-        publisher.start()
+        feed = FeedPublisher(cluster_stack, topics.events, records, chunk=5_000).start()
         for point in (len(records) // 4, len(records) // 2):
-            wait_for_progress(reader, beyond=point, timeout=90)
-            time.sleep(rng.uniform(0.0, 0.8))  # anywhere in a batch, or between two
-            aggregators.kill(processes.pop(0))
-            progress_at_kills.append(sum(reader.offsets().values()))
-            processes.append(aggregators.start())
-        publisher.join()
+            progress = kill_and_restart(
+                aggregators, processes, reader, beyond=point, rng=rng, victim=0
+            )
+            progress_at_kills.append(progress)
+        published = feed.join()
         wait_until_counted(cluster_stack, topics.events, reader, timeout=120)
     finally:
         aggregators.kill_all()
     assert all(0 < p < len(records) for p in progress_at_kills), "killed mid-feed"
-    want = dict(simulator.expected_counts(tuple(BREAKDOWNS.split(","))).counts)
-    assert not differences(redis_counts(reader), want)
-    stats = reader.stats()
-    assert stats["consumed"] == sum(published)  # each record taken in exactly once
-    assert stats["net_counted"] == len(simulator.truth())
-    invalid = Counter(("aggregate", r.reason) for r in records if not r.valid)
-    assert dead_letter_counts(client, prefix=prefix) == dict(invalid)
+    assert_counted_exactly(
+        reader,
+        simulator,
+        breakdowns=tuple(BREAKDOWNS.split(",")),
+        published=published,  # each record taken in exactly once
+        dead_lettered=True,
+    )
     assert _masters_holding(cluster_stack, prefix) >= 2, "the counts are spread over the cluster"
 
 
@@ -102,20 +98,8 @@ def test_counts_on_a_cluster_are_released_and_read_by_a_council(
     # A borough-sized feed, released as of its last day (as the end-to-end test does).
     simulator = simulation(0.004, (HAMMERSMITH, BRENT))
     publish(cluster_stack, topics.events, simulator.records())
-    client = cluster_stack.redis_client()
-    reader = CountsReader(client, prefix=prefix)
-    aggregators = Aggregators(
-        cluster_stack,
-        topics,
-        prefix,
-        tmp_path,
-        VAXSHARE_REDIS_CLUSTER="true",
-    )
-    try:
-        aggregators.start()
-        wait_until_counted(cluster_stack, topics.events, reader, timeout=90)
-    finally:
-        aggregators.kill_all()
+    aggregators, reader = _on_the_cluster(cluster_stack, topics, prefix, tmp_path)
+    assert count_to_end(aggregators, cluster_stack, topics.events, reader) == [0]
     release_id = _release(cluster_stack, topics, prefix, as_of=simulator.config.end)
     _council_reads_the_release(
         cluster_stack, prefix, release_id, simulator.expected_counts().counts
