@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -26,14 +27,16 @@ from services.api import (
 from services.api.context import ApiContext
 from services.api.errors import ApiError
 from services.api.head_requests import HeadRequests
-from services.api.request_observer import RequestObserver
 from services.api.scope import ScopeDenied
 from services.api.settings import ApiSettings
 from services.offline_docs import serve_docs
+from services.platform.request_observer import RequestObserver
 from services.reference.areas import AreaRegistry
 
 GZIP_MIN_BYTES = 1000
 """Answers smaller than this are sent as they are, compressed or not."""
+UNLOGGED_ROUTES = ("/healthz",)
+"""Liveness probes: counted and timed, logged only when they fail."""
 
 DESCRIPTION = """
 Verified, disclosure-controlled COVID-19 vaccination uptake for councils.
@@ -152,7 +155,12 @@ def create_app(
     # HEAD drops the body of the (compressed, when asked for) GET answer.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
     app.add_middleware(HeadRequests)
-    app.add_middleware(RequestObserver, metrics=ctx.metrics)
+    app.add_middleware(
+        RequestObserver,
+        metrics=ctx.metrics.http,
+        logger=logging.getLogger("services.api.access"),
+        unlogged=UNLOGGED_ROUTES,
+    )
     # Routes are matched router by router, in this order: the busiest first.
     for module in (
         health_routes,

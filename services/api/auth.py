@@ -82,7 +82,7 @@ async def authenticate(
             "this API key is malformed, unknown or revoked; ask an operator for a valid key",
             headers=_CHALLENGE,
         )
-    request.state.principal = principal
+    request.state.log_fields = {"key_id": principal.key_id}  # the key itself is never logged
     if not replies:
         # Counted only once the secret matched: key ids are not secret (operators list them,
         # the audit log names them), so a guess must not spend someone else's allowance.
