@@ -9,8 +9,8 @@ accepted one, so idle keys leave nothing behind. One Lua script makes each check
 
 from __future__ import annotations
 
-import math
 import itertools
+import math
 import secrets
 from collections.abc import Sequence
 from typing import Any
