@@ -23,6 +23,8 @@ from services.api.audit_log import AuditEntry
 from services.api.context import ApiContext
 from services.api.replay_index import request_key
 
+UNNOTED = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Paths never answered from the answer cache (probes and scrapes: nothing to look up)."""
 READ_AHEAD = "read_ahead"
 """The request state's name for replies read here, for the route's authentication."""
 
@@ -35,7 +37,7 @@ class AnswerReplay:
         self.ctx = ctx
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] in UNNOTED:
             await self.app(scope, receive, send)
             return
         key = request_key(scope)

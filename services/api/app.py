@@ -168,6 +168,7 @@ def create_app(
         unlogged=UNLOGGED_ROUTES,
     )
     # Routes are matched router by router, in this order: the busiest first.
+    health_routes.add_liveness(app)
     for module in (
         health_routes,
         data_routes,
