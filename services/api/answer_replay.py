@@ -74,5 +74,9 @@ class AnswerReplay:
         ctx.metrics.rows_served.inc(cached.rows)
         scope["route"] = noted.route
         state["log_fields"] = {"key_id": noted.key_id}
-        answer = Response(cached.body, media_type=noted.media, headers=noted.headers)
-        await answer(scope, receive, send)
+        if noted.raw_headers is None or noted.raw_length != len(cached.body):
+            answer = Response(cached.body, media_type=noted.media, headers=noted.headers)
+            noted.raw_headers, noted.raw_length = answer.raw_headers, len(cached.body)
+        # A copy: the middleware outside may change the headers of the answer in place.
+        await send({"type": "http.response.start", "status": 200, "headers": [*noted.raw_headers]})
+        await send({"type": "http.response.body", "body": cached.body})

@@ -29,7 +29,7 @@ _HOST = b"host"
 _IF_NONE_MATCH = b"if-none-match"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Noted:
     """What was decided for a request whose answer was served from the answer cache."""
 
@@ -41,6 +41,9 @@ class Noted:
     media: str
     headers: dict[str, str]
     audit: AuditEntry
+    raw_headers: list[tuple[bytes, bytes]] | None = None
+    """The answer's headers as sent, made on its first replay for a body of `raw_length`."""
+    raw_length: int = -1
 
 
 def request_key(scope: Scope) -> RequestKey | None:
