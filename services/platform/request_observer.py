@@ -39,11 +39,15 @@ class Observes(Protocol):
     def observe(self, route: str, method: str, status: int, seconds: float) -> None: ...
 
 
+_AS_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
 def _made_up_ids() -> Iterator[str]:
-    """32 hex digits unique per request: a random prefix for the process, then a count (no
-    system call per request, as `uuid4` makes)."""
-    prefix = secrets.token_hex(8)
-    return (f"{prefix}{n:016x}" for n in itertools.count())
+    """32 letters unique per request: a random prefix for the process, then a count (no
+    system call per request, as `uuid4` makes). Letters only, so that a made-up id never
+    reads as an NHS number wherever it is echoed or logged."""
+    prefix = secrets.token_hex(8).translate(_AS_LETTERS)
+    return (prefix + f"{n:016x}".translate(_AS_LETTERS) for n in itertools.count())
 
 
 def _given_id(scope: Scope) -> str | None:

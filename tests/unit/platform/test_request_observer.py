@@ -90,6 +90,7 @@ def test_an_unsafe_or_missing_request_id_is_replaced(given: str) -> None:
     answer = _call(_app(CollectorRegistry()), "POST", "/v1/things/a", request_id=given)
     made = answer.headers["X-Request-ID"]
     assert made != given and len(made) == 32
+    assert made.isalpha()  # echoed and logged: a made-up id never reads as an NHS number
     assert answer.json() == {"request_id": made}
 
 
