@@ -16,7 +16,8 @@ from fastapi.responses import StreamingResponse
 from services.api.answer_cache import CachedAnswer
 from services.api.caching import not_modified
 from services.api.context import ApiContext
-from services.api.read_audit import ReadRecord
+from services.api.read_audit import ReadRecord, audit_entry
+from services.api.release_access import latest_read_ahead
 from services.releases.model import ReleaseMeta, ReleaseStatus
 
 
@@ -58,11 +59,22 @@ def answer_or_delivery(
     The body names the release's status and a permalink on this host; only a published
     release never changes, so only its answers are kept, per host.
     """
-    if not_modified(request, etag):
+    unchanged = not_modified(request, headers)
+    if unchanged is not None:
         record.outcome = "not_modified"
-        return Response(status_code=304, headers=headers)
+        return unchanged
     cache_key = f"{etag}|{request.base_url}" if meta.status is ReleaseStatus.PUBLISHED else None
-    cached = ctx.answers.get(cache_key) if cache_key is not None else None
+    if cache_key is None:
+        return Delivery(ctx, media, headers, None)
+    if latest_read_ahead(request) is meta:  # about the latest release: may be replayed
+        ctx.replays.note(
+            request,
+            cache_key=cache_key,
+            media=media,
+            headers=headers,
+            audit=audit_entry(ctx, request, record),
+        )
+    cached = ctx.answers.get(cache_key)
     if cached is not None:
         record.rows = cached.rows
         ctx.metrics.rows_served.inc(cached.rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -9,7 +10,6 @@ from datetime import datetime
 import redis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
@@ -23,17 +23,21 @@ from services.api import (
     release_routes,
     summary_routes,
 )
+from services.api.answer_replay import AnswerReplay
+from services.api.compression import GzipAnswers
 from services.api.context import ApiContext
 from services.api.errors import ApiError
 from services.api.head_requests import HeadRequests
-from services.api.request_observer import RequestObserver
 from services.api.scope import ScopeDenied
 from services.api.settings import ApiSettings
 from services.offline_docs import serve_docs
+from services.platform.request_observer import RequestObserver
 from services.reference.areas import AreaRegistry
 
 GZIP_MIN_BYTES = 1000
 """Answers smaller than this are sent as they are, compressed or not."""
+UNLOGGED_ROUTES = ("/healthz",)
+"""Liveness probes: counted and timed, logged only when they fail."""
 
 DESCRIPTION = """
 Verified, disclosure-controlled COVID-19 vaccination uptake for councils.
@@ -145,15 +149,26 @@ def create_app(
         openapi_url="/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        # Metrics are Prometheus's (`/metrics`); FastAPI's own OpenTelemetry hooks would only
+        # look up an unconfigured tracer on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.ctx = ctx
     _install_error_handlers(app)
     # Pure ASGI middleware, outermost last: the observer sees every answer (HEAD included),
-    # HEAD drops the body of the (compressed, when asked for) GET answer.
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
+    # HEAD drops the body of the (compressed, when asked for) GET answer, which a repeated
+    # question may get from the answer cache without the router.
+    app.add_middleware(AnswerReplay, ctx=ctx)
+    app.add_middleware(GzipAnswers, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
     app.add_middleware(HeadRequests)
-    app.add_middleware(RequestObserver, metrics=ctx.metrics)
+    app.add_middleware(
+        RequestObserver,
+        metrics=ctx.metrics.http,
+        logger=logging.getLogger("services.api.access"),
+        unlogged=UNLOGGED_ROUTES,
+    )
     # Routes are matched router by router, in this order: the busiest first.
+    health_routes.add_liveness(app)
     for module in (
         health_routes,
         data_routes,

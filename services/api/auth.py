@@ -8,21 +8,20 @@ never logged.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import redis.asyncio as aioredis
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from services.api.answer_replay import READ_AHEAD
 from services.api.client_address import client_address
 from services.api.context import ApiContext, get_context
 from services.api.errors import UnauthenticatedError
-from services.api.key_check import authenticate_key, check_record, key_field
-from services.api.release_access import LATEST_META
+from services.api.key_check import KeyMatch, check_record, key_field, read_key_record
+from services.api.read_aheads import ReadAhead
 from services.api.scope import check_operator, may_read
 from services.platform.key_store import Principal, parse_key_id
-from services.releases.model import ReleaseMeta
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -31,16 +30,6 @@ bearer = HTTPBearer(
 )
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="vaxshare"'}
-
-
-async def _read_ahead(
-    ctx: ApiContext, pipe: aioredis.client.Pipeline, key_id: str, now: float
-) -> list[Any]:
-    """Send a pipeline ending with the key's rate limit and the latest release (which most
-    reads need next); its replies."""
-    ctx.limiter.queue(pipe, key_id, now)
-    pipe.eval(LATEST_META, 2, ctx.redis_keys.release_latest, ctx.redis_keys.releases)
-    return list(await pipe.execute())
 
 
 async def authenticate(
@@ -56,20 +45,19 @@ async def authenticate(
             headers=_CHALLENGE,
         )
     token = credentials.credentials
-    keys = ctx.redis_keys
-    replies: list[Any] = []
-    if ctx.matched_keys.get(token) is not None:
+    ahead: ReadAhead | None = request.scope.get("state", {}).get(READ_AHEAD)
+    if ahead is None and ctx.matched_keys.get(token) is not None:
         # One round trip: the key's record (re-read, so a revoked or changed key is refused
         # on this request), its rate limit and the latest release. Counting ahead of this
         # request's check spends only the allowance of a key this worker saw match its
         # stored record: a guessed key id never gets here.
-        pipe = ctx.aio.pipeline(transaction=False)
-        pipe.hget(keys.api_keys, key_field(token))
-        record, *replies = await _read_ahead(ctx, pipe, parse_key_id(token) or "", now)
-        principal = check_record(ctx.matched_keys, token, record)
+        ahead = await ctx.read_aheads.read(key_field(token), now)
+    if ahead is not None:
+        record = ahead.record
     else:
-        principal = await authenticate_key(ctx.aio, keys.api_keys, token, ctx.matched_keys)
-    if principal is None:
+        record = await read_key_record(ctx.aio, ctx.redis_keys.api_keys, token)
+    principal = check_record(ctx.matched_keys, token, record)
+    if principal is None or record is None:
         address = client_address(
             request.client.host if request.client else None,
             request.headers.getlist("x-forwarded-for"),
@@ -82,15 +70,15 @@ async def authenticate(
             "this API key is malformed, unknown or revoked; ask an operator for a valid key",
             headers=_CHALLENGE,
         )
-    request.state.principal = principal
-    if not replies:
+    request.state.log_fields = {"key_id": principal.key_id}  # the key itself is never logged
+    request.state.key_match = KeyMatch(key_field(token), record)
+    if ahead is None:
         # Counted only once the secret matched: key ids are not secret (operators list them,
         # the audit log names them), so a guess must not spend someone else's allowance.
-        pipe = ctx.aio.pipeline(transaction=False)
-        replies = await _read_ahead(ctx, pipe, principal.key_id, now)
-    verdict, latest = replies
-    ctx.limiter.verdict(verdict, now)
-    request.state.latest_release = ReleaseMeta.from_json(latest) if latest else None
+        ahead = await ctx.read_aheads.read(principal.key_id, now)
+    ctx.limiter.verdict(ahead.verdict, now)
+    request.state.latest_raw = ahead.latest
+    request.state.latest_release = ctx.read_aheads.latest_meta(ahead.latest)
     return principal
 
 

@@ -3,7 +3,8 @@
 An answer about a named release never changes (a published release is immutable), so it may
 be cached for a long time; an answer about "the latest release" must be revalidated, and its
 ETag changes exactly when a newer release is published. Caches are private: answers depend
-on the caller's key.
+on the caller's key. A gzip-compressed answer has an ETag of its own (`gzip_etag`), and
+If-None-Match answers 304 for either form.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi import Request, Response
 
 IMMUTABLE = "private, max-age=86400, immutable"
 REVALIDATE = "private, no-cache"
+GZIP_SUFFIX = "-gzip"
 
 
 def etag_for(release_etag: str, query: Mapping[str, object]) -> str:
@@ -35,15 +37,35 @@ def release_etag(release_id: int, as_of: str, stored: str) -> str:
     return stored or f"release-{release_id}-{as_of}"
 
 
-def not_modified(request: Request, etag: str) -> bool:
-    """True when the caller already holds this ETag (If-None-Match, weak comparison)."""
+def gzip_etag(etag: str) -> str:
+    """The ETag of an answer's gzip-compressed form (`"abc"` -> `"abc-gzip"`, as Apache's
+    mod_deflate tags it): other bytes, so another representation with its own ETag."""
+    return f'{etag[:-1]}{GZIP_SUFFIX}"' if etag.endswith('"') else etag + GZIP_SUFFIX
+
+
+def held_etag(request: Request, etag: str) -> str | None:
+    """The form of `etag`, plain or gzip, the caller already holds (If-None-Match, weak
+    comparison), or None."""
     header = request.headers.get("if-none-match")
     if not header:
-        return False
+        return None
     if header.strip() == "*":
-        return True
+        return etag
     held = {t.strip().removeprefix("W/") for t in header.split(",")}
-    return etag in held
+    if etag in held:
+        return etag
+    zipped = gzip_etag(etag)
+    return zipped if zipped in held else None
+
+
+def not_modified(request: Request, headers: Mapping[str, str]) -> Response | None:
+    """304 Not Modified when the caller holds the answer (its `ETag`, in either form), naming
+    the form it holds; else None."""
+    held = held_etag(request, headers["ETag"])
+    if held is None:
+        return None
+    vary = ", ".join(v for v in (headers.get("Vary"), "Accept-Encoding") if v)
+    return Response(status_code=304, headers={**headers, "ETag": held, "Vary": vary})
 
 
 def cache_control(*, named_release: bool) -> str:
@@ -58,6 +80,7 @@ def cached_json(
     has it."""
     etag = etag or etag_of_body(body)
     headers = {"ETag": etag, "Cache-Control": control, "Vary": "Authorization", **extra}
-    if not_modified(request, etag):
-        return Response(status_code=304, headers=headers)
+    unchanged = not_modified(request, headers)
+    if unchanged is not None:
+        return unchanged
     return Response(body, media_type="application/json", headers=headers)

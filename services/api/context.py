@@ -18,6 +18,8 @@ from services.api.client_address import Network, parse_trusted_proxies
 from services.api.key_check import MatchedKeys
 from services.api.metrics import ApiMetrics
 from services.api.rate_limit import RateLimiter
+from services.api.read_aheads import ReadAheads
+from services.api.replay_index import ReplayIndex
 from services.api.settings import ApiSettings
 from services.platform.key_store import KeyStore
 from services.platform.redis_client import connect_async
@@ -50,6 +52,8 @@ class ApiContext:
     answers: AnswerCache
     matched_keys: MatchedKeys
     redis_keys: RedisKeys
+    read_aheads: ReadAheads
+    replays: ReplayIndex
 
     @classmethod
     def build(
@@ -65,6 +69,9 @@ class ApiContext:
         prefix = settings.redis_prefix
         aio = connect_async(settings)
         audit = AuditLog(redis_client, prefix=prefix, max_length=settings.audit_max_length)
+        limiter = RateLimiter(
+            redis_client, prefix=prefix, name="key", limit=settings.rate_limit_per_minute
+        )
         return cls(
             settings=settings,
             client=redis_client,
@@ -76,9 +83,7 @@ class ApiContext:
             keys=KeyStore(redis_client, prefix=prefix),
             audit=audit,
             audit_batches=AuditBatches(audit, aio),
-            limiter=RateLimiter(
-                redis_client, prefix=prefix, name="key", limit=settings.rate_limit_per_minute
-            ),
+            limiter=limiter,
             auth_throttle=AuthThrottle(
                 redis_client, prefix=prefix, limit=settings.failed_auth_per_minute
             ),
@@ -87,6 +92,8 @@ class ApiContext:
             answers=AnswerCache(max_bytes=settings.answer_cache_bytes),
             matched_keys=MatchedKeys(),
             redis_keys=RedisKeys(prefix),
+            read_aheads=ReadAheads(aio, keys=RedisKeys(prefix), limiter=limiter),
+            replays=ReplayIndex(),
         )
 
 

@@ -28,6 +28,14 @@ class Match:
     principal: Principal
 
 
+@dataclass(frozen=True, slots=True)
+class KeyMatch:
+    """The hash field a request's key named and the stored record it matched there."""
+
+    field: str
+    record: bytes | str
+
+
 class MatchedKeys:
     """Keys that matched their stored records, by the SHA-256 of the key."""
 
@@ -74,9 +82,7 @@ def check_record(memo: MatchedKeys, key: str, record: bytes | str | None) -> Pri
     return principal
 
 
-async def authenticate_key(
-    client: aioredis.Redis, keys_hash: str, key: str, memo: MatchedKeys
-) -> Principal | None:
-    """The active principal for a presented key, read alone (a key not matched before)."""
-    record = await client.hget(keys_hash, key_field(key))
-    return check_record(memo, key, record)
+async def read_key_record(client: aioredis.Redis, keys_hash: str, key: str) -> bytes | str | None:
+    """The stored record a presented key names, read alone (a key not matched before)."""
+    record: bytes | str | None = await client.hget(keys_hash, key_field(key))
+    return record

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.api.app import create_app
 from services.api.log_queue import log_off_the_request_path
 from services.api.settings import ApiSettings
+from services.platform.gc_tuning import tune_garbage_collection
 from services.platform.json_logging import configure_logging
 from services.platform.redis_client import connect
 from services.reference.areas import load_areas
@@ -25,12 +26,14 @@ def app_from_environment() -> FastAPI:
     settings = ApiSettings()
     configure_logging("api", settings.log_level)
     log_off_the_request_path()
-    return create_app(
+    app = create_app(
         settings=settings,
         redis_client=connect(settings),
         areas=load_areas(),
         clock=_now,
     )
+    tune_garbage_collection()
+    return app
 
 
 def main(argv: list[str] | None = None) -> int:

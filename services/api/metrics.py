@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+
+from services.platform.http_metrics import HttpMetrics
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 SERVICE = "api"  # the `service` label of the HTTP metrics (the ingest's say "ingest")
@@ -13,19 +15,10 @@ class ApiMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
-        self.requests = Counter(
-            "vaxshare_http_requests_total",
-            "HTTP requests answered, by service, route template, method and status",
-            ["service", "route", "method", "status"],
-            registry=self.registry,
-        )
-        self.duration = Histogram(
-            "vaxshare_http_request_duration_seconds",
-            "Time to answer (to the first byte of streamed answers), by service and route",
-            ["service", "route"],
+        self.http = HttpMetrics(
+            self.registry,
+            service=SERVICE,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=self.registry,
         )
         self.rows_served = Counter(
             "vaxshare_api_rows_served_total",
@@ -94,18 +87,6 @@ class ApiMetrics:
             self.large_blanks.labels(*labels).set(float(entry["large_blank_latest"]))  # type: ignore[arg-type]
             self.coarsened.labels(*labels).set(float(entry["coarsened"]))  # type: ignore[arg-type]
             self.withheld.labels(*labels).set(float(entry["withheld"]))  # type: ignore[arg-type]
-
-    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        """Record one answered request."""
-        series = self._series.get((route, method, status))
-        if series is None:  # a label lookup takes a lock and builds a tuple: once per series
-            series = (
-                self.requests.labels(SERVICE, route, method, str(status)),
-                self.duration.labels(SERVICE, route),
-            )
-            self._series[(route, method, status)] = series
-        series[0].inc()
-        series[1].observe(seconds)
 
     def render(self) -> bytes:
         """The exposition text."""

@@ -9,8 +9,9 @@ accepted one, so idle keys leave nothing behind. One Lua script makes each check
 
 from __future__ import annotations
 
+import itertools
 import math
-import uuid
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +42,10 @@ class RateLimiter:
     def __init__(self, client: redis.Redis, *, prefix: str, name: str, limit: int) -> None:
         self._key = RedisKeys(prefix).rate_limit(name)
         self._limit = limit
+        # Each accepted request is a member of the key's sorted set, so members must never
+        # repeat: a random prefix for this limiter (process) and a count.
+        self._member_prefix = secrets.token_hex(12)
+        self._count = itertools.count()
 
     def queue(
         self, pipe: redis.client.Pipeline | aioredis.client.Pipeline, subject: str, now: float
@@ -52,7 +57,7 @@ class RateLimiter:
         return [f"{self._key}:{subject}"]
 
     def _args(self, now: float) -> list[str | int]:
-        return [repr(now), WINDOW_SECONDS, self._limit, uuid.uuid4().hex]
+        return [repr(now), WINDOW_SECONDS, self._limit, f"{self._member_prefix}{next(self._count)}"]
 
     def verdict(self, result: Sequence[Any], now: float) -> None:
         """Raise `RateLimitedError` unless the check's result accepted the request."""

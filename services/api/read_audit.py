@@ -19,6 +19,8 @@ from services.platform.key_store import Principal
 class ReadRecord:
     """What a handler learns while answering: filled in as it goes."""
 
+    principal: Principal
+    area: str
     release_id: int | None = None
     rows: int = 0
     outcome: str = "served"
@@ -30,16 +32,16 @@ def _outcome(exc: ScopeDenied | ApiError) -> str:
     return "not_found" if isinstance(exc, NotFoundError) else "rejected"
 
 
-def _entry(
-    ctx: ApiContext, principal: Principal, request: Request, area: str, record: ReadRecord
-) -> AuditEntry:
+def audit_entry(ctx: ApiContext, request: Request, record: ReadRecord) -> AuditEntry:
+    """The audit entry of a read, as it stands."""
     query = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    principal = record.principal
     return AuditEntry(
         time=ctx.clock().isoformat(timespec="milliseconds"),
         key_id=principal.key_id,
         name=principal.name,
         role=str(principal.role),
-        area=area,
+        area=record.area,
         query=query,
         release_id=record.release_id,
         rows=record.rows if record.outcome == "served" else 0,
@@ -53,11 +55,11 @@ async def audited(
 ) -> AsyncIterator[ReadRecord]:
     """Append one audit entry for the read done inside the block, whatever its outcome
     (through the asyncio client, batched with concurrent reads' entries)."""
-    record = ReadRecord()
+    record = ReadRecord(principal, area)
     try:
         yield record
     except (ScopeDenied, ApiError) as exc:
         record.outcome = _outcome(exc)
         raise
     finally:
-        await ctx.audit_batches.append(_entry(ctx, principal, request, area, record))
+        await ctx.audit_batches.append(audit_entry(ctx, request, record))

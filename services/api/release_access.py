@@ -49,14 +49,6 @@ class NoReleaseError(NotFoundError):
     code = "release_not_found"
 
 
-LATEST_META = """
-local id = redis.call('GET', KEYS[1])
-if not id then return false end
-return redis.call('HGET', KEYS[2], id)
-"""
-"""The newest published release's metadata, read in a pipeline with other reads."""
-
-
 class NotFetched:
     """Marks a request whose latest release was not read ahead."""
 

@@ -209,9 +209,10 @@ async def summary(
         }
         etag = etag_for(release_etag(meta.id, meta.as_of, meta.etag), {**query, "f": format})
         headers = cache_headers(meta, etag, named=release is not None)
-        if not_modified(request, etag):
+        unchanged = not_modified(request, headers)
+        if unchanged is not None:
             record.outcome = "not_modified"
-            return Response(status_code=304, headers=headers)
+            return unchanged
 
         def render() -> Response:
             tables = load_tables(ctx.releases, meta, area, doses_of(dose), breakdown)

@@ -35,13 +35,13 @@ from services.ingest.fhir import FHIR_TYPES, parse_fhir
 from services.ingest.ingestion import Ingestion, ItemResult
 from services.ingest.metrics import IngestMetrics
 from services.ingest.request_body import read_body
-from services.ingest.request_tracking import install_request_tracking
 from services.ingest.settings import IngestSettings
 from services.offline_docs import serve_docs
 from services.platform.dead_letters import DeadLetterPublisher
 from services.platform.errors import KafkaUnavailable
 from services.platform.kafka_producer import AckedProducer
 from services.platform.key_store import KeyStore
+from services.platform.request_observer import RequestObserver
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 # nginx's code for a request the client closed before it was answered: not a server error.
@@ -81,7 +81,9 @@ def create_app(
     )
     serve_docs(app, docs_url="/docs", redoc_url="/redoc", title=app.title)
     app.state.metrics = metrics
-    install_request_tracking(app, metrics)
+    app.add_middleware(
+        RequestObserver, metrics=metrics.http, logger=logging.getLogger("services.ingest.access")
+    )
     _install_error_handlers(app, settings)
 
     async def receive(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 from services.ingest.app import create_app
 from services.ingest.settings import IngestSettings
 from services.platform.dead_letters import DeadLetterPublisher
+from services.platform.gc_tuning import tune_garbage_collection
 from services.platform.json_logging import configure_logging
 from services.platform.kafka_producer import AckedProducer
 from services.platform.key_store import KeyStore
@@ -67,20 +67,6 @@ def app_from_environment() -> FastAPI:
     app = build_app(settings)
     tune_garbage_collection()
     return app
-
-
-def tune_garbage_collection() -> None:
-    """Spare the cycle collector the app's own objects and most of a batch's short-lived ones.
-
-    A batch of 1,000 events allocates tens of thousands of containers that reference counting
-    frees when the answer is sent; with the default threshold (700) the collector runs dozens
-    of times per batch, and its fuller passes walk every object of the app (FastAPI, pydantic,
-    the area tables) too. Frozen objects are never walked; the higher threshold still collects
-    any cycle, just less often. About a tenth of the ingest's CPU time per event.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 10, 10)
 
 
 def main(argv: list[str] | None = None) -> int:

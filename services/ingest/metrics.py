@@ -11,6 +11,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from services.contract.reasons import Reason
+from services.platform.http_metrics import HttpMetrics
 
 SERVICE = "ingest"
 
@@ -54,25 +55,8 @@ class IngestMetrics:
         self.kafka_errors = Counter(
             "vaxshare_ingest_kafka_errors", "Batches Kafka did not acknowledge", registry=r
         )
-        self.http_requests = Counter(
-            "vaxshare_http_requests",
-            "HTTP requests by service, route, method and status",
-            ["service", "route", "method", "status"],
-            registry=r,
-        )
-        self.http_duration = Histogram(
-            "vaxshare_http_request_duration_seconds",
-            "HTTP request duration by service and route",
-            ["service", "route"],
-            buckets=_LATENCY_BUCKETS,
-            registry=r,
-        )
+        self.http = HttpMetrics(r, service=SERVICE, buckets=_LATENCY_BUCKETS)
         self._publishers: set[str] = set()
-
-    def observe_http(self, route: str, method: str, status: int, seconds: float) -> None:
-        """Record one answered request."""
-        self.http_requests.labels(SERVICE, route, method, str(status)).inc()
-        self.http_duration.labels(SERVICE, route).observe(seconds)
 
     def publisher_seen(self, publisher: str) -> None:
         """Create a publisher's series at 0 (once), before its first events are counted."""

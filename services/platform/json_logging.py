@@ -1,4 +1,8 @@
-"""JSON-lines logging for every service: one object a line, with the service name."""
+"""JSON-lines logging for every service: one object a line, with the service name.
+
+Lines are written by orjson (UTF-8, several times faster than the standard library), which
+falls back to `str` for values it does not know, as the standard library did here.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -37,7 +43,10 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        try:
+            return orjson.dumps(entry, default=str).decode()
+        except orjson.JSONEncodeError:  # an integer wider than 64 bits, say
+            return json.dumps(entry, default=str)
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:

@@ -8,6 +8,8 @@ import redis
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.cluster import RedisCluster
+from redis.connection import HiredisRespSerializer
+from redis.utils import HIREDIS_AVAILABLE
 
 from services.platform.settings import CommonSettings
 
@@ -44,9 +46,29 @@ def connect(settings: CommonSettings) -> redis.Redis:
     )
 
 
+class _HiredisPacked(aioredis.Connection):
+    """An asyncio connection that packs commands with hiredis (C), as the blocking client
+    does when hiredis is installed; redis-py's asyncio client packs them in Python, which was
+    a tenth of the API's time per cached answer."""
+
+    _packer = HiredisRespSerializer()
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        return self._packer.pack(*args)
+
+
+class _HiredisPackedTLS(aioredis.SSLConnection, _HiredisPacked):
+    """The same over TLS."""
+
+
 def connect_async(settings: CommonSettings) -> aioredis.Redis:
     """The same login for an asyncio client (a request path that stays on the event loop)."""
     if settings.redis_cluster:
         client = AsyncRedisCluster.from_url(settings.redis_url, **_options(settings))
         return cast("aioredis.Redis", client)
-    return aioredis.Redis.from_url(settings.redis_url, **_options(settings))
+    single = aioredis.Redis.from_url(settings.redis_url, **_options(settings))
+    if HIREDIS_AVAILABLE:  # connections are made on first use, so all of them pack in C
+        pool = single.connection_pool
+        tls = issubclass(pool.connection_class, aioredis.SSLConnection)
+        pool.connection_class = _HiredisPackedTLS if tls else _HiredisPacked
+    return single

@@ -140,11 +140,44 @@ def test_answers_are_compressed_when_asked_and_head_gives_the_headers(api: Harne
         assert squeezed.headers["content-encoding"] == "gzip"
     assert gzip.decompress(raw) == plain.content
     assert len(raw) < len(plain.content) / 4
-    head = api.client.head(path, params=params, headers=headers)
+    squeezed_etag = squeezed.headers["etag"]
+    head = api.client.head(path, params=params, headers={**headers, "Accept-Encoding": "identity"})
     assert head.status_code == 200 and head.content == b""
     assert head.headers["etag"] == plain.headers["etag"]
+    zipped_head = api.client.head(
+        path, params=params, headers={**headers, "Accept-Encoding": "gzip"}
+    )
+    assert zipped_head.headers["etag"] == squeezed_etag
     assert head.headers["content-disposition"] == plain.headers["content-disposition"]
     assert api.client.head("/healthz").status_code == 200
+
+
+def test_a_gzip_answer_has_its_own_etag_and_either_is_not_modified(api: Harness) -> None:
+    path = VACCINATIONS.format(HAMMERSMITH)
+    key = {"Authorization": f"Bearer {api.key['hammersmith']}"}
+    params = {"breakdown": "msoa", "dose": "1"}
+
+    def get(encoding: str, held: str | None = None) -> httpx.Response:
+        headers = {**key, "Accept-Encoding": encoding}
+        if held is not None:
+            headers["If-None-Match"] = held
+        return api.client.get(path, params=params, headers=headers)
+
+    plain, squeezed = get("identity"), get("gzip")
+    assert "content-encoding" not in plain.headers
+    assert squeezed.headers["content-encoding"] == "gzip"
+    assert squeezed.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    for answer in (plain, squeezed):
+        assert "accept-encoding" in answer.headers["vary"].lower()
+    for encoding, held in (("identity", plain), ("gzip", squeezed)):
+        again = get(encoding, held.headers["etag"])
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == held.headers["etag"]
+        assert "accept-encoding" in again.headers["vary"].lower()
+    # Once a newer release is out, neither form is current.
+    write_release(api.store, days=DAYS + 3, seed=5)
+    for encoding, held in (("identity", plain), ("gzip", squeezed)):
+        assert get(encoding, held.headers["etag"]).status_code == 200
 
 
 def test_a_misspelt_parameter_is_refused_naming_it(api: Harness) -> None:

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from services.api import audit_cli
+from services.platform.key_store import parse_key_id
 from services.platform.redis_keys import RedisKeys
 from services.releases.model import Check, PublishedTable, ReleaseStatus
 from tests.conftest import Stack
@@ -381,6 +382,10 @@ def test_dashboard_health_and_metrics_are_served(
         'vaxshare_http_requests_total{method="GET",route="/healthz",service="api",status="200"}'
         in metrics
     )
-    logged = {getattr(r, "route", None) for r in caplog.records if r.getMessage() == "request"}
+    lines = [r for r in caplog.records if r.name == "services.api.access"]
+    logged = {getattr(r, "route", None) for r in lines}
     assert "/v1/areas/{code}/vaccinations" in logged and "/readyz" in logged
     assert "/healthz" not in logged
+    (read,) = [r for r in lines if getattr(r, "route", None) == "/v1/areas/{code}/vaccinations"]
+    assert getattr(read, "key_id", None) == parse_key_id(api.key["hammersmith"])
+    assert api.key["hammersmith"] not in str(vars(read))
