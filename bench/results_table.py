@@ -37,8 +37,8 @@ def _aggregate(f: Figures) -> tuple[str, str, str]:
     return (
         f"{_n(rate)} ev/s, {_n(ratio)} × bare consumer ({_n(bare)} ev/s), "
         f"{_n(f.get('records'))} events",
-        "≥ 50,000 ev/s and ≥ 0.6 ×",
-        "yes" if rate >= 50_000 and ratio >= 0.6 else "**no**",
+        "≥ 0.5 × the bare consumer, same run",
+        "yes" if ratio >= 0.5 else "**no**",
     )
 
 
