@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from services.contract.codec import decode, encode
@@ -47,6 +47,9 @@ def test_an_nhs_number_anywhere_in_a_json_document_is_removed(
     document: object, planted: tuple[str, str], where: str
 ) -> None:
     text, number = planted
+    # Digits are read across the whole document, so its own values may spell the number
+    # (ten zeros in ten leaves); then nothing is left for the redaction to prove.
+    assume(number not in digits_of(json.dumps(document)))
     if where == "key":
         whole: object = {text: document}
     elif where == "value":
