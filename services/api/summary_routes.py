@@ -134,6 +134,9 @@ def _summarise(
     last = width - 1
     standardised = area_standardised = None
     if breakdown == STANDARDISED:
+        # Standardising needs the counts by age within each group, published for week ends
+        # only: every figure of this answer is of the last week end, so they compare.
+        last = counts.last_published(rules.CROSS, last)
         of = partial(
             standardised_uptake,
             counts,

@@ -91,6 +91,16 @@ class PublishedCounts:
             self._arrays[breakdown] = found
         return found
 
+    def last_published(self, breakdown: str, upto: int) -> int:
+        """The last date index up to ``upto`` that every table of ``breakdown`` has a column
+        for (a weekly table's last week end), or -1."""
+        tables = self._read(breakdown)
+        if not tables:
+            return -1
+        unpublished = np.logical_or.reduce([t.unpublished for t in tables])
+        shown = np.flatnonzero(~unpublished[: upto + 1])
+        return int(shown[-1]) if len(shown) else -1
+
     def counts(self, breakdown: str, groups: Sequence[str]) -> Counts | None:
         """The sum of these groups' published cumulative counts (None if not published)."""
         tables = self._read(breakdown)

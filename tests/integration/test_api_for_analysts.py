@@ -240,7 +240,7 @@ def test_a_blank_summary_figure_shows_the_last_one_published(api: Harness) -> No
     i, table = next(
         (i, t)
         for i, t in enumerate(tables)
-        if (t.area, t.dose, t.breakdown) == (HAMMERSMITH, 1, "ethnic_group")
+        if (t.area, t.dose, t.breakdown) == (HAMMERSMITH, 1, "sex")
     )
     blanked = tuple((*row[:-1], None) if g == 0 else row for g, row in enumerate(table.cumulative))
     tables[i] = replace(table, cumulative=blanked)
@@ -248,7 +248,7 @@ def test_a_blank_summary_figure_shows_the_last_one_published(api: Harness) -> No
     answer = api.get(
         f"/v1/areas/{HAMMERSMITH}/summary",
         "hammersmith",
-        breakdown="ethnic_group",
+        breakdown="sex",
         dose="1",
         ages="all",
         release=str(meta.id),

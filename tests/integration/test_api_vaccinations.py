@@ -52,7 +52,7 @@ def test_csv_has_stable_columns_a_named_file_and_blank_suppressed_cells(api: Har
     r = api.get(
         VACCINATIONS.format(HAMMERSMITH),
         "hammersmith",
-        breakdown="ethnic_group_detailed",
+        breakdown="sex",
         dose="3",
         format="csv",
     )
@@ -60,7 +60,7 @@ def test_csv_has_stable_columns_a_named_file_and_blank_suppressed_cells(api: Har
     release = api.releases["second"].id
     assert r.headers["content-disposition"] == (
         f'attachment; filename="vaxshare_{HAMMERSMITH}_hammersmith-and-fulham_'
-        f'ethnic_group_detailed_dose-3_release-{release}.csv"'
+        f'sex_dose-3_release-{release}.csv"'
     )
     header = r.text.splitlines()[0].split(",")
     assert tuple(header) == COLUMNS
@@ -326,10 +326,13 @@ def test_summary_ranks_groups_by_gap_to_the_borough(api: Harness) -> None:
     assert groups[len(ranked) :] == withheld
     assert any(g["withheld_reason"] == "not_counted" and g["withheld_detail"] for g in withheld)
     # The area's figure beside groups counted at every age is its count of every age over
-    # the same (census 16+) population: like with like.
+    # the same (census 16+) population on the same date (the weekly table's last Sunday):
+    # like with like.
     path = VACCINATIONS.format(HAMMERSMITH)
-    total = api.get(path, "hammersmith", dose="1", ages="all").json()["rows"][-1]
-    census = api.get(path, "hammersmith", dose="1", source="census").json()["rows"][-1]
+    day = {"from": ranked[0]["date"], "to": ranked[0]["date"]}
+    assert ranked[0]["date"] < api.releases["second"].last_date
+    total = api.get(path, "hammersmith", dose="1", ages="all", **day).json()["rows"][-1]
+    census = api.get(path, "hammersmith", dose="1", source="census", **day).json()["rows"][-1]
     expected = 100 * total["cumulative"] / census["population"]
     assert ranked[0]["area_uptake_percent"] == pytest.approx(expected, abs=0.051)
 

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from services.disclosure.linked.grids import sample_daily, week_ends
 from services.disclosure.linked.publication import BLANK, rule_only
 from services.disclosure.registry import get_policy
 from services.platform.release_store import ReleaseStore
@@ -26,6 +27,7 @@ from services.reference.areas import load_areas
 from services.reference.breakdown_populations import residents
 from services.reference.breakdowns import BREAKDOWNS, CROSS_SEPARATOR
 from services.reference.denominators import load_denominators
+from services.release.tables import WEEKLY_ONLY
 from services.releases.model import Check, PublishedTable, ReleaseMeta, ReleaseStatus
 
 HAMMERSMITH = "E09000013"
@@ -128,7 +130,13 @@ def _exact_ltla(ltla: str, dose: int, days: int, seed: int) -> dict[str, ExactTa
 
 
 def _published(area: str, dose: int, breakdown: str, exact: ExactTable) -> PublishedTable:
-    cumulative, new = rule_only(exact.daily, get_policy(POLICY))
+    """Under the rule alone; the fine cross-tabulations, as a release publishes them, for
+    the end of each week only (the last Sunday, not the release's last date)."""
+    daily, columns = exact.daily, ()
+    if breakdown in WEEKLY_ONLY:
+        sundays = week_ends(FIRST_DATE, daily.shape[1])
+        daily, columns = sample_daily(daily, sundays), tuple(int(d) for d in sundays)
+    cumulative, new = rule_only(daily, get_policy(POLICY))
 
     def optional(matrix: np.ndarray) -> tuple[tuple[int | None, ...], ...]:
         return tuple(tuple(None if v == BLANK else int(v) for v in row) for row in matrix)
@@ -141,6 +149,7 @@ def _published(area: str, dose: int, breakdown: str, exact: ExactTable) -> Publi
         groups=exact.groups,
         new=optional(new),
         cumulative=optional(cumulative),
+        columns=columns,
         rounding=(5,) * len(exact.groups),
         max_error=(2,) * len(exact.groups),
         withheld=(False,) * len(exact.groups),
