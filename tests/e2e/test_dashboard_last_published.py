@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +68,18 @@ def _smallest_shown(table: PublishedTable, eligible: Callable[[str], bool]) -> s
     return min(shown)[1]
 
 
-def _crafted_tables() -> tuple[list[PublishedTable], dict[tuple[int, str], str]]:
-    """The example release's tables with groups blank at the end, and which ones they are."""
+Chosen = dict[tuple[int, str], tuple[str, str, str]]
+"""(dose, breakdown) → the group blanked, its last date shown and the table's last date."""
+
+
+def _crafted_tables() -> tuple[list[PublishedTable], Chosen]:
+    """The example release's tables with groups blank at the end, and which ones they are.
+
+    A weekly table (the fine ethnic groups) ends on the last Sunday, so its group is blank on
+    its last two week ends and shown on the one before."""
     denominators = load_denominators()
     tables = list(example_published(DAYS))
-    chosen: dict[tuple[int, str], str] = {}
+    chosen: Chosen = {}
     for i, table in enumerate(tables):
         if table.area != HAMMERSMITH:
             continue
@@ -84,11 +90,15 @@ def _crafted_tables() -> tuple[list[PublishedTable], dict[tuple[int, str], str]]
                 adult = b != "age_band" or band(g).lo >= 16
                 return adult and (residents(denominators, b, g, (HAMMERSMITH,)) or 0) > 0
 
-            chosen[key] = _smallest_shown(table, has_people)
+            group = _smallest_shown(table, has_people)
         elif table.dose == 3 and table.breakdown in ("none", "age_band"):
-            chosen[key] = "all" if table.breakdown == "none" else "50-54"
-        if key in chosen:
-            tables[i] = _blank_at_end(table, chosen[key])
+            group = "all" if table.breakdown == "none" else "50-54"
+        else:
+            continue
+        dates = table.dates
+        shown_on, last = dates[-BLANK_DATES - 1].isoformat(), dates[-1].isoformat()
+        chosen[key] = (group, shown_on, last)
+        tables[i] = _blank_at_end(table, group)
     return tables, chosen
 
 
@@ -118,9 +128,6 @@ def test_a_group_blank_on_the_last_date_shows_its_last_published_uptake(
         playwright_api.sync_playwright() as pw,
     ):
         release = write_release(api.store, days=DAYS, tables=tables)
-        last = release.last_date
-        # The last date before the blanks.
-        shown_on = (date.fromisoformat(last) - timedelta(days=BLANK_DATES)).isoformat()
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
@@ -128,8 +135,9 @@ def test_a_group_blank_on_the_last_date_shows_its_last_published_uptake(
             assert f"Release {release.id}" in page.locator("#release").inner_text()
 
             for breakdown, view in BREAKDOWN_VIEWS.items():
-                group = chosen[(1, breakdown)]
-                # What the release published: a figure, then blanks on its last two dates.
+                group, shown_on, last = chosen[(1, breakdown)]
+                # What the release published: a figure, then blanks on the table's last two
+                # dates (the release's last two days, or its last two Sundays if weekly).
                 by_date = _published_on(api, breakdown, 1, group, shown_on, last)
                 before = by_date[shown_on]
                 assert before["uptake_percent"] is not None, before
@@ -164,14 +172,19 @@ def test_a_group_blank_on_the_last_date_shows_its_last_published_uptake(
                 why = marked.locator("span.last").get_attribute("title") or ""
                 assert why.startswith(f"blank on {last}: ") and "protect" in why, (view, why)
                 note = page.locator(f"#{view}-table p.help").text_content() or ""
-                assert f"{LAST_MARK} Blank on {last}, the release's last date" in note, view
+                when = (
+                    "the release's last date"
+                    if last == release.last_date
+                    else "the last week end (these counts are published weekly)"
+                )
+                assert f"{LAST_MARK} Blank on {last}, {when}" in note, (view, note)
                 if view != "msoa":  # the neighbourhood chart shows the 15 lowest shown only
                     chart = page.locator(f"#{view} svg").text_content() or ""
                     figure = f"{before['uptake_percent']:.1f}% on {shown_on}"
                     assert f"blank on {last}; {figure}" in chart, (view, chart)
 
             # The neighbourhood map and the funnel's table give the same figure and date.
-            msoa = chosen[(1, "msoa")]
+            msoa, shown_on, last = chosen[(1, "msoa")]
             area = _published_on(api, "msoa", 1, msoa, shown_on, last)[shown_on]
             described = page.locator(f"#msoamap path[data-code={msoa}]").get_attribute("aria-label")
             assert f"last published {area['uptake_percent']:.1f}% on {shown_on}" in (
@@ -182,6 +195,7 @@ def test_a_group_blank_on_the_last_date_shows_its_last_published_uptake(
             assert uptake_cell == f"{area['uptake_percent']:.1f}% on {shown_on} {LAST_MARK}"
 
             # The headline: the third-dose total is blank at the end; its last figure is given.
+            _, shown_on, last = chosen[(3, "none")]
             total = _published_on(api, "none", 3, "all", shown_on, last)[shown_on]
             assert total["uptake_percent"] is not None, total
             headline = page.locator("#headline .figure[data-dose='3']").inner_text()

@@ -92,7 +92,7 @@ function blankCell(g) {
   return el("span", { class: "sup", title: g.withheld_detail || "" }, SUPPRESSED);
 }
 
-// A group blank on the release's last date: the last value published and its date, marked.
+// A group blank on its table's last date: the last value published and its date, marked.
 function lastPublished(g) {
   return el("span", { class: "last", title: `blank on ${g.date}: ${g.withheld_detail || ""}` },
     `${pct(g.last_published_uptake_percent)} on ${g.last_published_date} ${LAST_MARK}`);
@@ -103,8 +103,11 @@ const BLANK_NOTE = "A blank is a count of 1 to 7, or — far more often — a fi
 
 function blankNote(groups) {
   const last = groups.find((g) => g.uptake_percent === null && g.last_published_date);
-  return last ? `${LAST_MARK} Blank on ${last.date}, the release's last date: the last uptake ` +
-    `published and its date are shown. ${BLANK_NOTE}` : null;
+  if (!last) return null;
+  const when = last.date === dataEnd(state.release) ? "the release's last date" :
+    "the last week end (these counts are published weekly)";
+  return `${LAST_MARK} Blank on ${last.date}, ${when}: the last uptake published and its ` +
+    `date are shown. ${BLANK_NOTE}`;
 }
 
 function showError(target, message) {
@@ -143,10 +146,15 @@ async function showBreakdown(breakdown, target, opts) {
       value: value === null ? null : value,
     };
   });
-  const title = `${opts.title}, dose ${state.dose}, ${agesText(data.population.ages)}, release ${state.release.id}`;
+  // Counts published for week ends only (the fine ethnic tables, and the counts by age that
+  // standardising needs) are of the last Sunday, not the release's last date: say so.
+  const weekEnd = first && first.date && first.date !== dataEnd(state.release) ? first.date : null;
+  const title = `${opts.title}, dose ${state.dose}, ${agesText(data.population.ages)}, ` +
+    (weekEnd ? `week ending ${weekEnd}, ` : "") + `release ${state.release.id}`;
   barChart($(target), items, { title, percent: true, average });
   $(target + "-population").textContent = describePopulation(data.population, data.groups) +
-    (opts.standardised ? ` Ranked by uptake standardised to ${data.standard_name}.` : "");
+    (opts.standardised ? ` Ranked by uptake standardised to ${data.standard_name}.` : "") +
+    (weekEnd ? ` Figures of ${weekEnd}, the last week end: these counts are published weekly.` : "");
   table($(target + "-table"), groupColumns(opts.standardised), groups, title, blankNote(groups));
   return data;
 }
