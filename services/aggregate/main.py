@@ -130,7 +130,7 @@ def _run(settings: AggregateSettings) -> int:
         default_spec=lambda: GenerationSpec.new(
             breakdowns=settings.aggregate_breakdowns,
             buckets=settings.aggregate_event_buckets,
-            shards=settings.events_partitions,
+            shards=settings.count_shards(),
         ),
         dead_letters=sender,
         mode=Mode(),
@@ -187,7 +187,7 @@ def _rebuild(settings: AggregateSettings, *, breakdowns: str | None, drop_old: b
     spec = GenerationSpec.new(
         breakdowns=breakdowns or settings.aggregate_breakdowns,
         buckets=settings.aggregate_event_buckets,
-        shards=settings.events_partitions,
+        shards=settings.count_shards(),
     )
     old = store.active_generation()
     new = store.new_generation(spec)

@@ -34,3 +34,17 @@ class AggregateSettings(KafkaClientSettings):
     aggregate_session_timeout_ms: int = Field(
         10_000, ge=6000, le=300_000, description="Kafka group session timeout"
     )
+    aggregate_count_shards: int | None = Field(
+        None,
+        ge=1,
+        le=1000,
+        description="Count shards of a new generation (partition modulo this): 1 on one Redis "
+        "node, so a correction finds its original in any partition; on Redis Cluster the "
+        "partition count, to spread counting over the masters",
+    )
+
+    def count_shards(self) -> int:
+        """Count shards of a new generation: as set, else 1, or one per partition on a cluster."""
+        if self.aggregate_count_shards is not None:
+            return self.aggregate_count_shards
+        return self.events_partitions if self.redis_cluster else 1
