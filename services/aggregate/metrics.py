@@ -23,6 +23,7 @@ _OUTCOMES = {
     "corrected": "corrected",
     "retracted": "retracted",
     "parked": "parked",
+    "unparked": "unparked",
     "dead_lettered": "dead_lettered",
     "conflicting_duplicates": "conflicting_duplicate",
 }

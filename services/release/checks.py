@@ -110,7 +110,13 @@ def _totals_reconcile(snapshot: Snapshot) -> Check:
             f"cells hold {counted} vaccinations, the aggregator counted {expected} "
             f"(counted {stats.get('counted', 0)}, retracted {stats.get('retracted', 0)})",
         )
-    return Check("totals_reconcile", True, f"{counted} vaccinations in cells = net counted")
+    detail = f"{counted} vaccinations in cells = net counted"
+    waiting = int(stats.get("parked", 0)) - int(stats.get("unparked", 0))
+    if waiting > 0:
+        # A correction or retraction whose original has not been counted (yet): it arrived
+        # first, the original was refused, or it went to another count shard (a cluster).
+        detail += f"; {waiting} corrections or retractions wait for an original not counted"
+    return Check("totals_reconcile", True, detail)
 
 
 def _dead_letter_share(snapshot: Snapshot, prior: dict[str, int], limit: float) -> Check:

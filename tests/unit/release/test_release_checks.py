@@ -42,3 +42,25 @@ def test_a_group_the_reference_data_does_not_know_holds_the_release() -> None:
     passed, detail = _check({(BRENT, 1, "msoa"): {(DAY, "E02999999"): 12}})
     assert not passed
     assert "E09000005 msoa 'E02999999'" in detail
+
+
+def test_the_totals_check_says_how_many_supersessions_wait_for_their_original() -> None:
+    cells = {(BRENT, 1, "none"): {(DAY, "all"): 40}}
+    stats = {"net_counted": 40, "counted": 42, "retracted": 2, "parked": 5, "unparked": 2}
+    snapshot = Snapshot(
+        cut={0: 10}, reached={0: 10}, consumed_to_cut=True, cells=cells, stats=stats
+    )
+    checks = run_checks(
+        snapshot,
+        load_areas(),
+        ("none",),
+        prior_counters={},
+        dead_letter_limit=0.05,
+        audit_failures=(),
+    )
+    found = next(c for c in checks if c.name == "totals_reconcile")
+    assert found.passed
+    assert found.detail == (
+        "40 vaccinations in cells = net counted; "
+        "3 corrections or retractions wait for an original not counted"
+    )
