@@ -3,12 +3,17 @@
 The rows considered for an exposed cell (a row on a date) are those of the sums that set its
 bound — in its own part, or, where the bound came from another grid through a shared row
 (a daily series and its weekly sample), in that part on the nearby week's columns — and
-failing that every row sharing a sum with it. Among them, cheapest first:
+failing that every row sharing a sum with it. Where those rows are blank, repair follows the
+sums bounding them in turn, on the date a bound was set: a cumulative count never falls, so
+an upper bound set by a sum on a later date (a county's breakdown opening, say) holds on
+every date before it, and loosening a figure of that later date is what widens it. Among
+them, cheapest first:
 
 1. *hold back*: early in a series, where rows' figures are still small (at most
    ``HOLD_MIN`` people, or at most ``HOLD_SHARE`` of their latest figure), show every such row
    from the next date on — a few small early figures become blank, later figures are
-   unchanged; never a headline total;
+   unchanged; a headline total only as a last resort, in a round where no row could be
+   loosened otherwise;
 2. *coarsen*: move the largest row (a few people either way in a large group cost least) to
    the policy's next step for its whole series (NHS Digital: nearest 5 -> 15 -> 45 -> 135 ->
    405 -> 1215, flagged), so it stays monotone and its daily figures still add up; a headline
@@ -31,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from services.disclosure.linked.bounds import UNBOUNDED
 from services.disclosure.linked.constraints import Constraints
 from services.disclosure.linked.model import RowKey
 from services.disclosure.linked.publication import Publication, withheld_level
@@ -148,7 +154,18 @@ class Round:
 
 
 def loosen_all(state: RepairState, rnd: Round, exposed: Sequence[np.ndarray]) -> bool:
-    """Loosen one row for each exposed cell of every part; False if none could be."""
+    """Loosen one row for each exposed cell of every part; False if none could be.
+
+    A headline total is held back only in a round where nothing else could be loosened.
+    """
+    return _loosen(state, rnd, exposed, last_resort=False) or _loosen(
+        state, rnd, exposed, last_resort=True
+    )
+
+
+def _loosen(
+    state: RepairState, rnd: Round, exposed: Sequence[np.ndarray], *, last_resort: bool
+) -> bool:
     where = rnd.where()
     levels = [state.arrays(p)[0] for p in range(len(rnd.parts))]
     firsts = [state.arrays(p)[1] for p in range(len(rnd.parts))]
@@ -170,7 +187,8 @@ def loosen_all(state: RepairState, rnd: Round, exposed: Sequence[np.ndarray]) ->
             if keys & touched:
                 continue
             tried = state.tried.setdefault((key, date, col < n_cols), set())
-            for (q, r), kind, when in _moves(rnd, cells, levels, firsts, coarsest, tried):
+            moves = _moves(rnd, cells, levels, firsts, coarsest, tried, last_resort=last_resort)
+            for (q, r), kind, when in moves:
                 tried.add(rnd.parts[q].family.keys[r])
                 k = rnd.parts[q].family.keys[r]
                 if kind == "hold":
@@ -222,14 +240,29 @@ def _considered(
             c = int(np.searchsorted(other.rule.col_dates, d, side="right")) - 1
             if c < 0:
                 continue
-            for x in binding_rows(rnd.constraints[q], *rnd.bounds[q], r, c, m):
-                if (q, x) not in found:
-                    nxt[(q, x)] = d
+            for cc in _carried_from(*rnd.bounds[q], r, c, m):
+                when = int(other.rule.col_dates[cc])
+                for x in binding_rows(rnd.constraints[q], *rnd.bounds[q], r, cc, m):
+                    if (q, x) not in found:
+                        nxt.setdefault((q, x), when)
         if not nxt:
             break
         found.update(nxt)
         frontier = nxt
     return found
+
+
+def _carried_from(lo: np.ndarray, hi: np.ndarray, r: int, c: int, n_cols: int) -> list[int]:
+    """Columns whose sums may set row ``r``'s cumulative bounds in column ``c``: ``c`` itself,
+    and where a bound is carried along the series (a cumulative count never falls), the last
+    column with the same upper bound and the first with the same lower bound."""
+    found = [c]
+    upper, lower = hi[r, n_cols:], lo[r, n_cols:]
+    if upper[c] < UNBOUNDED:
+        found.append(c + int(np.flatnonzero(upper[c:] == upper[c])[-1]))
+    if lower[c] > 0:
+        found.append(int(np.flatnonzero(lower[: c + 1] == lower[c])[0]))
+    return sorted(set(found))
 
 
 def _moves(
@@ -239,6 +272,8 @@ def _moves(
     firsts: Sequence[np.ndarray],
     coarsest: int,
     tried: set[RowKey],
+    *,
+    last_resort: bool,
 ) -> list[tuple[Cell, str, int]]:
     """The cheapest move among the rows considered (see the module docstring).
 
@@ -247,7 +282,9 @@ def _moves(
     """
     fresh = {c: d for c, d in cells.items() if rnd.parts[c[0]].family.keys[c[1]] not in tried}
     for pool in (fresh, cells) if fresh else (cells,):
-        moves = _cheapest(rnd, pool, levels, firsts, coarsest, withhold=pool is cells)
+        moves = _cheapest(
+            rnd, pool, levels, firsts, coarsest, withhold=pool is cells, last_resort=last_resort
+        )
         if moves:
             return moves
     return []
@@ -261,6 +298,7 @@ def _cheapest(
     coarsest: int,
     *,
     withhold: bool,
+    last_resort: bool,
 ) -> list[tuple[Cell, str, int]]:
     own = {
         (q, r): _anchor(rnd, q, r, date, firsts[q][r])
@@ -273,15 +311,7 @@ def _cheapest(
     # releases' figures or other sums): prefer those rows.
     limited = {cell: date for cell, date in own.items() if _own_figure_binds(rnd, *cell, date)}
     own = limited or own
-    early = []
-    for (q, r), date in own.items():
-        part, values = rnd.parts[q], rnd.publications[q].values
-        if r in part.expensive or date >= part.rule.col_dates[-1] or firsts[q][r] > date:
-            continue
-        value = _value(rnd, q, r, date)
-        latest = max(int(values[r].max()), 0)
-        if 0 < value <= max(HOLD_MIN, HOLD_SHARE * latest):
-            early.append(((q, r), "hold", date))
+    early = _holds(rnd, own, firsts, expensive=False)
     if early:
         return early
     steps = rnd.policy.bases
@@ -296,6 +326,9 @@ def _cheapest(
         if coarser:
             best = max(coarser)
             return [(best[3], "coarsen", best[4])]
+    late = _holds(rnd, own, firsts, expensive=True) if last_resort else []
+    if late:
+        return late
     sizes = [
         (int(rnd.parts[q].family.exact[r].max()), (q, r), date)
         for (q, r), date in own.items()
@@ -305,6 +338,29 @@ def _cheapest(
         _, cell, date = min(sizes)
         return [(cell, "withhold", date)]
     return []
+
+
+def _holds(
+    rnd: Round,
+    own: Mapping[Cell, int],
+    firsts: Sequence[np.ndarray],
+    *,
+    expensive: bool,
+) -> list[tuple[Cell, str, int]]:
+    """Rows that may be held back from the date they pin a cell on (early, small figures):
+    headline totals (``expensive``) or every other row."""
+    found = []
+    for (q, r), date in own.items():
+        part, values = rnd.parts[q], rnd.publications[q].values
+        if (r in part.expensive) != expensive:
+            continue
+        if date >= part.rule.col_dates[-1] or firsts[q][r] > date:
+            continue
+        value = _value(rnd, q, r, date)
+        latest = max(int(values[r].max()), 0)
+        if 0 < value <= max(HOLD_MIN, HOLD_SHARE * latest):
+            found.append(((q, r), "hold", date))
+    return found
 
 
 def _anchor(rnd: Round, q: int, r: int, date: int, first: int) -> int:

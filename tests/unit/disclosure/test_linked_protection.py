@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from independent_attacker import INF, build_model, lp_interval, propagate, window_of
@@ -190,3 +191,84 @@ def test_a_borough_of_a_few_hundred_people_gets_breakdowns_once_they_add_up():
     assert (
         np.abs(np.where(shown >= 0, shown, 0).sum(axis=0) - total.cumulative[0, opened:]) <= 16
     ).all()
+
+
+COUNTY, DISTRICTS, UNITARY = "E10000006", ("E07000026", "E07000027", "E07000028"), "E06000009"
+NORTH_WEST = "E12000002"
+
+
+def _county_feed(seed: int) -> dict:
+    """A county's three districts, first doses from the start and second doses from a trickle
+    on day 12, and a unitary neighbour in the same region well into both doses."""
+    rng = np.random.default_rng(seed)
+    tables = {}
+    for area in (*DISTRICTS, UNITARY):
+        feed = []
+        for day in range(DAYS):
+            second = int(rng.poisson((day - 12) * 0.4)) if day >= 12 else 0
+            if area == UNITARY:
+                second = int(rng.poisson(30))
+            for dose, n in ((1, int(rng.poisson(40))), (2, second)):
+                for _ in range(n):
+                    sex = str(rng.choice(["FEMALE", "MALE", "NOT_KNOWN"], p=[0.49, 0.49, 0.02]))
+                    ethnic = str(rng.choice(list("AACMNPHJKZ")))
+                    feed.append((Person(int(rng.integers(16, 95)), sex, ethnic), day, dose))
+        for (_, dose, name), table in _tables(feed).items():
+            tables[(area, dose, name)] = table
+    return tables
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_county_shows_every_district_total_of_8_or_more_and_pins_nothing(seed):
+    # Second doses start with a handful a day in each district: the county's (or the
+    # region's) total less the other districts' would pin a district's small early total, so
+    # totals are coarsened (to the nearest 15 at most) rather than left blank.
+    tables = _county_feed(seed)
+    specs = [
+        ClusterSpec(
+            upper,
+            lowers,
+            {k: v for k, v in tables.items() if k[0] in lowers},
+            DAYS,
+            week_ends(FIRST, DAYS),
+            (1, 2),
+            DAILY,
+            WEEKLY,
+            {},
+        )
+        for upper, lowers in ((COUNTY, DISTRICTS), (None, (UNITARY,)))
+    ]
+    result = protect_all(
+        specs,
+        policy_name=POLICY.name,
+        links_of=area_links,
+        regions={NORTH_WEST: (*DISTRICTS, UNITARY)},
+        england=ENGLAND,
+    )
+    assert result.passed
+    series = release_tables(result, DAILY, ("ethnic_group_detailed", "age_band_ethnic_group"))
+    totals = [t for t in series if t.breakdown == "none"]
+    assert {t.area for t in totals} >= {COUNTY, *DISTRICTS, UNITARY, NORTH_WEST}
+    for t in totals:
+        shown = t.cumulative[0] >= 0
+        assert shown[t.exact[0] >= 8].all(), (t.area, t.dose)
+        assert t.rounding[0] in (5, 15)
+    # Every headline, as anyone sees them: no count of 1 to 7 pinned.
+    published = [_published(t, FIRST) for t in totals]
+    children = {COUNTY: list(DISTRICTS), NORTH_WEST: [*DISTRICTS, UNITARY]}
+    model = build_model(release_series(published), children=children)
+    lo, hi = propagate(model)
+    for table in published:
+        exact = next(s.exact for s in totals if (s.area, s.dose) == (table.area, table.dose))
+        key = (table.area, table.dose, "none", "all")
+        previous = 0
+        for c, day in enumerate(table.dates):
+            true = int(exact[0, c])
+            for var, count in (
+                (model.cum[(key, day)], true),
+                (model.step[(key, day)], true - previous),
+            ):
+                assert lo[var] <= count <= hi[var]
+                if 1 <= count <= 7:
+                    assert min(hi[var], INF) - lo[var] + 1 >= 5, (key, day)
+            previous = true
