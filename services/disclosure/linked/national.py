@@ -177,9 +177,13 @@ def protect_all(
     jobs = []
     for i, spec in enumerate(specs):
         own = {*spec.lowers, spec.upper}
+        # The cluster starts from how the headline family publishes its own totals too (an
+        # upper tier's is not a context row) and may only loosen them further.
         levels = {k: v for k, v in start_levels.items() if k[0] in own}
+        levels.update({k: v for k, v in headline.levels.items() if k[0] in own})
         levels.update(_subset(headline.levels, contexts[i]))
         first = {k: v for k, v in start_first.items() if k[0] in own}
+        first.update({k: v for k, v in headline.first_shown.items() if k[0] in own})
         first.update(_subset(headline.first_shown, contexts[i]))
         job = ClusterJob(
             replace(spec, context=contexts[i]),

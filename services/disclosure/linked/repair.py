@@ -13,7 +13,7 @@ them, cheapest first:
    ``HOLD_MIN`` people, or at most ``HOLD_SHARE`` of their latest figure), show every such row
    from the next date on — a few small early figures become blank, later figures are
    unchanged; a headline total only as a last resort, in a round where no row could be
-   loosened otherwise;
+   loosened otherwise (and failing that, it is coarsened past the nearest 15);
 2. *coarsen*: move the largest row (a few people either way in a large group cost least) to
    the policy's next step for its whole series (NHS Digital: nearest 5 -> 15 -> 45 -> 135 ->
    405 -> 1215, flagged), so it stays monotone and its daily figures still add up; a headline
@@ -53,8 +53,9 @@ STEPS_IN_RANGE = 2
 """A row moves to a coarser step if its latest count spans at least this many steps (a
 larger step would blur a mid-sized group); failing any such row, one step is enough."""
 EXPENSIVE_MAX_LEVEL = 1
-"""A headline total is never coarser than the policy's second step (nearest 15), so it is
-shown from 8 people on, like every count under the policy's own rule."""
+"""A headline total is no coarser than the policy's second step (nearest 15), so it is shown
+from 8 people on, like every count under the policy's own rule — unless nothing else can
+move (an area whose total is its only district's, say)."""
 HOPS = 3
 """How many sums deep repair follows blank rows to the figures that bound them."""
 NEARBY = 7
@@ -314,21 +315,16 @@ def _cheapest(
     early = _holds(rnd, own, firsts, expensive=False)
     if early:
         return early
-    steps = rnd.policy.bases
-    for span in (STEPS_IN_RANGE, 1):
-        coarser = [
-            (r not in rnd.parts[q].expensive, value, -r, (q, r), date)
-            for (q, r), date in own.items()
-            if levels[q][r] < (EXPENSIVE_MAX_LEVEL if r in rnd.parts[q].expensive else coarsest)
-            and (value := _value(rnd, q, r, date)) > 0
-            and steps[levels[q][r] + 1] * span <= rnd.parts[q].family.exact[r, -1]
-        ]
-        if coarser:
-            best = max(coarser)
-            return [(best[3], "coarsen", best[4])]
-    late = _holds(rnd, own, firsts, expensive=True) if last_resort else []
-    if late:
-        return late
+    coarser = _coarsen(rnd, own, levels, coarsest, EXPENSIVE_MAX_LEVEL)
+    if coarser:
+        return coarser
+    if last_resort:
+        # Nothing else moves: a headline total is held back early, else coarsened further.
+        late = _holds(rnd, own, firsts, expensive=True) or _coarsen(
+            rnd, own, levels, coarsest, coarsest
+        )
+        if late:
+            return late
     sizes = [
         (int(rnd.parts[q].family.exact[r].max()), (q, r), date)
         for (q, r), date in own.items()
@@ -337,6 +333,29 @@ def _cheapest(
     if sizes and withhold:
         _, cell, date = min(sizes)
         return [(cell, "withhold", date)]
+    return []
+
+
+def _coarsen(
+    rnd: Round,
+    own: Mapping[Cell, int],
+    levels: Sequence[np.ndarray],
+    coarsest: int,
+    expensive_max: int,
+) -> list[tuple[Cell, str, int]]:
+    """The row to move one step coarser (headline totals up to ``expensive_max``), if any."""
+    steps = rnd.policy.bases
+    for span in (STEPS_IN_RANGE, 1):
+        coarser = [
+            (r not in rnd.parts[q].expensive, value, -r, (q, r), date)
+            for (q, r), date in own.items()
+            if levels[q][r] < (expensive_max if r in rnd.parts[q].expensive else coarsest)
+            and (value := _value(rnd, q, r, date)) > 0
+            and steps[levels[q][r] + 1] * span <= rnd.parts[q].family.exact[r, -1]
+        ]
+        if coarser:
+            best = max(coarser)
+            return [(best[3], "coarsen", best[4])]
     return []
 
 
