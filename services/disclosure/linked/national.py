@@ -155,8 +155,9 @@ def protect_all(
     start_first = dict(earlier.first_shown) if earlier else {}
     family = _headline(specs, regions, england, start_levels)
     rule = own_rule(family, policy)
-    # Every row here is a headline total: never held back or withheld, coarsened at most to
-    # the policy's second step, so a total of 8 or more is always shown.
+    # Every row here is a headline total: never withheld, and coarsened to the policy's
+    # second step at most, so a total of 8 or more is shown — held back or coarsened further
+    # only in a repair round where nothing else can move.
     head_part = Part(family, rule, expensive=frozenset(range(len(family.keys))))
     if earlier is not None:
         old_family = _headline(earlier.specs, regions, england, {})

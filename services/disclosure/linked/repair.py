@@ -157,7 +157,8 @@ class Round:
 def loosen_all(state: RepairState, rnd: Round, exposed: Sequence[np.ndarray]) -> bool:
     """Loosen one row for each exposed cell of every part; False if none could be.
 
-    A headline total is held back only in a round where nothing else could be loosened.
+    A headline total is held back, or coarsened past the nearest 15, only in a round where
+    nothing else could be loosened.
     """
     return _loosen(state, rnd, exposed, last_resort=False) or _loosen(
         state, rnd, exposed, last_resort=True
