@@ -6,8 +6,10 @@ bound — in its own part, or, where the bound came from another grid through a 
 failing that every row sharing a sum with it. Where those rows are blank, repair follows the
 sums bounding them in turn, on the date a bound was set: a cumulative count never falls, so
 an upper bound set by a sum on a later date (a county's breakdown opening, say) holds on
-every date before it, and loosening a figure of that later date is what widens it. Among
-them, cheapest first:
+every date before it, and loosening a figure of that later date is what widens it. A row
+blank on the cell's date is considered on that later date, where it shows a figure, and a
+headline total shown on the cell's date does not end the search (it moves at most to the
+nearest 15). Among them, cheapest first:
 
 1. *hold back*: early in a series, where rows' figures are still small (at most
    ``HOLD_MIN`` people, or at most ``HOLD_SHARE`` of their latest figure), show every such row
@@ -233,7 +235,7 @@ def _considered(
     # pinning the blank rows (a few hops) to rows that show a figure there.
     frontier = dict(found)
     for _ in range(HOPS):
-        if any(_value(rnd, q, r, d) > 0 for (q, r), d in found.items() if (q, r) != (p, row)):
+        if any(_shows(rnd, q, r, d) for (q, r), d in found.items() if (q, r) != (p, row)):
             break
         nxt: dict[Cell, int] = {}
         for (q, r), d in frontier.items():
@@ -245,13 +247,21 @@ def _considered(
             for cc in _carried_from(*rnd.bounds[q], r, c, m):
                 when = int(other.rule.col_dates[cc])
                 for x in binding_rows(rnd.constraints[q], *rnd.bounds[q], r, cc, m):
-                    if (q, x) not in found:
+                    if (q, x) not in found or (
+                        _value(rnd, q, x, found[(q, x)]) == 0 and _value(rnd, q, x, when) > 0
+                    ):
                         nxt.setdefault((q, x), when)
         if not nxt:
             break
         found.update(nxt)
         frontier = nxt
     return found
+
+
+def _shows(rnd: Round, q: int, r: int, date: int) -> bool:
+    """Whether a row shows a figure on ``date`` that repair can loosen before withholding
+    anything (a headline total, coarsened at most to the nearest 15, does not count)."""
+    return r not in rnd.parts[q].expensive and _value(rnd, q, r, date) > 0
 
 
 def _carried_from(lo: np.ndarray, hi: np.ndarray, r: int, c: int, n_cols: int) -> list[int]:
