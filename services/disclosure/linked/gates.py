@@ -25,7 +25,7 @@ from services.disclosure.linked.model import LinkedFamily, RowKey
 from services.disclosure.linked.publication import NEVER
 from services.disclosure.policy import Policy
 
-TABLE_MIN = 100
+TABLE_MIN = 50
 """People of a dose in an area before its breakdowns of that dose are published."""
 
 AreaDose = tuple[str, int]

@@ -154,7 +154,7 @@ def test_no_count_of_1_to_7_is_pinned(feed):
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(people)
-def test_breakdowns_open_once_the_total_shows_100_people(feed):
+def test_breakdowns_open_once_the_total_shows_50_people(feed):
     result, series = _protected(feed)
     assert result.passed
     totals = {t.dose: t for t in series if t.area == AREA and t.breakdown == "none"}
@@ -166,7 +166,7 @@ def test_breakdowns_open_once_the_total_shows_100_people(feed):
             int(d): int(v) for d, v in zip(total.dates, total.cumulative[0], strict=True)
         }
         for c, day in enumerate(table.dates):
-            if shown_total[int(day)] < 100:
+            if shown_total[int(day)] < 50:
                 # Before the table opens every group is blank, zeros included.
                 assert (table.cumulative[:, c] < 0).all(), (table.breakdown, int(day))
 
@@ -181,7 +181,7 @@ def test_a_borough_of_a_few_hundred_people_gets_breakdowns_once_they_add_up():
     result, series = _protected(feed)
     assert result.passed
     total = next(t for t in series if t.breakdown == "none" and t.dose == 1 and t.area == AREA)
-    opened = int(np.argmax(total.cumulative[0] >= 100))
+    opened = int(np.argmax(total.cumulative[0] >= 50))
     assert 0 < opened < DAYS - 1
     sex = next(t for t in series if t.breakdown == "sex" and t.dose == 1 and t.area == AREA)
     assert (sex.cumulative[:, :opened] < 0).all()
