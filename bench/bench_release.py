@@ -96,7 +96,18 @@ def summary(meta: ReleaseMeta) -> dict[str, Any]:
         "worst_protective_blank_share_all_dates": max(
             (float(x.get("protective_blank_share_all_dates", 0.0)) for x in loss), default=0.0
         ),
+        "worst_blank_share_all_dates_doses_1_2": max(
+            (float(x["blank_share_all_dates"]) for x in loss if int(x["dose"]) <= 2), default=0.0
+        ),
+        "largest_blank_latest": max((int(x["largest_blank_latest"]) for x in loss), default=0),
         "headline_blank_dates": audit.get("headline_blank_dates"),
+        # A withheld group is blank on every date: it is no larger than its breakdown's
+        # largest blank on the latest date.
+        "withheld_by_breakdown": [
+            {k: x[k] for k in ("breakdown", "dose", "withheld", "largest_blank_latest")}
+            for x in loss
+            if int(x["withheld"])
+        ],
         "breakdowns_with_large_blanks": [
             {k: x[k] for k in ("breakdown", "dose", "large_blank_latest", "largest_blank_latest")}
             for x in loss
