@@ -20,9 +20,10 @@ nearest 15). Among them, cheapest first:
    the policy's next step for its whole series (NHS Digital: nearest 5 -> 15 -> 45 -> 135 ->
    405 -> 1215, flagged), so it stays monotone and its daily figures still add up; a headline
    total only when no other row can;
-3. *withhold*: only when no such row can be held back or coarsened, blank the smallest (never
-   a headline total: the cell then stays exposed and the release is held for an operator).
-   This is rare and mostly hits groups of a few dozen people; the release's loss figures
+3. *withhold*: only when no such row, nor any row of the sums bounding them on that date (a
+   county's men, where its women are its total less its men), can be held back or coarsened,
+   blank the smallest (never a headline total: the cell then stays exposed and the release
+   is held for an operator). This mostly hits groups of a few dozen people; the loss figures
    list every withheld group, and a withheld group is looked at afresh in the next release.
 
 Loosening only ever widens what a reader can infer, so each round makes progress and nothing
@@ -192,6 +193,14 @@ def _loosen(
                 continue
             tried = state.tried.setdefault((key, date, col < n_cols), set())
             moves = _moves(rnd, cells, levels, firsts, coarsest, tried, last_resort=last_resort)
+            if moves and moves[0][1] == "withhold":
+                # Before blanking a whole group, look one sum further: a row whose figure is
+                # implied by another sum (a county's women by its total less its men) is
+                # pinned by the rows of that sum, and one of them may move instead.
+                wider = _widened(rnd, cells)
+                moves = _cheapest(
+                    rnd, wider, levels, firsts, coarsest, withhold=False, last_resort=last_resort
+                ) or moves
             for (q, r), kind, when in moves:
                 tried.add(rnd.parts[q].family.keys[r])
                 k = rnd.parts[q].family.keys[r]
@@ -256,6 +265,21 @@ def _considered(
         found.update(nxt)
         frontier = nxt
     return found
+
+
+def _widened(rnd: Round, cells: Mapping[Cell, int]) -> dict[Cell, int]:
+    """The rows considered, and the rows of the sums that bound each of them on its date."""
+    wider = dict(cells)
+    for (q, r), d in cells.items():
+        part = rnd.parts[q]
+        m = part.family.n_dates
+        c = int(np.searchsorted(part.rule.col_dates, d, side="right")) - 1
+        if c < 0:
+            continue
+        for cc in (c, m + c):
+            for x in binding_rows(rnd.constraints[q], *rnd.bounds[q], r, cc, m):
+                wider.setdefault((q, x), d)
+    return wider
 
 
 def _shows(rnd: Round, q: int, r: int, date: int) -> bool:
