@@ -198,9 +198,18 @@ def _loosen(
                 # implied by another sum (a county's women by its total less its men) is
                 # pinned by the rows of that sum, and one of them may move instead.
                 wider = _widened(rnd, cells)
-                moves = _cheapest(
-                    rnd, wider, levels, firsts, coarsest, withhold=False, last_resort=last_resort
-                ) or moves
+                moves = (
+                    _cheapest(
+                        rnd,
+                        wider,
+                        levels,
+                        firsts,
+                        coarsest,
+                        withhold=False,
+                        last_resort=last_resort,
+                    )
+                    or moves
+                )
             for (q, r), kind, when in moves:
                 tried.add(rnd.parts[q].family.keys[r])
                 k = rnd.parts[q].family.keys[r]
