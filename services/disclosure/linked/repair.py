@@ -193,23 +193,6 @@ def _loosen(
                 continue
             tried = state.tried.setdefault((key, date, col < n_cols), set())
             moves = _moves(rnd, cells, levels, firsts, coarsest, tried, last_resort=last_resort)
-            if moves and moves[0][1] == "withhold":
-                # Before blanking a whole group, look one sum further: a row whose figure is
-                # implied by another sum (a county's women by its total less its men) is
-                # pinned by the rows of that sum, and one of them may move instead.
-                wider = _widened(rnd, cells)
-                moves = (
-                    _cheapest(
-                        rnd,
-                        wider,
-                        levels,
-                        firsts,
-                        coarsest,
-                        withhold=False,
-                        last_resort=last_resort,
-                    )
-                    or moves
-                )
             for (q, r), kind, when in moves:
                 tried.add(rnd.parts[q].family.keys[r])
                 k = rnd.parts[q].family.keys[r]
@@ -259,7 +242,7 @@ def _considered(
         for (q, r), d in frontier.items():
             other = rnd.parts[q]
             m = other.family.n_dates
-            c = int(np.searchsorted(other.rule.col_dates, d, side="right")) - 1
+            c = _column(other, d)
             if c < 0:
                 continue
             for cc in _carried_from(*rnd.bounds[q], r, c, m):
@@ -280,9 +263,8 @@ def _widened(rnd: Round, cells: Mapping[Cell, int]) -> dict[Cell, int]:
     """The rows considered, and the rows of the sums that bound each of them on its date."""
     wider = dict(cells)
     for (q, r), d in cells.items():
-        part = rnd.parts[q]
-        m = part.family.n_dates
-        c = int(np.searchsorted(part.rule.col_dates, d, side="right")) - 1
+        m = rnd.parts[q].family.n_dates
+        c = _column(rnd.parts[q], d)
         if c < 0:
             continue
         for cc in (c, m + c):
@@ -323,28 +305,31 @@ def _moves(
     """The cheapest move among the rows considered (see the module docstring).
 
     Rows already loosened for this cell in earlier rounds come last: the cell is still
-    exposed, so that move did not help and another row is more likely to.
+    exposed, so that move did not help and another row is more likely to. Before blanking a
+    whole group, repair looks one sum further (`_widened`): a row whose figure another sum
+    implies (a county's women, its total less its men) is pinned by that sum's rows too, and
+    one of them may move instead.
     """
     fresh = {c: d for c, d in cells.items() if rnd.parts[c[0]].family.keys[c[1]] not in tried}
     for pool in (fresh, cells) if fresh else (cells,):
-        moves = _cheapest(
-            rnd, pool, levels, firsts, coarsest, withhold=pool is cells, last_resort=last_resort
-        )
+        moves = _cheapest(rnd, pool, levels, firsts, coarsest, last_resort=last_resort)
         if moves:
             return moves
-    return []
+    withheld = _withhold(rnd, _own(rnd, cells, levels, firsts, coarsest))
+    if not withheld:
+        return []
+    wider = _widened(rnd, cells)
+    return _cheapest(rnd, wider, levels, firsts, coarsest, last_resort=last_resort) or withheld
 
 
-def _cheapest(
+def _own(
     rnd: Round,
     cells: Mapping[Cell, int],
     levels: Sequence[np.ndarray],
     firsts: Sequence[np.ndarray],
     coarsest: int,
-    *,
-    withhold: bool,
-    last_resort: bool,
-) -> list[tuple[Cell, str, int]]:
+) -> dict[Cell, int]:
+    """The rows that may be loosened, each with the date its figure bounds the cell on."""
     own = {
         (q, r): _anchor(rnd, q, r, date, firsts[q][r])
         for (q, r), date in cells.items()
@@ -355,7 +340,20 @@ def _cheapest(
     # Loosening a row only helps where its own figure is what bounds it (not earlier
     # releases' figures or other sums): prefer those rows.
     limited = {cell: date for cell, date in own.items() if _own_figure_binds(rnd, *cell, date)}
-    own = limited or own
+    return limited or own
+
+
+def _cheapest(
+    rnd: Round,
+    cells: Mapping[Cell, int],
+    levels: Sequence[np.ndarray],
+    firsts: Sequence[np.ndarray],
+    coarsest: int,
+    *,
+    last_resort: bool,
+) -> list[tuple[Cell, str, int]]:
+    """A row to hold back or coarsen (see the module docstring), if any."""
+    own = _own(rnd, cells, levels, firsts, coarsest)
     early = _holds(rnd, own, firsts, expensive=False)
     if early:
         return early
@@ -369,15 +367,20 @@ def _cheapest(
         )
         if late:
             return late
+    return []
+
+
+def _withhold(rnd: Round, own: Mapping[Cell, int]) -> list[tuple[Cell, str, int]]:
+    """The smallest row to withhold (never a headline total), if any."""
     sizes = [
         (int(rnd.parts[q].family.exact[r].max()), (q, r), date)
         for (q, r), date in own.items()
         if r not in rnd.parts[q].expensive
     ]
-    if sizes and withhold:
-        _, cell, date = min(sizes)
-        return [(cell, "withhold", date)]
-    return []
+    if not sizes:
+        return []
+    _, cell, date = min(sizes)
+    return [(cell, "withhold", date)]
 
 
 def _coarsen(
@@ -440,7 +443,7 @@ def _own_figure_binds(rnd: Round, q: int, r: int, date: int) -> bool:
     """Whether the row's bound on ``date`` is (on one side) its own published interval."""
     part = rnd.parts[q]
     n = part.family.n_dates
-    c = int(np.searchsorted(part.rule.col_dates, date, side="right")) - 1
+    c = _column(part, date)
     if c < 0:
         return False
     publication = rnd.publications[q]
@@ -458,6 +461,10 @@ def _value(rnd: Round, q: int, r: int, date: int) -> int:
             if row is not None:
                 best = (p, row)
     p, row = best
-    dates = rnd.parts[p].rule.col_dates
-    c = int(np.searchsorted(dates, date, side="right")) - 1
+    c = _column(rnd.parts[p], date)
     return int(max(rnd.publications[p].values[row, max(c, 0)], 0))
+
+
+def _column(part: Part, date: int) -> int:
+    """The part's last column on or before ``date`` (-1 if it has none so early)."""
+    return int(np.searchsorted(part.rule.col_dates, date, side="right")) - 1
