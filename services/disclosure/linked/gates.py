@@ -4,12 +4,11 @@ A breakdown of a handful of people is nearly all small cells: blanking them one 
 more than it shows, and protecting what is left against the area's total and its parent's
 sums can take minutes and still fail (a trickle of third primary doses split 19 ways across
 six districts). So an area's breakdowns of a dose open on the first date its total of that
-dose, rounded to the policy's first step, shows at least ``TABLE_MIN`` people; before then
+dose, rounded to the policy's first steps, shows at least ``TABLE_MIN`` people; before then
 (and for ever, if it never does) they are blank, zeros included, and only the total is
-published. The date a table opens is then read off the total as published at the policy's
-first step, so it adds nothing to it; where repair shows the total coarser, the opening
-date says a little more, and ``bounds`` gives exactly that to the attacker: the total is
-below ``threshold`` before the date and at least ``threshold`` from it. A row of a gated table
+published. The date a table opens says a little more than the total as published, and
+``bounds`` gives exactly that to the attacker: the total is below ``threshold`` before the
+date and at least ``threshold`` from it. A row of a gated table
 is never known to hold at least 1 before its first figure (its blanks include zeros).
 """
 
@@ -23,19 +22,25 @@ from services.disclosure.linked.bounds import UNBOUNDED
 from services.disclosure.linked.headline import TOTAL
 from services.disclosure.linked.model import LinkedFamily, RowKey
 from services.disclosure.linked.publication import NEVER
+from services.disclosure.linked.repair import EXPENSIVE_MAX_LEVEL
 from services.disclosure.policy import Policy
 
-TABLE_MIN = 50
+TABLE_MIN = 55
 """People of a dose in an area before its breakdowns of that dose are published."""
 
 AreaDose = tuple[str, int]
 
 
 def threshold(policy: Policy) -> int:
-    """The smallest true total shown as at least ``TABLE_MIN`` at the policy's first step."""
-    counts = np.arange(TABLE_MIN + policy.bases[0], dtype=np.int64)
-    shown = policy.round_to(counts, np.full(counts.shape, policy.bases[0], dtype=np.int64))
-    return int(np.argmax(shown >= TABLE_MIN))
+    """The smallest true total shown as at least ``TABLE_MIN`` at every step a headline total
+    takes short of repair's last resort (NHS Digital: nearest 5 or 15; 53 for 55), so that a
+    table is never open beside a total showing less than ``TABLE_MIN``."""
+    least = 0
+    for step in policy.bases[: EXPENSIVE_MAX_LEVEL + 1]:
+        counts = np.arange(TABLE_MIN + step, dtype=np.int64)
+        shown = policy.round_to(counts, np.full(counts.shape, step, dtype=np.int64))
+        least = max(least, int(np.argmax(shown >= TABLE_MIN)))
+    return least
 
 
 def opening_dates(

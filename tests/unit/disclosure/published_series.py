@@ -8,7 +8,7 @@ it unless the group is rounded to 45 or more; a group never shown holds less tha
 step's smallest shown figure (8 at steps 5 and 15); a group shown as the sum of other
 groups is blank whenever one of them is, whatever its size; a
 withheld group holds anything. An area's breakdown of a dose opens on the first date the
-area's total of that dose (to the nearest 5) shows 50: before then every group is blank,
+area's total of that dose (to the nearest 5) shows 55: before then every group is blank,
 zeros included, so the "at least 1" above is read only in a table showing a figure on its
 first date (open from the start), and "never shown" means less than 8 only in a table that
 shows a figure at all.

@@ -158,7 +158,7 @@ def test_no_count_of_1_to_7_is_pinned(feed):
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(people)
-def test_breakdowns_open_once_the_total_shows_50_people(feed):
+def test_breakdowns_open_once_the_total_shows_55_people(feed):
     result, series = _protected(feed)
     assert result.passed
     totals = {t.dose: t for t in series if t.area == AREA and t.breakdown == "none"}
@@ -170,7 +170,9 @@ def test_breakdowns_open_once_the_total_shows_50_people(feed):
             int(d): int(v) for d, v in zip(total.dates, total.cumulative[0], strict=True)
         }
         for c, day in enumerate(table.dates):
-            if shown_total[int(day)] < 50:
+            # A total rounded past 15 (repair's last resort) may show less than its table's
+            # opening figure; at 5 or 15 it shows at least 55 from the day the table opens.
+            if shown_total[int(day)] < 55 and total.rounding[0] <= 15:
                 # Before the table opens every group is blank, zeros included.
                 assert (table.cumulative[:, c] < 0).all(), (table.breakdown, int(day))
 
@@ -185,7 +187,7 @@ def test_a_borough_of_a_few_hundred_people_gets_breakdowns_once_they_add_up():
     result, series = _protected(feed)
     assert result.passed
     total = next(t for t in series if t.breakdown == "none" and t.dose == 1 and t.area == AREA)
-    opened = int(np.argmax(total.cumulative[0] >= 50))
+    opened = int(np.argmax(total.cumulative[0] >= 55))
     assert 0 < opened < DAYS - 1
     sex = next(t for t in series if t.breakdown == "sex" and t.dose == 1 and t.area == AREA)
     assert (sex.cumulative[:, :opened] < 0).all()
@@ -294,7 +296,7 @@ def test_an_early_lone_figure_does_not_cost_a_large_group_its_series():
 def test_a_county_with_half_its_districts_open_keeps_its_large_groups():
     # Third doses by sex in Kent's twelve districts, from a draw of the national bench's
     # generator (seed 3, from the programme's 55th day): 31 to 73 each, so half the districts'
-    # sex tables open (a total of 50) and half stay closed, while the county's opens. The
+    # sex tables open (a total of 55) and half stay closed, while the county's opens. The
     # county's women (307 on the last date) are implied by its total less its men, so a
     # closed district's women are pinned through the county's men as much as its women:
     # repair loosens a figure of that sum rather than withholding women's whole series.
