@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from bench.national_counts import PROGRAMME_START, ltla_tables
+from services.disclosure.linked.loss import share_over_doses
 from services.disclosure.registry import get_policy
 from services.reference.areas import load_areas
 from services.reference.breakdowns import DEFAULT_BREAKDOWNS
@@ -62,6 +63,8 @@ def measure(workers: int, days: int, ltlas: int, seed: int = 2021) -> dict[str, 
         )
     seconds = time.perf_counter() - started
     worst = max(tables.loss, key=lambda loss: float(loss["blank_share_all_dates"]))  # type: ignore[arg-type]
+    over_doses = share_over_doses(tables.loss)
+    worst_over_doses = max(over_doses, key=over_doses.__getitem__)
     return {
         "ltlas": ltlas,
         "seed": seed,
@@ -76,11 +79,14 @@ def measure(workers: int, days: int, ltlas: int, seed: int = 2021) -> dict[str, 
         "coarsened_groups": sum(1 for v in tables.levels.values() if 0 < v < len(policy.bases)),
         "withheld_groups": sum(1 for v in tables.levels.values() if v >= len(policy.bases)),
         "held_back_groups": len(tables.first_shown),
+        "latest_held_groups": len(tables.shown_until),
         "headline_blank_dates": tables.headline_blank_dates,
         "large_blank_latest": sum(int(loss["large_blank_latest"]) for loss in tables.loss),  # type: ignore[call-overload]
         "largest_blank_latest": max(int(loss["largest_blank_latest"]) for loss in tables.loss),  # type: ignore[call-overload]
         "worst_blank_share_all_dates": worst["blank_share_all_dates"],
         "worst_blank_share_breakdown": f"{worst['breakdown']} dose {worst['dose']}",
+        "worst_blank_share_all_dates_over_doses": round(over_doses[worst_over_doses], 6),
+        "worst_over_doses_breakdown": worst_over_doses,
         "worst_protective_blank_share_all_dates": max(
             float(loss["protective_blank_share_all_dates"])  # type: ignore[arg-type]
             for loss in tables.loss

@@ -29,6 +29,7 @@ from bench.national_counts import PROGRAMME_START, write_counts
 from bench.profiling import start_sampling, summarise
 from bench.stack import PREFIX, BenchStack, running_stack
 from devtools.localstack.servers import REPO_ROOT
+from services.disclosure.linked.loss import share_over_doses
 from services.platform.release_store import ReleaseStore
 from services.reference.areas import load_areas
 from services.releases.model import ReleaseMeta
@@ -89,6 +90,7 @@ def summary(meta: ReleaseMeta) -> dict[str, Any]:
         "coarsened_groups": audit.get("coarsened_groups"),
         "withheld_groups": audit.get("withheld_groups"),
         "held_back_groups": audit.get("held_back_groups"),
+        "latest_held_groups": audit.get("latest_held_groups"),
         "large_blank_latest": sum(int(x["large_blank_latest"]) for x in loss),
         "worst_blank_share_all_dates": max(
             (float(x["blank_share_all_dates"]) for x in loss), default=0.0
@@ -98,6 +100,10 @@ def summary(meta: ReleaseMeta) -> dict[str, Any]:
         ),
         "worst_blank_share_all_dates_doses_1_2": max(
             (float(x["blank_share_all_dates"]) for x in loss if int(x["dose"]) <= 2), default=0.0
+        ),
+        # Each breakdown with all its doses together (a person counts once per dose).
+        "worst_blank_share_all_dates_over_doses": round(
+            max(share_over_doses(loss).values(), default=0.0), 6
         ),
         "largest_blank_latest": max((int(x["largest_blank_latest"]) for x in loss), default=0),
         "headline_blank_dates": audit.get("headline_blank_dates"),

@@ -154,7 +154,7 @@ class ReleaseBuilder:
         meta.etag = _etag(meta)
         self.store.write_tables(meta.id, tables.tables)
         self.exact.freeze(meta.id, tables.exact)
-        self.exact.freeze_state(meta.id, (tables.levels, tables.first_shown))
+        self.exact.freeze_state(meta.id, (tables.levels, tables.first_shown, tables.shown_until))
         built = replace(
             meta, status=ReleaseStatus.HELD if meta.held_reasons else ReleaseStatus.DRAFT
         )
@@ -195,9 +195,9 @@ class ReleaseBuilder:
         exact = self.exact.read(meta.id)
         if not exact:
             return None
-        levels, first_shown = self.exact.read_state(meta.id)
+        levels, first_shown, shown_until = self.exact.read_state(meta.id)
         dates = date_range(date.fromisoformat(meta.first_date), date.fromisoformat(meta.last_date))
-        return PreviousRelease(dates, exact, meta.policy, levels, first_shown)
+        return PreviousRelease(dates, exact, meta.policy, levels, first_shown, shown_until)
 
     def _now(self) -> str:
         return self.clock().isoformat(timespec="seconds")
@@ -216,6 +216,7 @@ def _audit_summary(tables: ReleaseTables, policy: str, width: int) -> dict[str, 
         "coarsened_groups": sum(1 for v in levels if 0 < v < withheld),
         "withheld_groups": sum(1 for v in levels if v >= withheld),
         "held_back_groups": len(tables.first_shown),
+        "latest_held_groups": len(tables.shown_until),
         "headline_blank_dates": tables.headline_blank_dates,
         "loss": tables.loss,
     }

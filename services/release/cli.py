@@ -143,6 +143,7 @@ def _print_meta(meta: ReleaseMeta) -> None:
             f"  disclosure: audit {'passed' if audit.get('passed') else 'FAILED'}, "
             f"{audit.get('coarsened_groups', 0)} groups coarser than the policy's step, "
             f"{audit.get('held_back_groups', 0)} with early figures held back, "
+            f"{audit.get('latest_held_groups', 0)} with their latest figures blank, "
             f"{audit.get('withheld_groups', 0)} withheld"
         )
         for loss in audit.get("loss", []):

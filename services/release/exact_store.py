@@ -43,11 +43,12 @@ class ExactTableStore:
             self._redis.hset(key, mapping=mapping)  # type: ignore[arg-type]
 
     def freeze_state(self, release_id: int, state: DisclosureState) -> None:
-        """Store each row's coarsening level and first shown date (for the next release)."""
-        levels, first_shown = state
+        """Store each row's level, first shown and shown until dates (for the next release)."""
+        levels, first_shown, shown_until = state
         data = {
             "levels": [[*key, v] for key, v in levels.items()],
             "first_shown": [[*key, v] for key, v in first_shown.items()],
+            "shown_until": [[*key, v] for key, v in shown_until.items()],
         }
         value = zlib.compress(json.dumps(data).encode())
         self._redis.hset(self._keys.release_exact(release_id), _STATE, value)
@@ -56,13 +57,17 @@ class ExactTableStore:
         """The state ``freeze_state`` stored (empty for a release without one)."""
         raw = self._redis.hget(self._keys.release_exact(release_id), _STATE)
         if raw is None:
-            return {}, {}
+            return {}, {}, {}
         data = json.loads(zlib.decompress(raw))  # type: ignore[arg-type]
 
         def keyed(rows: list[list[object]]) -> dict[RowKey, int]:
             return {(str(a), int(d), str(b), str(g)): int(v) for a, d, b, g, v in rows}  # type: ignore[call-overload]
 
-        return keyed(data["levels"]), keyed(data["first_shown"])
+        return (
+            keyed(data["levels"]),
+            keyed(data["first_shown"]),
+            keyed(data.get("shown_until", [])),  # a release stored before it had none
+        )
 
     def read(self, release_id: int) -> dict[CellKey, ExactTable]:
         """Every exact table of a release (empty when it has none)."""

@@ -20,8 +20,9 @@ CellKey = tuple[str, int, str]
 ExactTable = tuple[tuple[str, ...], np.ndarray]
 """An exact table: its groups and its [groups × dates] daily counts."""
 
-DisclosureState = tuple[dict[RowKey, int], dict[RowKey, int]]
-"""Each row's coarsening level and first shown date, as disclosure control left them."""
+DisclosureState = tuple[dict[RowKey, int], dict[RowKey, int], dict[RowKey, int]]
+"""Each row's coarsening level, first shown date and (where its latest figures are blank)
+shown until date, as disclosure control left them."""
 
 EndOffsets = Callable[[], dict[int, int]]
 """The end offset of every partition of the events topic, now."""

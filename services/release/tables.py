@@ -57,6 +57,7 @@ class PreviousRelease:
     policy: str
     levels: Mapping[RowKey, int]
     first_shown: Mapping[RowKey, int]
+    shown_until: Mapping[RowKey, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -67,6 +68,7 @@ class ReleaseTables:
     exact: dict[CellKey, ExactTable] = field(default_factory=dict)
     levels: dict[RowKey, int] = field(default_factory=dict)
     first_shown: dict[RowKey, int] = field(default_factory=dict)
+    shown_until: dict[RowKey, int] = field(default_factory=dict)
     failing: list[str] = field(default_factory=list)
     exposed_cells: int = 0
     protected_cells: int = 0
@@ -103,7 +105,9 @@ def build_tables(
     earlier = None
     if previous is not None and previous.dates[0] == dates[0]:
         old_specs = _specs(previous.exact, areas, breakdowns, previous.dates, doses, ())
-        earlier = Earlier(old_specs, previous.policy, previous.levels, previous.first_shown)
+        earlier = Earlier(
+            old_specs, previous.policy, previous.levels, previous.first_shown, previous.shown_until
+        )
     regions = {r.code: tuple(areas.ltla_codes_in(r.code)) for r in areas.regions()}
     protected = protect_all(
         specs,
@@ -212,6 +216,7 @@ def _collect_state(out: ReleaseTables, protected: Protected) -> None:
         own = {*outcome.spec.lowers, outcome.spec.upper}
         out.levels.update({k: v for k, v in outcome.result.levels.items() if k[0] in own})
         out.first_shown.update({k: v for k, v in outcome.result.first_shown.items() if k[0] in own})
+        out.shown_until.update({k: v for k, v in outcome.result.shown_until.items() if k[0] in own})
         label = outcome.spec.upper or outcome.spec.lowers[0]
         for part in outcome.result.parts:
             out.protected_cells += int(part.protected.sum())

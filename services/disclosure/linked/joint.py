@@ -83,6 +83,7 @@ class JointResult:
     first_shown: dict[RowKey, int]
     rounds: int
     extra: dict[str, int] = field(default_factory=dict)
+    shown_until: dict[RowKey, int] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -171,12 +172,13 @@ def protect_jointly(
     protection_width: int = 5,
     levels: Mapping[RowKey, int] | None = None,
     first_shown: Mapping[RowKey, int] | None = None,
+    shown_until: Mapping[RowKey, int] | None = None,
     max_rounds: int = MAX_ROUNDS,
 ) -> JointResult:
     """Publish every part so that no protected count is pinned by the joint attacker."""
     constraints = [constraints_of(p.family) for p in parts]
     shared = shared_cells(parts)
-    state = RepairState.start(parts, levels or {}, first_shown or {})
+    state = RepairState.start(parts, levels or {}, first_shown or {}, shown_until)
     protected = [_protected(p.family) for p in parts]
     rounds = 0
     while True:
@@ -199,7 +201,9 @@ def protect_jointly(
             parts, publications, bounds, exposed, protected, strict=True
         )
     ]
-    return JointResult(results, state.levels, state.first_shown, rounds)
+    return JointResult(
+        results, state.levels, state.first_shown, rounds, shown_until=state.shown_until
+    )
 
 
 def _protected(family: LinkedFamily) -> np.ndarray:

@@ -14,14 +14,18 @@ Per breakdown and dose, over every area of the release (and per area on request)
 * ``coarsened``: groups published at a step coarser than the policy's own, and the share of
   people (latest date) in them.
 
+``share_over_doses`` folds the doses of each breakdown together: the share of all its
+person-dates, every dose counted, that sit in blank cells.
+
 These figures use exact counts and are for operators only.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -117,6 +121,20 @@ def loss_by_breakdown(tables: Iterable[SeriesTable], base_step: int) -> list[Los
         loss.add(table, base_step)
         found[key] = loss
     return [found[k] for k in sorted(found)]
+
+
+def share_over_doses(entries: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    """Per breakdown, blank person-dates over all person-dates, every dose together.
+
+    ``entries`` are ``Loss.as_dict()`` figures (as a release's audit stores them).
+    """
+    blank_: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        name = str(entry["breakdown"])
+        blank_[name] += int(entry["blank_person_dates"])
+        total[name] += int(entry["person_dates"])
+    return {name: blank_[name] / total[name] if total[name] else 0.0 for name in sorted(total)}
 
 
 def headline_blank_dates(tables: Iterable[SeriesTable]) -> int:

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -45,6 +45,7 @@ class Earlier:
     policy: str
     levels: Mapping[RowKey, int]
     first_shown: Mapping[RowKey, int]
+    shown_until: Mapping[RowKey, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +62,7 @@ class ClusterJob:
     earlier_policy: str = ""
     earlier_levels: Mapping[RowKey, int] | None = None
     earlier_first_shown: Mapping[RowKey, int] | None = None
+    earlier_shown_until: Mapping[RowKey, int] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +82,11 @@ def protect_cluster(job: ClusterJob) -> ClusterOutcome:
         old_policy = get_policy(job.earlier_policy)
         old = build_parts(job.earlier, old_policy, job.links_of)
         bounds = attacked(
-            old.parts, old_policy, job.earlier_levels or {}, job.earlier_first_shown or {}
+            old.parts,
+            old_policy,
+            job.earlier_levels or {},
+            job.earlier_first_shown or {},
+            job.earlier_shown_until,
         )
         priors = carried_priors(parts.parts, old.parts, bounds)
         daily, weekly = parts.parts
@@ -121,9 +127,10 @@ def attacked(
     policy: Policy,
     levels: Mapping[RowKey, int],
     first_shown: Mapping[RowKey, int],
+    shown_until: Mapping[RowKey, int] | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The attacker's bounds on parts published in a given state (no repair)."""
-    state = RepairState.start(parts, levels, first_shown)
+    state = RepairState.start(parts, levels, first_shown, shown_until)
     publications = [
         publish(p.family, policy, p.rule, *state.arrays(i)) for i, p in enumerate(parts)
     ]
@@ -149,7 +156,8 @@ def protect_all(
     """
     policy = get_policy(policy_name)
     # Coarsening and holding back carry over (a row never becomes more precise or starts
-    # earlier); withholding does not: a small group withheld then is looked at afresh.
+    # earlier); withholding and blanking the latest figures do not: the group is looked at
+    # afresh.
     coarsest = len(policy.bases) - 1
     start_levels = {k: v for k, v in earlier.levels.items() if v <= coarsest} if earlier else {}
     start_first = dict(earlier.first_shown) if earlier else {}
@@ -209,6 +217,7 @@ def protect_all(
                     for k, v in earlier.first_shown.items()
                     if k[0] in own or k in old_contexts[i].rows
                 },
+                earlier_shown_until={k: v for k, v in earlier.shown_until.items() if k[0] in own},
             )
         jobs.append(job)
     outcomes = list(mapper(protect_cluster, jobs))

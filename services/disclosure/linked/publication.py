@@ -9,7 +9,9 @@ The rule, applied to each row's cumulative series (NHS Digital numbers in bracke
 * a row that ever holds a count from 1 to ``suppress_max`` (or is held back) is blank before
   its first shown date *zeros included*, so neither a blank nor a zero dates a small group's
   first vaccinations; other rows show their zeros as 0;
-* a row at the level past the last step is withheld: blank on every date, any count.
+* a row at the level past the last step is withheld: blank on every date, any count;
+* disclosure control may stop a row's figures before the release's last date (its *shown
+  until* date): its latest figures are blank, its earlier ones as the rule shows them.
 
 So a blank early in a series means "no more than the first figure shown" (a row never shown
 holds at most ``suppress_max``), and a row blank before its first figure held at least 1 on
@@ -108,8 +110,9 @@ def publish(
     rule: RowRule,
     levels: np.ndarray,
     first_shown: np.ndarray,
+    shown_until: np.ndarray | None = None,
 ) -> Publication:
-    """Apply the rule to every row at its level and first shown (global) date."""
+    """Apply the rule to every row at its level, first shown and shown until (global) dates."""
     exact = family.exact
     steps = np.array([*policy.bases, 0], dtype=np.int64)
     withheld = levels >= withheld_level(policy)
@@ -124,8 +127,10 @@ def publish(
     held = first_shown > np.maximum(rule.natural, at_level)
     first = np.maximum(np.maximum(np.maximum(first_shown, rule.natural), at_level), gate)
     prefixed = (rule.prefixed | held | coarse_start | gated) & ~withheld
-    visible = (rule.col_dates[None, :] >= first[:, None]) & (base > 0)[:, None]
-    zero_shown = (exact == 0) & ~prefixed[:, None] & ~withheld[:, None]
+    until = np.full(len(levels), NEVER) if shown_until is None else shown_until
+    not_after = rule.col_dates[None, :] <= until[:, None]
+    visible = (rule.col_dates[None, :] >= first[:, None]) & (base > 0)[:, None] & not_after
+    zero_shown = (exact == 0) & ~prefixed[:, None] & ~withheld[:, None] & not_after
     rounded = policy.round_to(exact, step[:, None])
     values = np.where(visible, rounded, np.where(zero_shown, 0, BLANK))
     r_lo, r_hi = policy.rounding_interval(rounded, step[:, None])
@@ -135,7 +140,7 @@ def publish(
     # (A table that never opens says nothing of its rows.)
     blank_hi = np.where((first >= NEVER) & (gate < NEVER), threshold - 1, UNBOUNDED)[:, None]
     hi = np.where(visible, r_hi, np.where(zero_shown, 0, blank_hi))
-    hi = np.where(withheld[:, None], UNBOUNDED, hi)
+    hi = np.where(withheld[:, None] | ~not_after, UNBOUNDED, hi)
     # Only where a reader can tell the row passed through 1..7 (or was held back after
     # reaching its first figure) does the blank before the first figure hold at least 1.
     _rule_floor(

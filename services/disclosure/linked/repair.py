@@ -20,11 +20,18 @@ nearest 15). Among them, cheapest first:
    the policy's next step for its whole series (NHS Digital: nearest 5 -> 15 -> 45 -> 135 ->
    405 -> 1215, flagged), so it stays monotone and its daily figures still add up; a headline
    total only when no other row can;
-3. *withhold*: only when no such row, nor any row of the sums bounding them on that date (a
-   county's men, where its women are its total less its men), can be held back or coarsened,
-   blank the smallest (never a headline total: the cell then stays exposed and the release
-   is held for an operator). This mostly hits groups of a few dozen people; the loss figures
-   list every withheld group, and a withheld group is looked at afresh in the next release.
+3. *blank the last figure*: only when no such row, nor any row of the sums bounding them on
+   that date (a county's men, where its women are its total less its men), can be held back
+   or coarsened, and the figure binds within ``LAG_DAYS`` of the release's last date: blank
+   the smallest row's figure on the last date (it keeps its earlier figures; never a group of
+   100 or more). Mostly the next day's release, whose new figures would narrow what the
+   release before showed (a group shown as 10 yesterday and 15 today grew by at least 1);
+   the group is looked at afresh in the next release. A figure the release before gave away
+   is never held back: that hides nothing;
+4. *withhold*: failing that, blank the smallest row on every date (never a headline total:
+   the cell then stays exposed and the release is held for an operator). This mostly hits
+   groups of a few people; the loss figures list every withheld group, and a withheld group
+   is looked at afresh in the next release.
 
 Loosening only ever widens what a reader can infer, so each round makes progress and nothing
 fixed before is exposed again. One row per exposed cell per round, and none for a cell that a
@@ -42,7 +49,7 @@ import numpy as np
 from services.disclosure.linked.bounds import UNBOUNDED
 from services.disclosure.linked.constraints import Constraints
 from services.disclosure.linked.model import RowKey
-from services.disclosure.linked.publication import Publication, withheld_level
+from services.disclosure.linked.publication import NEVER, Publication, withheld_level
 from services.disclosure.policy import Policy
 
 if TYPE_CHECKING:
@@ -59,6 +66,12 @@ EXPENSIVE_MAX_LEVEL = 1
 """A headline total is no coarser than the policy's second step (nearest 15), so it is shown
 from 8 people on, like every count under the policy's own rule — unless nothing else can
 move (an area whose total is its only district's, say)."""
+LAG_DAYS = 7
+"""A row whose figure binds within this many days of the release's last date may have its
+last figure blanked instead of being withheld."""
+LAG_MAX = 99
+"""The largest group whose last figure may be blanked: a group of 100 or more people (a
+large group, in the loss figures) is never blank on the last date."""
 HOPS = 3
 """How many sums deep repair follows blank rows to the figures that bound them."""
 NEARBY = 7
@@ -74,6 +87,7 @@ class RepairState:
 
     levels: dict[RowKey, int]
     first_shown: dict[RowKey, int]
+    shown_until: dict[RowKey, int]
     keys: list[tuple[RowKey, ...]]
     natural: list[np.ndarray]
     tried: dict[tuple[RowKey, int, bool], set[RowKey]]
@@ -85,9 +99,10 @@ class RepairState:
         parts: Sequence[Part],
         levels: Mapping[RowKey, int],
         first_shown: Mapping[RowKey, int],
+        shown_until: Mapping[RowKey, int] | None = None,
     ) -> RepairState:
         """The state repair starts from: given values, else each family's start levels."""
-        state = cls(dict(levels), dict(first_shown), [], [], {})
+        state = cls(dict(levels), dict(first_shown), dict(shown_until or {}), [], [], {})
         for part in parts:
             keys = part.family.keys
             state.keys.append(keys)
@@ -96,15 +111,16 @@ class RepairState:
                 state.levels[key] = max(state.levels.get(key, 0), level)
         return state
 
-    def arrays(self, part: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(levels, first_shown)`` of one part's rows."""
+    def arrays(self, part: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(levels, first_shown, shown_until)`` of one part's rows."""
         keys, natural = self.keys[part], self.natural[part]
         levels = np.array([self.levels.get(k, 0) for k in keys], dtype=np.int64)
         first = np.array(
             [self.first_shown.get(k, n) for k, n in zip(keys, natural.tolist(), strict=True)],
             dtype=np.int64,
         )
-        return levels, np.maximum(first, natural)
+        until = np.array([self.shown_until.get(k, NEVER) for k in keys], dtype=np.int64)
+        return levels, np.maximum(first, natural), until
 
 
 def binding_rows(
@@ -200,6 +216,8 @@ def _loosen(
                     state.first_shown[k] = max(state.first_shown.get(k, 0), when + 1)
                 elif kind == "coarsen":
                     state.levels[k] = int(levels[q][r]) + 1
+                elif kind == "lag":
+                    state.shown_until[k] = min(state.shown_until.get(k, NEVER), when - 1)
                 else:
                     state.levels[k] = coarsest + 1
                 touched.add(k)
@@ -315,11 +333,15 @@ def _moves(
         moves = _cheapest(rnd, pool, levels, firsts, coarsest, last_resort=last_resort)
         if moves:
             return moves
-    withheld = _withhold(rnd, _own(rnd, cells, levels, firsts, coarsest))
+    own = _own(rnd, cells, levels, firsts, coarsest)
+    withheld = _withhold(rnd, own)
     if not withheld:
         return []
     wider = _widened(rnd, cells)
-    return _cheapest(rnd, wider, levels, firsts, coarsest, last_resort=last_resort) or withheld
+    moves = _cheapest(rnd, wider, levels, firsts, coarsest, last_resort=last_resort)
+    if moves:
+        return moves
+    return _lag(rnd, own) or withheld
 
 
 def _own(
@@ -368,6 +390,28 @@ def _cheapest(
         if late:
             return late
     return []
+
+
+def _lag(rnd: Round, own: Mapping[Cell, int]) -> list[tuple[Cell, str, int]]:
+    """The smallest row whose figure binds near the last date, to blank on the last date.
+
+    Only a row that still shows a figure before it (a row blank on every date reads as one
+    that never held 8 people, so it is withheld, and flagged, instead), and never a group of
+    more than ``LAG_MAX`` people.
+    """
+    sizes = []
+    for (q, r), date in own.items():
+        part = rnd.parts[q]
+        last = int(part.rule.col_dates[-1])
+        if r in part.expensive or date < last - LAG_DAYS:
+            continue
+        values, latest = rnd.publications[q].values[r], int(part.family.exact[r, -1])
+        if values[-1] > 0 and (values[:-1] > 0).any() and latest <= LAG_MAX:
+            sizes.append((latest, (q, r), last))
+    if not sizes:
+        return []
+    _, cell, last = min(sizes)
+    return [(cell, "lag", last)]
 
 
 def _withhold(rnd: Round, own: Mapping[Cell, int]) -> list[tuple[Cell, str, int]]:
@@ -422,11 +466,26 @@ def _holds(
             continue
         if date >= part.rule.col_dates[-1] or firsts[q][r] > date:
             continue
+        if _known_before(rnd, q, r, date):
+            continue  # holding back a figure the release before gave away hides nothing
         value = _value(rnd, q, r, date)
         latest = max(int(values[r].max()), 0)
         if 0 < value <= max(HOLD_MIN, HOLD_SHARE * latest):
             found.append(((q, r), "hold", date))
     return found
+
+
+def _known_before(rnd: Round, q: int, r: int, date: int) -> bool:
+    """Whether the release before bounds the row's count on ``date`` at least as tightly as
+    this release's figure does (it showed the figure then, or gave it away)."""
+    part = rnd.parts[q]
+    c = _column(part, date)
+    if part.prior is None or c < 0:
+        return False
+    lo, hi = part.prior
+    n = part.family.n_dates
+    publication = rnd.publications[q]
+    return bool(hi[r, n + c] - lo[r, n + c] <= publication.hi[r, c] - publication.lo[r, c])
 
 
 def _anchor(rnd: Round, q: int, r: int, date: int, first: int) -> int:

@@ -74,7 +74,7 @@ class MemoryExact:
         self.states[release_id] = state
 
     def read_state(self, release_id: int) -> DisclosureState:
-        return self.states.get(release_id, ({}, {}))
+        return self.states.get(release_id, ({}, {}, {}))
 
     def read(self, release_id: int) -> dict[CellKey, ExactTable]:
         self.reads.append(release_id)
