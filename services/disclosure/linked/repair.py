@@ -405,6 +405,8 @@ def _lag(rnd: Round, own: Mapping[Cell, int]) -> list[tuple[Cell, str, int]]:
         last = int(part.rule.col_dates[-1])
         if r in part.expensive or date < last - LAG_DAYS:
             continue
+        if _finer_grid_holds(rnd, q, r):
+            continue  # a daily row's weekly sample: its last figure is the daily one's
         values, latest = rnd.publications[q].values[r], int(part.family.exact[r, -1])
         if values[-1] > 0 and (values[:-1] > 0).any() and latest <= LAG_MAX:
             sizes.append((latest, (q, r), last))
@@ -412,6 +414,15 @@ def _lag(rnd: Round, own: Mapping[Cell, int]) -> list[tuple[Cell, str, int]]:
         return []
     _, cell, last = min(sizes)
     return [(cell, "lag", last)]
+
+
+def _finer_grid_holds(rnd: Round, q: int, r: int) -> bool:
+    """Whether another part holds the row on a finer grid (a weekly sample's daily series)."""
+    key, n = rnd.parts[q].family.keys[r], len(rnd.parts[q].rule.col_dates)
+    return any(
+        p != q and len(part.rule.col_dates) > n and key in rnd.index[p]
+        for p, part in enumerate(rnd.parts)
+    )
 
 
 def _withhold(rnd: Round, own: Mapping[Cell, int]) -> list[tuple[Cell, str, int]]:
