@@ -323,10 +323,11 @@ def _moves(
     """The cheapest move among the rows considered (see the module docstring).
 
     Rows already loosened for this cell in earlier rounds come last: the cell is still
-    exposed, so that move did not help and another row is more likely to. Before blanking a
-    whole group, repair looks one sum further (`_widened`): a row whose figure another sum
+    exposed, so that move did not help and another row is more likely to. Before blanking
+    anything, repair looks one sum further (`_widened`): a row whose figure another sum
     implies (a county's women, its total less its men) is pinned by that sum's rows too, and
-    one of them may move instead.
+    one of them may move instead. Then a last figure is blanked (`_lag`), and failing that a
+    whole group is withheld.
     """
     fresh = {c: d for c, d in cells.items() if rnd.parts[c[0]].family.keys[c[1]] not in tried}
     for pool in (fresh, cells) if fresh else (cells,):
@@ -405,7 +406,7 @@ def _lag(rnd: Round, own: Mapping[Cell, int]) -> list[tuple[Cell, str, int]]:
         last = int(part.rule.col_dates[-1])
         if r in part.expensive or date < last - LAG_DAYS:
             continue
-        if _finer_grid_holds(rnd, q, r):
+        if _finest(rnd, q, r) != (q, r):
             continue  # a daily row's weekly sample: its last figure is the daily one's
         values, latest = rnd.publications[q].values[r], int(part.family.exact[r, -1])
         if values[-1] > 0 and (values[:-1] > 0).any() and latest <= LAG_MAX:
@@ -414,15 +415,6 @@ def _lag(rnd: Round, own: Mapping[Cell, int]) -> list[tuple[Cell, str, int]]:
         return []
     _, cell, last = min(sizes)
     return [(cell, "lag", last)]
-
-
-def _finer_grid_holds(rnd: Round, q: int, r: int) -> bool:
-    """Whether another part holds the row on a finer grid (a weekly sample's daily series)."""
-    key, n = rnd.parts[q].family.keys[r], len(rnd.parts[q].rule.col_dates)
-    return any(
-        p != q and len(part.rule.col_dates) > n and key in rnd.index[p]
-        for p, part in enumerate(rnd.parts)
-    )
 
 
 def _withhold(rnd: Round, own: Mapping[Cell, int]) -> list[tuple[Cell, str, int]]:
@@ -523,6 +515,13 @@ def _own_figure_binds(rnd: Round, q: int, r: int, date: int) -> bool:
 
 def _value(rnd: Round, q: int, r: int, date: int) -> int:
     """The row's published figure on ``date`` (on the finest grid that holds the row)."""
+    p, row = _finest(rnd, q, r)
+    c = _column(rnd.parts[p], date)
+    return int(max(rnd.publications[p].values[row, max(c, 0)], 0))
+
+
+def _finest(rnd: Round, q: int, r: int) -> Cell:
+    """The row in the part holding it on the finest grid (a weekly sample's daily series)."""
     key = rnd.parts[q].family.keys[r]
     best = (q, r)
     for p, part in enumerate(rnd.parts):
@@ -530,9 +529,7 @@ def _value(rnd: Round, q: int, r: int, date: int) -> int:
             row = rnd.index[p].get(key)
             if row is not None:
                 best = (p, row)
-    p, row = best
-    c = _column(rnd.parts[p], date)
-    return int(max(rnd.publications[p].values[row, max(c, 0)], 0))
+    return best
 
 
 def _column(part: Part, date: int) -> int:
